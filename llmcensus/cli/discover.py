@@ -1,0 +1,7 @@
+"""`llmcensus discover` commands (thin: parse, call one library function, map errors)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="discover stage commands.")

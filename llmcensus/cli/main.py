@@ -1,0 +1,61 @@
+"""The ``llmcensus`` command: the only module that imports every stage.
+
+Each stage owns one sub-application in ``llmcensus/cli/<stage>.py``. Errors from the library are
+``LLMCensusError`` subclasses; they become one line on stderr and their exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from llmcensus import __version__
+from llmcensus.cli import discover, enrich, report, scan, simulate
+from llmcensus.errors import LLMCensusError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="llmcensus: an open observatory of internet-exposed LLM servers.",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(simulate.app, name="simulate")
+app.add_typer(discover.app, name="discover")
+app.add_typer(enrich.app, name="enrich")
+# scan and report register top-level commands (llmcensus scan, llmcensus report, llmcensus study)
+for sub in (scan.app, report.app):
+    for cmd in sub.registered_commands:
+        app.registered_commands.append(cmd)
+    for grp in sub.registered_groups:
+        app.registered_groups.append(grp)
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print the llmcensus version."""
+    typer.echo(__version__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        app(args=argv, standalone_mode=False)
+    except LLMCensusError as exc:
+        typer.echo(f"llmcensus: error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        typer.echo("llmcensus: interrupted", err=True)
+        return 130
+    except SystemExit as exc:  # click's own exits (--help) arrive here in non-standalone mode
+        return exc.code if isinstance(exc.code, int) else 0
+    except typer.Abort:
+        typer.echo("llmcensus: aborted", err=True)
+        return 1
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
+        typer.echo(f"llmcensus: error: {exc.format_message()}", err=True)
+        return int(getattr(exc, "exit_code", 2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Data flows one way: a stage never imports a later stage (STYLE.md, habit 1)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "llmcensus"
+
+# Position in the pipeline; a module may import stages at its own position or earlier.
+ORDER = {
+    "errors": 0,
+    "reference": 0,
+    "targets": 1,
+    "discover": 1,
+    "probe": 2,
+    "observations": 2,
+    "enrich": 4,
+    "store": 5,
+    "analyze": 6,
+    "report": 7,
+}
+# simulate is the world we probe: it may use reference data and the observation schema (its fast
+# path writes observations), never the probe, enrichment or analytics that are checked against it.
+SIMULATE_MAY_IMPORT = {"errors", "reference", "observations", "simulate", "targets"}
+
+
+def _stage(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "llmcensus" or len(parts) < 2:
+        return None
+    return parts[1]
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append(node.module)
+    return out
+
+
+FILES = sorted(p for p in PKG.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PKG)))
+def test_stage_imports_flow_one_way(path: Path) -> None:
+    rel = path.relative_to(PKG)
+    own = rel.parts[0].removesuffix(".py") if len(rel.parts) > 1 else rel.stem
+    if own in ("cli", "__init__", "__main__"):
+        return
+    for mod in _imports(path):
+        other = _stage(mod)
+        if other is None or other == own:
+            continue
+        if own == "simulate":
+            assert other in SIMULATE_MAY_IMPORT, f"{rel} (simulate) imports {mod}"
+            continue
+        assert other != "simulate", f"{rel} imports the simulator ({mod}); only cli and tests may"
+        assert other != "cli", f"{rel} imports the cli ({mod})"
+        if own in ORDER and other in ORDER:
+            assert ORDER[other] <= ORDER[own], f"{rel} ({own}) imports a later stage: {mod}"
