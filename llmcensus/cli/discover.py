@@ -2,6 +2,135 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="discover stage commands.")
+from llmcensus.discover.formats import FORMATS, ImportOptions, ParseIssue, get_format
+from llmcensus.discover.importer import import_files
+from llmcensus.discover.optout import optout_path
+from llmcensus.discover.sweep import OpenPort, sweep_to_candidates
+from llmcensus.discover.sweepplan import DEFAULT_PORTS, SweepSettings, parse_ranges, plan_sweep
+from llmcensus.errors import UsageError
+from llmcensus.targets.blocklist import Blocklist
+from llmcensus.targets.dialmap import read_dial_map
+
+app = typer.Typer(no_args_is_help=True, help="discover stage: import scan-engine exports, run connect sweeps.")
+
+# Issues printed one per line; past this many only the count is shown (all are counted).
+SHOWN_ISSUES = 50
+_D = SweepSettings()
+_DEFAULT_PORTS = ",".join(map(str, DEFAULT_PORTS))
+
+
+def parse_ports(text: str | None) -> tuple[int, ...] | None:
+    """``11434,80,8000-8010`` → ports; None stays None."""
+    if text is None:
+        return None
+    ports: list[int] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        try:
+            start, end = int(lo), int(hi or lo)
+        except ValueError:
+            raise UsageError(f"not a port or port range: {part!r}") from None
+        if not 0 < start <= end < 65536:
+            raise UsageError(f"port out of range: {part!r}")
+        ports.extend(range(start, end + 1))
+    if not ports:
+        raise UsageError("no ports given")
+    return tuple(dict.fromkeys(ports))
+
+
+@app.command("import")
+def import_cmd(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"one of: {', '.join(sorted(FORMATS))}")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="export files of that format")],
+    data: Annotated[Path, typer.Option("--data", help="data directory (candidates go to DATA/candidates)")],
+    ports: Annotated[
+        str | None, typer.Option("--ports", help="ports for address-only inputs (list, zmap without sport)")
+    ] = None,
+    cidr_cap: Annotated[int, typer.Option("--cidr-cap", help="largest CIDR a plain list may expand")] = 65536,
+) -> None:
+    """Import FILEs of FORMAT into the candidates dataset (malformed records are reported and skipped)."""
+    get_format(fmt)  # an unknown format fails before any file is opened
+    shown = 0
+
+    def on_issue(issue: ParseIssue) -> None:
+        nonlocal shown
+        if shown < SHOWN_ISSUES:
+            typer.echo(f"llmcensus: skipped: {issue}", err=True)
+        shown += 1
+
+    summary = import_files(
+        fmt, files, data, options=ImportOptions(ports=parse_ports(ports), cidr_cap=cidr_cap), on_issue=on_issue
+    )
+    if shown > SHOWN_ISSUES:
+        typer.echo(f"llmcensus: … {shown - SHOWN_ISSUES} more skipped records", err=True)
+    for f in summary.files:
+        typer.echo(f"{f.path}: {f.records} candidates, {f.issues} malformed")
+    typer.echo(
+        f"{summary.format}: {summary.candidates} distinct candidates from {summary.records} records "
+        f"({summary.issue_count} malformed) in {len(summary.parts)} new part(s) under {data / 'candidates'}"
+    )
+
+
+@app.command("sweep")
+def sweep_cmd(
+    cidrs: Annotated[list[str], typer.Argument(metavar="CIDR...", help="ranges to sweep")],
+    data: Annotated[Path, typer.Option("--data", help="data directory (open ports go to DATA/candidates)")],
+    ports: Annotated[str, typer.Option("--ports", help="ports, e.g. 11434,80,8000-8010")] = _DEFAULT_PORTS,
+    dial_map: Annotated[
+        Path | None, typer.Option("--dial-map", help="simulation: connect through this dial map")
+    ] = None,
+    live: Annotated[bool, typer.Option("--live", help="no dial map: connect to the real addresses")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print what would be touched and touch nothing")] = False,
+    rate: Annotated[float, typer.Option("--rate", help="attempts per second overall (0 = unlimited)")] = _D.rate,
+    per_host_rate: Annotated[float, typer.Option("--per-host-rate", help="attempts/s per address")] = _D.per_host_rate,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="attempts in flight")] = _D.concurrency,
+    timeout: Annotated[float, typer.Option("--timeout", help="connect timeout, seconds")] = _D.connect_timeout,
+    optout: Annotated[
+        list[Path] | None, typer.Option("--optout", help="extra opt-out files (DATA/optout.txt is always read)")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="seed of the visiting order")] = _D.seed,
+    quiet: Annotated[bool, typer.Option("--quiet", help="do not print open ports as they are found")] = False,
+) -> None:
+    """TCP-connect sweep of CIDR... on --ports; open ports stream out and into the candidates dataset."""
+    settings = SweepSettings(
+        ports=parse_ports(ports) or DEFAULT_PORTS,
+        rate=rate,
+        per_host_rate=per_host_rate,
+        concurrency=concurrency,
+        connect_timeout=timeout,
+        seed=seed,
+    )
+    ranges = parse_ranges(cidrs)
+    blocklist = Blocklist.default([optout_path(data), *(optout or [])])
+    routes = read_dial_map(dial_map) if dial_map is not None else None
+    if routes is None and not live:
+        raise UsageError("no --dial-map: pass --live to sweep real addresses (see docs/scanning-policy.md)")
+    plan = plan_sweep(ranges, settings, blocklist, routes)
+    if dry_run:
+        typer.echo("dry run: nothing will be contacted or written")
+        for line in plan.lines():
+            typer.echo(line)
+        return
+
+    def on_open(op: OpenPort) -> None:
+        if not quiet:
+            typer.echo(f"{op.ip}:{op.port}")
+
+    stats, parts = asyncio.run(
+        sweep_to_candidates(ranges, data, settings, blocklist=blocklist, dial_map=routes, live=live, on_open=on_open)
+    )
+    counts = ", ".join(f"{k} {v}" for k, v in stats.counts.items())
+    rate_seen = stats.attempted / stats.elapsed if stats.elapsed else 0.0
+    typer.echo(
+        f"swept {stats.addresses} addresses × {len(settings.ports)} ports in {stats.elapsed:.1f} s "
+        f"({rate_seen:.0f} attempts/s): {counts}; {len(parts)} new candidates part(s)",
+        err=True,
+    )

@@ -1,0 +1,82 @@
+"""The channel report: per discovery channel, candidates, confirmed LLM hosts, confirmation rate, overlap.
+
+The metrics are named SQL queries in ``llmcensus/discover/sql/`` written in the analytics
+convention (``-- name:``, ``-- definition:``, ``-- denominator:``, ``-- window:``, ``-- params:``)
+over two views: ``candidates`` (deduplicated, ``CANDIDATES_SQL``) and ``observations`` (the probe's
+Parquet, only ``ip, port, status, runtime`` are read). ``channel_report`` creates those views itself
+so the table can be built from a data directory alone; the analytics runner can read the same files
+once its views include ``candidates`` (``candidates_view_sql``).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from llmcensus.discover.candidates import candidates_dir, candidates_view_sql
+from llmcensus.errors import DataError
+
+QUERY_NAMES = ("channel_summary", "channel_overlap")
+
+_EMPTY_CANDIDATES = (
+    "CREATE OR REPLACE VIEW candidates AS SELECT NULL::VARCHAR AS ip, NULL::INTEGER AS port, "
+    "NULL::VARCHAR AS scheme, NULL::VARCHAR[] AS sources, NULL::TIMESTAMPTZ AS first_seen WHERE false"
+)
+_EMPTY_OBSERVATIONS = (
+    "CREATE OR REPLACE VIEW observations AS SELECT NULL::VARCHAR AS ip, NULL::INTEGER AS port, "
+    "NULL::VARCHAR AS status, NULL::VARCHAR AS runtime WHERE false"
+)
+
+
+def query_sql(name: str) -> str:
+    return resources.files("llmcensus.discover").joinpath(f"sql/{name}.sql").read_text()
+
+
+def query_header(name: str) -> dict[str, str]:
+    """The ``-- key: value`` header of a channel query (continuation lines start with ``--  ``)."""
+    out: dict[str, str] = {}
+    key = None
+    for line in query_sql(name).splitlines():
+        if not line.startswith("--"):
+            break
+        body = line[2:].strip()
+        head, sep, rest = body.partition(":")
+        if sep and head in ("name", "definition", "denominator", "window", "params"):
+            key = head
+            out[key] = rest.strip()
+        elif key is not None:
+            out[key] += " " + body
+    return out
+
+
+def create_channel_views(con: duckdb.DuckDBPyConnection, data_dir: str | Path) -> None:
+    """``candidates`` and ``observations`` views on a DuckDB connection (empty when a dataset is absent)."""
+    root = Path(data_dir)
+    if any(candidates_dir(root).glob("part-*.parquet")):
+        con.execute(candidates_view_sql(root))
+    else:
+        con.execute(_EMPTY_CANDIDATES)
+    obs = root / "observations"
+    if any(obs.glob("day=*/*.parquet")):
+        glob = str(obs / "day=*" / "*.parquet").replace("'", "''")
+        con.execute(
+            "CREATE OR REPLACE VIEW observations AS "
+            f"SELECT ip, port, status, runtime FROM read_parquet('{glob}', union_by_name = true)"
+        )
+    else:
+        con.execute(_EMPTY_OBSERVATIONS)
+
+
+def channel_report(data_dir: str | Path) -> dict[str, pa.Table]:
+    """``{"channel_summary": table, "channel_overlap": table}`` for the data directory."""
+    con = duckdb.connect()
+    try:
+        create_channel_views(con, data_dir)
+        return {name: con.sql(query_sql(name)).to_arrow_table() for name in QUERY_NAMES}
+    except duckdb.Error as exc:
+        raise DataError(f"{data_dir}: cannot build the channel report: {exc}") from None
+    finally:
+        con.close()
