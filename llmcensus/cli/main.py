@@ -11,7 +11,7 @@ import sys
 import typer
 
 from llmcensus import __version__
-from llmcensus.cli import discover, enrich, report, scan, simulate
+from llmcensus.cli import discover, enrich, optout, report, scan, simulate
 from llmcensus.errors import LLMCensusError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(discover.app, name="discover")
 app.add_typer(enrich.app, name="enrich")
+app.add_typer(optout.app, name="optout")
 # scan and report register top-level commands (llmcensus scan, llmcensus report, llmcensus study)
 for sub in (scan.app, report.app):
     for cmd in sub.registered_commands:

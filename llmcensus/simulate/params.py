@@ -1,0 +1,244 @@
+"""Every parameter of the simulated internet, declared once: name, default, meaning, source.
+
+Defaults are calibrated to the SentinelLABS/Censys study (``shared/reference/study.md``; row numbers
+``§1 #n`` below). ``docs/simulation.md`` lists each parameter; a test fails when one is missing there.
+Override any of them from the CLI with ``--param name=value`` (repeatable) or from Python with
+``dataclasses.replace(Params(), name=value)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from llmcensus.errors import ConfigError
+
+
+def p(default: Any, help: str, source: str = "design choice") -> Any:
+    return field(default=default, metadata={"help": help, "source": source})
+
+
+def pf(factory: Any, help: str, source: str = "design choice") -> Any:
+    return field(default_factory=factory, metadata={"help": help, "source": source})
+
+
+TOP_COUNTRIES = {
+    # Top 10 in THN's order; CN "slightly more than 30 %", US "just over 20 %" (§1 #15). The others are
+    # not published (chart image only): chosen decreasing, summing with the long tail to 1.
+    "CN": 0.305,
+    "US": 0.205,
+    "DE": 0.058,
+    "FR": 0.034,
+    "KR": 0.030,
+    "IN": 0.027,
+    "RU": 0.025,
+    "SG": 0.022,
+    "BR": 0.020,
+    "GB": 0.018,
+}
+SUBDIVISION_TARGETS = {
+    # Shares *within the country* (§1 #16, #17). Shanghai + Guangdong = 21 % combined.
+    "CN": {"CN-BJ": 0.30, "CN-SH": 0.11, "CN-GD": 0.10},
+    "US": {"US-VA": 0.18},
+}
+TIER_SHARES = {
+    # §1 #12-13: hyperscalers 32 %, telecom/residential 32 %, 16 % of tier labels null; the rest
+    # (indie VPS, academic, other) is not broken down in the report.
+    "hyperscaler": 0.32,
+    "telecom_residential": 0.32,
+    "indie_cloud": 0.17,
+    "academic": 0.025,
+    "enterprise": 0.005,
+    "unknown": 0.16,
+}
+PORTFOLIO_SHARES = {
+    # Distinct models a host carries over its life (§1 #21-22): 2-3 models on 41 % (the mode),
+    # >= 20 models on 1.46 %. The other buckets are not published.
+    "0": 0.06,
+    "1": 0.24,
+    "2-3": 0.41,
+    "4-9": 0.22,
+    "10-19": 0.0554,
+    "20+": 0.0146,
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    # --- size and time
+    seed: int = p(7, "random seed; the same seed and parameters give identical worlds, bytes and files")
+    hosts: int = p(2_000, "Ollama hosts (distinct public addresses); full scale 175,108", "§1 #2")
+    days: int = p(14, "days in the study window; one sweep per day; full scale 293", "§1 #3")
+    start: date = p(date(2026, 1, 27), "first day of the window (UTC); chosen so the window reaches Ollama 0.33")
+    # --- persistence (§1 #7-10): a transient layer atop a persistent backbone
+    once_share: float = p(0.36, "hosts observed exactly once", "§1 #9: 36 % of hosts, < 1 % of observations")
+    persistent_share: float = p(
+        0.13,
+        "hosts observed more than 100 times (scaled to short windows)",
+        "§1 #8: 13 % of hosts -> ~76 % of observations",
+    )
+    persistent_gap_mean: float = p(
+        52.0,
+        "mean of (window - observations) for persistent hosts, in days",
+        "fit: 0.76 x 7.23 M / 22,764 hosts = 241 obs of 293 days",
+    )
+    middle_obs_mean: float = p(
+        18.8, "mean observations of the 2-100 layer", "fit: (7.23 M - 5.49 M - 63 k) / 89,305 hosts"
+    )
+    availability_min: float = p(
+        0.80,
+        "lowest daily availability of a persistent host (uniform up to 1)",
+        "§1 #39: 87 % mean uptime in the high-availability subset",
+    )
+    churn_share: float = p(
+        0.08,
+        "telecom/residential hosts that are a reappearance of an earlier host at a new "
+        "address (same installation, same inventory)",
+        "§2.5 caveat: residential IP churn",
+    )
+    # --- geography and networks
+    countries: int = p(130, "countries with at least one host", "§1 #4")
+    top_countries: dict[str, float] = pf(lambda: dict(TOP_COUNTRIES), "share of hosts per top-10 country", "§1 #15")
+    subdivisions: dict[str, dict[str, float]] = pf(
+        lambda: {k: dict(v) for k, v in SUBDIVISION_TARGETS.items()},
+        "share of a country's hosts per subdivision",
+        "§1 #16-17",
+    )
+    tiers: dict[str, float] = pf(lambda: dict(TIER_SHARES), "share of hosts per infrastructure tier", "§1 #12-13")
+    tier_persistence: dict[str, float] = pf(
+        lambda: {"indie_cloud": 1.5, "hyperscaler": 1.1, "telecom_residential": 0.7},
+        "relative odds of being persistent by tier (others 1.0); the overall share is preserved",
+        "§1 #14: indie VPS 'high average persistence', telecom lower",
+    )
+    running_share_by_tier: dict[str, float] = pf(
+        lambda: {
+            "indie_cloud": 0.42,
+            "hyperscaler": 0.33,
+            "telecom_residential": 0.18,
+            "academic": 0.30,
+            "enterprise": 0.30,
+            "unknown": 0.25,
+        },
+        "probability that a host has a model loaded (/api/ps non-empty) on a given day",
+        "§1 #14: indie VPS 'elevated running share', telecom 'lower running share'",
+    )
+    default_port_share: float = p(
+        0.86,
+        "hosts on 11434; the rest on 80/443/8080 behind nginx",
+        "§2.1: FOFA port matrix (11434 ≈ 32 k of ~40 k records)",
+    )
+    # --- inventories
+    portfolio: dict[str, float] = pf(lambda: dict(PORTFOLIO_SHARES), "distinct models per host", "§1 #21-22")
+    initial_inventory_share: float = p(
+        0.62,
+        "share of a host's models already present when first seen; the rest are pulled during its life",
+        "§1 #20: 3 models/obs in month 1 -> 4 later",
+    )
+    later_hosts_growth: float = p(0.30, "hosts born at the end of the window carry this much more models", "§1 #20")
+    removal_share: float = p(0.10, "share of model instances removed before the host's last day", "§5 #14")
+    derivative_share: float = p(0.10, "share of model instances from user namespaces or hf.co pulls", "§2.4")
+    cloud_host_share: float = p(0.05, "share of hosts on >= 0.12 that list cloud-proxied models", "§5 #24")
+    third_party_share: float = p(0.015, "share of hosts carrying a third-party sentinel pull (smollm2:135m)", "§5 #8")
+    # --- configuration and misuse
+    prompt_visible_share: float = p(
+        0.25,
+        "hosts with a visible system prompt (a custom model with SYSTEM)",
+        "§1 #35: about a quarter of observed hosts",
+    )
+    misuse_share_of_visible: float = p(
+        0.075,
+        "share of visible-prompt hosts whose prompt falls in a misuse category",
+        "§1 #36: ≈ 7.5 % of hosts with visible prompts",
+    )
+    guardrail_template_hosts: float = p(
+        0.00125,
+        "share of hosts running one of the standardized guardrail-removal templates (201 of 175,108 at full scale)",
+        "§1 #34: ≥ 201 hosts",
+    )
+    # --- versions
+    upgrade_rate_per_year: float = p(0.02, "in-place upgrades per host-year", "§5 #14: 0.43-2.90 %/yr")
+    version_lag_days: float = p(
+        110.0,
+        "mean lag between a release and the version a new install runs",
+        "design choice; keeps a long tail of old versions",
+    )
+    old_version_share: float = p(
+        0.12,
+        "hosts on a version more than a year old (pre-0.6.4, no capabilities)",
+        "design choice: exercises every version class",
+    )
+    # --- the things that fool naive tools (extra targets beyond the Ollama hosts, as shares of `hosts`)
+    honeypot_farms: int = p(3, "clone farms (identical inventories and nanosecond timestamps)", "§3.10, §5 #7")
+    honeypot_share: float = p(0.012, "share of Ollama-looking addresses that are clone-farm members", "§5 #7")
+    lookalike_share: float = p(
+        0.03,
+        "extra targets that are look-alikes (LocalAI, llama.cpp, SGLang, Open WebUI, KoboldCpp)",
+        "§2.1 pitfalls, protocols §2",
+    )
+    auth_share: float = p(0.02, "extra targets that are Ollama behind an authenticating proxy (401/403)", "§5 #3")
+    silent_share: float = p(0.01, "extra targets that accept and never answer", "design choice")
+    refused_share: float = p(0.01, "extra targets that refuse connections", "design choice")
+    garbage_share: float = p(0.003, "extra targets answering bytes that are not HTTP", "design choice")
+    origins_wildcard_share: float = p(0.15, "hosts with OLLAMA_ORIGINS=* (foreign Origin allowed)", "protocols §1.10")
+
+    def __post_init__(self) -> None:
+        if self.hosts < 1 or self.days < 1:
+            raise ConfigError("hosts and days must be at least 1")
+        for name in ("once_share", "persistent_share", "prompt_visible_share", "default_port_share"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ConfigError(f"{name} must be within [0, 1], got {v}")
+        if self.once_share + self.persistent_share > 1.0:
+            raise ConfigError("once_share + persistent_share must not exceed 1")
+        if abs(sum(self.portfolio.values()) - 1.0) > 1e-6:
+            raise ConfigError("portfolio shares must sum to 1")
+        if abs(sum(self.tiers.values()) - 1.0) > 1e-6:
+            raise ConfigError("tier shares must sum to 1")
+
+    def to_json(self) -> str:
+        d = dataclasses.asdict(self)
+        d["start"] = self.start.isoformat()
+        return json.dumps(d, sort_keys=True)
+
+
+def param_table() -> list[tuple[str, str, str, str]]:
+    """(name, default, help, source) for every parameter — the source of docs/simulation.md's table."""
+    rows = []
+    defaults = Params()
+    for f in dataclasses.fields(Params):
+        value = getattr(defaults, f.name)
+        shown = (
+            value.isoformat()
+            if isinstance(value, date)
+            else json.dumps(value)
+            if isinstance(value, dict)
+            else repr(value)
+        )
+        rows.append((f.name, shown, f.metadata["help"], f.metadata["source"]))
+    return rows
+
+
+def with_overrides(base: Params, overrides: list[str]) -> Params:
+    """Apply ``name=value`` strings (JSON values; dates as YYYY-MM-DD)."""
+    names = {f.name: f for f in dataclasses.fields(Params)}
+    changes: dict[str, Any] = {}
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"parameter override must be name=value: {item!r}")
+        name, text = item.split("=", 1)
+        name = name.strip().replace("-", "_")
+        if name not in names:
+            raise ConfigError(f"unknown simulation parameter: {name} (see docs/simulation.md)")
+        current = getattr(base, name)
+        try:
+            if isinstance(current, date):
+                changes[name] = date.fromisoformat(text)
+            else:
+                value = json.loads(text)
+                changes[name] = float(value) if isinstance(current, float) and isinstance(value, int) else value
+        except ValueError:
+            raise ConfigError(f"bad value for {name}: {text!r}") from None
+    return dataclasses.replace(base, **changes)

@@ -1,0 +1,262 @@
+"""A simulated world: hosts + inventories, and what each looks like on any day.
+
+``build_world(params)`` is deterministic from ``params.seed``. ``world.views(day)`` gives the
+``HostView``s the server answers with on that day (hosts in an outage and refusing decoys are
+``REFUSED``: nothing listens); ``world.targets(day)`` the (ip, port) list the day's sweep visits;
+``world.expected(day)`` what a correct probe should record for each target (ground truth).
+Per-(host, day) random choices (running models) use a counter-based hash, so the fast path
+(``fastpath.py``) computes exactly the same values without building views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+
+import numpy as np
+import pyarrow as pa
+
+from llmcensus.simulate.catalog import ModelSpec
+from llmcensus.simulate.inventory import DAY_NS, Inventory, build_inventory
+from llmcensus.simulate.params import Params
+from llmcensus.simulate.population import Hosts, build_hosts, version_at
+from llmcensus.simulate.versions import parse_version
+from llmcensus.simulate.views import Behaviour, HostView, ModelView, RunningView, ShowData
+
+RUNNING_COUNTS = np.array([1, 1, 1, 1, 2, 2, 2, 2, 3, 3])  # 1-3 models loaded, mean 1.8 (§1 #38)
+PINNED_SHARE = 0.06  # running models pinned with keep_alive -1 (expires_at in year 2318)
+EXPECTED_RUNTIME = {
+    "ollama": "ollama",
+    "honeypot": "ollama",
+    "localai": "localai",
+    "llama_cpp": "llama_cpp",
+    "sglang": "sglang",
+    "open_webui": "open_webui",
+    "koboldcpp": "koboldcpp",
+}
+EXPECTED_STATUS = {
+    "ollama": "success",
+    "honeypot": "success",
+    "localai": "success",
+    "llama_cpp": "success",
+    "sglang": "success",
+    "open_webui": "success",
+    "koboldcpp": "success",
+    "auth_401": "auth_required",
+    "auth_403": "auth_required",
+    "silent": "read_timeout",
+    "refused": "connection_refused",
+    "garbage": "protocol_error",
+}
+
+
+def mix64(*values: np.ndarray | int) -> np.ndarray:
+    """splitmix64 over combined inputs -> uint64 (vectorised, deterministic)."""
+    x = np.zeros(1, dtype=np.uint64)
+    for v in values:
+        x = x * np.uint64(0x9E3779B97F4A7C15) + np.asarray(v, dtype=np.uint64)
+        x = x ^ (x >> np.uint64(30))
+        x = x * np.uint64(0xBF58476D1CE4E5B9)
+        x = x ^ (x >> np.uint64(27))
+        x = x * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return x
+
+
+def uniform(*values: np.ndarray | int) -> np.ndarray:
+    return (mix64(*values) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def ip_text(x: int) -> str:
+    return f"{x >> 24}.{(x >> 16) & 255}.{(x >> 8) & 255}.{x & 255}"
+
+
+@dataclass
+class World:
+    params: Params
+    hosts: Hosts
+    inventory: Inventory
+
+    @cached_property
+    def epoch0_ns(self) -> int:
+        s = self.params.start
+        return int(datetime(s.year, s.month, s.day, tzinfo=UTC).timestamp()) * 10**9
+
+    def date_of(self, day: int) -> date:
+        return self.params.start + timedelta(days=day)
+
+    @cached_property
+    def _inst_bounds(self) -> np.ndarray:
+        return np.searchsorted(self.inventory.host, np.arange(self.hosts.n + 1))
+
+    @cached_property
+    def _up(self) -> set[tuple[int, int]]:
+        return set(zip(self.hosts.up_host.tolist(), self.hosts.up_day.tolist(), strict=True))
+
+    def alive(self, day: int) -> np.ndarray:
+        h = self.hosts
+        return np.nonzero((h.first_day <= day) & (h.last_day >= day))[0]
+
+    def is_up(self, host: int, day: int) -> bool:
+        return (host, day) in self._up
+
+    def instances(self, host: int, day: int) -> np.ndarray:
+        lo, hi = self._inst_bounds[host], self._inst_bounds[host + 1]
+        inv = self.inventory
+        sel = np.arange(lo, hi)
+        return sel[(inv.add_day[sel] <= day) & (inv.remove_day[sel] > day)]
+
+    def running_instances(self, host: int, day: int, present: np.ndarray) -> np.ndarray:
+        """Loaded models: a host-day draw against the tier's running share, then its first 1-3 models."""
+        if present.shape[0] == 0:
+            return present
+        share = self.params.running_share_by_tier.get(str(self.hosts.tier[host]), 0.25)
+        if uniform(self.params.seed, host, day, 1)[0] >= share:
+            return present[:0]
+        local = [
+            i
+            for i in present
+            if self.inventory.specs[self.inventory.spec[i]].kind != "cloud"
+            and "embedding" not in self.inventory.specs[self.inventory.spec[i]].capabilities
+        ]
+        count = int(RUNNING_COUNTS[int(uniform(self.params.seed, host, day, 2)[0] * 10)])
+        return np.array(local[:count], dtype=np.int64)
+
+    # --- views -----------------------------------------------------------------------------------------
+
+    @cached_property
+    def _show_cache(self) -> dict[int, ShowData]:
+        return {}
+
+    def show_for(self, spec_index: int) -> ShowData:
+        cached = self._show_cache.get(spec_index)
+        if cached is None:
+            from llmcensus.simulate.wire import build_show
+
+            s = self.inventory.specs[spec_index]
+            cached = build_show(
+                name=s.name,
+                family=s.family,
+                families=s.families,
+                parameter_size=s.parameter_size,
+                quantization=s.quantization,
+                capabilities=s.capabilities,
+                system=s.system,
+                digest=s.digest,
+                context_length=s.context_length,
+                embedding_length=s.embedding_length,
+            )
+            self._show_cache[spec_index] = cached
+        return cached
+
+    def model_view(self, inst: int, version: tuple[int, int, int]) -> ModelView:
+        inv = self.inventory
+        s: ModelSpec = inv.specs[inv.spec[inst]]
+        quant = s.quantization
+        if s.kind == "derivative_hf" and version < (0, 30, 0):
+            quant = "unknown"  # Hugging Face-generated configs; 0.30+ back-fills from the GGUF
+        return ModelView(
+            name=s.name,
+            digest=s.digest,
+            size=s.size,
+            modified_at_ns=int(inv.modified_ns[inst]),
+            format="" if s.kind == "cloud" else "gguf",
+            family=s.family,
+            families=s.families,
+            parameter_size=s.parameter_size,
+            quantization_level=quant,
+            context_length=s.context_length,
+            embedding_length=s.embedding_length,
+            remote_model=s.remote_model,
+            remote_host=s.remote_host,
+            capabilities=s.capabilities,
+            show=None if s.kind == "cloud" else self.show_for(int(inv.spec[inst])),
+        )
+
+    def view(self, host: int, day: int) -> HostView:
+        h = self.hosts
+        kind = str(h.behaviour[host])
+        behaviour = Behaviour(kind)
+        if kind in ("ollama", "honeypot") and not self.is_up(host, day):
+            behaviour = Behaviour.REFUSED
+        version = version_at(h, host, day)
+        vt = parse_version(version)
+        present = self.instances(host, day)
+        models = tuple(self.model_view(int(i), vt) for i in present)
+        running: tuple[RunningView, ...] = ()
+        if behaviour is Behaviour.OLLAMA:
+            run = self.running_instances(host, day, present)
+            now = self.epoch0_ns + day * DAY_NS + 12 * 3_600 * 10**9
+            items = []
+            for j, i in enumerate(run):
+                mv = models[int(np.nonzero(present == i)[0][0])]
+                pinned = uniform(self.params.seed, host, day, 10 + j)[0] < PINNED_SHARE
+                gpu = str(h.tier[host]) in ("hyperscaler", "indie_cloud", "academic")
+                ram = int(mv.size * 1.12) + 300_000_000
+                items.append(
+                    RunningView(
+                        model=mv,
+                        size=ram,
+                        size_vram=ram if gpu else 0,
+                        expires_at_ns=(10_000_000_000 * 10**9 + now % 10**9) if pinned else now + 300 * 10**9,
+                        context_length=[2048, 4096, 8192, 16384][int(uniform(self.params.seed, host, j, 3)[0] * 4)],
+                    )
+                )
+            running = tuple(items)
+        extra: dict[str, str] = {}
+        if kind in ("localai", "llama_cpp", "sglang", "koboldcpp") and models:
+            extra["alias"] = models[0].name
+        return HostView(
+            host_id=host,
+            ip=ip_text(int(h.ip[host])),
+            port=int(h.port[host]),
+            scheme=str(h.scheme[host]),
+            behaviour=behaviour,
+            version=version,
+            tz_offset_min=int(h.tz_offset[host]),
+            models=models,
+            running=running,
+            origins_wildcard=bool(h.origins_wildcard[host]),
+            proxy="nginx" if h.proxy[host] else None,
+            extra=extra,
+        )
+
+    def views(self, day: int) -> list[HostView]:
+        return [self.view(int(i), day) for i in self.alive(day)]
+
+    def targets(self, day: int) -> list[tuple[str, int]]:
+        h = self.hosts
+        return [(ip_text(int(h.ip[i])), int(h.port[i])) for i in self.alive(day)]
+
+    def expected(self, day: int) -> pa.Table:
+        """What a correct probe records for each of the day's targets."""
+        rows = []
+        for i in self.alive(day):
+            host = int(i)
+            kind = str(self.hosts.behaviour[host])
+            up = kind not in ("ollama", "honeypot") or self.is_up(host, day)
+            status = EXPECTED_STATUS[kind] if up else "connection_refused"
+            names = sorted(self.inventory.specs[self.inventory.spec[j]].name for j in self.instances(host, day))
+            rows.append(
+                {
+                    "host_id": host,
+                    "ip": ip_text(int(self.hosts.ip[host])),
+                    "port": int(self.hosts.port[host]),
+                    "behaviour": kind,
+                    "status": status,
+                    "runtime": EXPECTED_RUNTIME.get(kind) if status == "success" else None,
+                    "version": version_at(self.hosts, host, day)
+                    if status == "success" and kind in ("ollama", "honeypot")
+                    else None,
+                    "model_names": names if status == "success" and kind in ("ollama", "honeypot") else None,
+                }
+            )
+        return pa.Table.from_pylist(rows)
+
+
+def build_world(params: Params) -> World:
+    rng = np.random.default_rng(params.seed)
+    hosts = build_hosts(params, rng)
+    inventory = build_inventory(params, hosts, rng)
+    return World(params=params, hosts=hosts, inventory=inventory)
