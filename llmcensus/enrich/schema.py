@@ -76,6 +76,7 @@ _MODELS: list[pa.Field[Any]] = [
     pa.field("param_band", pa.string(), nullable=False),  # one of PARAM_BANDS
     pa.field("uncensored_name", pa.bool_(), nullable=False),  # name marker (abliterated, uncensored, dolphin…)
     pa.field("uncensored_marker", pa.string()),
+    pa.field("upstream_lineage", pa.string()),  # what the lineage was tuned/distilled from; null = none/unknown
 ]
 MODELS_SCHEMA = pa.schema(_MODELS)
 
@@ -87,6 +88,9 @@ _PROMPTS: list[pa.Field[Any]] = [
     pa.field("misuse_categories", pa.list_(pa.string())),  # hacking, hate_harassment, violence_gore, …
     pa.field("rule_ids", pa.list_(pa.string())),  # which documented rules fired
     pa.field("length", pa.int32(), nullable=False),
+    pa.field("hosts", pa.int64(), nullable=False),  # distinct ips showing this exact prompt
+    pa.field("cluster_size", pa.int32(), nullable=False),  # distinct prompt texts in the cluster
+    pa.field("cluster_hosts", pa.int64(), nullable=False),  # sum of hosts over the cluster's texts
 ]
 PROMPTS_SCHEMA = pa.schema(_PROMPTS)
 

@@ -1,0 +1,139 @@
+"""The lineage catalog: which lab made each model lineage, and where the lab sits.
+
+The catalog is *data*, maintained as CSV files beside this module (``docs/lineage.md`` has the
+checklist for adding a lineage):
+
+* ``data/lineages.csv``      one row per lineage: lab, expected GGUF architecture families
+  (``;`` between alternatives, ``+`` for a projector, e.g. ``llama+clip``), library badges,
+  upstream lineage(s) for fine-tunes, source (``library`` = in the bundled scrape, ``extra`` = seen
+  on hosts but not in the scrape) and a note.
+* ``data/labs.csv``          lab -> ISO 3166-1 alpha-2 country of its seat (``unknown`` on purpose
+  for individuals without a known seat).
+* ``data/families.csv``      GGUF architecture family -> the lineage it implies when unambiguous,
+  the lab that designed it, and whether it is an embedding / in-file vision architecture.
+* ``data/known_digests.csv`` historical official digests (first 12 hex) that the current library
+  scrape no longer lists (republished tags keep old digests on old hosts).
+
+``catalog_fingerprint()`` hashes every file, so derived datasets know when to rebuild.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from llmcensus.errors import DataError
+from llmcensus.reference.library import library
+
+_FILES = ("lineages.csv", "labs.csv", "families.csv", "known_digests.csv", "name_markers.csv", "prompt_rules.csv")
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    name: str
+    lab: str
+    country: str  # ISO alpha-2 or "unknown"
+    families: tuple[str, ...]  # expected architecture families (projector alternatives kept as "llama+clip")
+    badges: tuple[str, ...]
+    upstream: tuple[str, ...]  # lineages this one was fine-tuned or distilled from
+    source: str  # library | extra
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    family: str
+    lineage: str | None  # the lineage this architecture implies on its own, when unambiguous
+    lab: str | None  # who designed the architecture (not necessarily who trained the weights)
+    embedding: bool
+    vision: str  # yes | no | size (in-file vision only above ~2B parameters)
+    note: str
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    try:
+        text = resources.files("llmcensus.reference").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"reference data file {name} cannot be read: {exc}") from exc
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(";") if p.strip())
+
+
+@lru_cache(maxsize=1)
+def labs() -> dict[str, str]:
+    """lab -> country."""
+    return {r["lab"]: r["country"] for r in _rows("labs.csv")}
+
+
+@lru_cache(maxsize=1)
+def lineages() -> dict[str, Lineage]:
+    """Every catalogued lineage by its Ollama library name."""
+    countries = labs()
+    out: dict[str, Lineage] = {}
+    for r in _rows("lineages.csv"):
+        lab = r["lab"]
+        if lab not in countries:
+            raise DataError(f"lineages.csv: lineage {r['lineage']!r} names lab {lab!r} missing from labs.csv")
+        out[r["lineage"]] = Lineage(
+            name=r["lineage"],
+            lab=lab,
+            country=countries[lab],
+            families=_split(r["families"]),
+            badges=_split(r["badges"]),
+            upstream=_split(r["upstream"]),
+            source=r["source"],
+            note=r["note"],
+        )
+    return out
+
+
+@lru_cache(maxsize=1)
+def families() -> dict[str, Family]:
+    return {
+        r["family"]: Family(
+            family=r["family"],
+            lineage=r["lineage"] or None,
+            lab=r["lab"] or None,
+            embedding=r["embedding"] == "yes",
+            vision=r["vision"],
+            note=r["note"],
+        )
+        for r in _rows("families.csv")
+    }
+
+
+@lru_cache(maxsize=1)
+def digest_index() -> dict[str, tuple[str, str, str]]:
+    """First 12 hex of an official manifest digest -> (lineage, tag, source).
+
+    The library scrape wins over the historical list when both know a prefix. Several tags of
+    one model share a digest (``:latest`` aliases a size tag); the first tag seen is kept, which
+    does not matter for the lineage.
+    """
+    out: dict[str, tuple[str, str, str]] = {}
+    for r in _rows("known_digests.csv"):
+        out[r["digest_prefix"].lower()] = (r["lineage"], r["tag"], "known_digests")
+    for model in library().values():
+        for tag in model.tags:
+            h = tag.model_hash.lower()
+            if len(h) == 12 and (h not in out or out[h][2] != "library"):
+                out[h] = (model.name, tag.tag, "library")
+    return out
+
+
+@lru_cache(maxsize=1)
+def catalog_fingerprint() -> str:
+    """sha256 over every reference file enrichment depends on (first 16 hex)."""
+    h = hashlib.sha256()
+    data = resources.files("llmcensus.reference").joinpath("data")
+    for name in (*_FILES, "network_tiers.csv", "ollama-library.json.gz"):
+        h.update(name.encode())
+        h.update(data.joinpath(name).read_bytes())
+    return h.hexdigest()[:16]
