@@ -68,6 +68,11 @@ def uniform(*values: np.ndarray | int) -> np.ndarray:
     return (mix64(*values) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
+def expires_at_ns(now_ns: int, pinned: bool) -> int:
+    """keep_alive -1 adds Go's largest duration (year 2318); otherwise the default 5 minutes."""
+    return now_ns + (2**63 - 1 if pinned else 300 * 10**9)
+
+
 def ip_text(x: int) -> str:
     return f"{x >> 24}.{(x >> 16) & 255}.{(x >> 8) & 255}.{x & 255}"
 
@@ -199,7 +204,7 @@ class World:
                         model=mv,
                         size=ram,
                         size_vram=ram if gpu else 0,
-                        expires_at_ns=(10_000_000_000 * 10**9 + now % 10**9) if pinned else now + 300 * 10**9,
+                        expires_at_ns=expires_at_ns(now, bool(pinned)),
                         context_length=[2048, 4096, 8192, 16384][int(uniform(self.params.seed, host, j, 3)[0] * 4)],
                     )
                 )

@@ -1,0 +1,345 @@
+"""The fast path: a whole study's observations without HTTP, in the probe's schema.
+
+For analytics benchmarks and calibration at full scale (175,108 hosts x 293 days, ~7.2 M
+successful observations) this writes, day by day, exactly the records a perfect probe would write
+for every target of the day's sweep: successes with the inventory, running models and show fields
+the host's *version* exposes (null where the version lacks a field), and failures as statuses
+(outages -> connection_refused, silent -> read_timeout, ...). What it does not synthesise, and marks
+so: ``source = 'fastpath'``, ``exchanges`` null (no raw bodies), ``requests = 0``, ``show_status =
+'fastpath'``, ``show_keys`` null; look-alike rows carry the runtime verdict but no inventory.
+
+Memory stays bounded: one day is built and written at a time, with spec-level columns gathered
+by index (``pyarrow.compute.take``) and version-dependent fields masked column-wise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA, RUNNING, SCHEMA_VERSION
+from llmcensus.observations.writer import observation_id, write_parquet_atomic
+from llmcensus.simulate.inventory import DAY_NS
+from llmcensus.simulate.versions import RELEASES, parse_version
+from llmcensus.simulate.wire.gojson import rfc3339nano
+from llmcensus.simulate.world import (
+    EXPECTED_RUNTIME,
+    EXPECTED_STATUS,
+    RUNNING_COUNTS,
+    World,
+    expires_at_ns,
+    ip_text,
+    uniform,
+)
+
+TEMPLATE_FLAGS = (("tools", ".Tools"), ("suffix", ".Suffix"), ("thinking", ".Thinking"), ("system", ".System"))
+_FROM_PREFIX = "/root/.ollama/models/blobs/sha256-"
+
+
+@dataclass(frozen=True)
+class FastpathSummary:
+    days: int
+    observations: int
+    successes: int
+    seconds: float
+    out: Path
+
+
+def _spec_table(world: World) -> pa.Table:
+    """One row per model build with every spec-constant MODEL field (show fields from ShowData)."""
+    rows: dict[str, list[Any]] = {f.name: [] for f in MODEL}
+    extra: dict[str, list[Any]] = {"is_hf": [], "is_cloud": [], "caps_pre_thinking": [], "local_chat": []}
+    for i, s in enumerate(world.inventory.specs):
+        cloud = s.kind == "cloud"
+        sd = None if cloud else world.show_for(i)
+        caps = list(s.capabilities)
+        rows["name"].append(s.name)
+        rows["model"].append(s.name)
+        rows["modified_at"].append(None)
+        rows["modified_at_utc"].append(None)
+        rows["size"].append(s.size)
+        rows["digest"].append(s.digest)
+        rows["parent_model"].append("")
+        rows["format"].append("" if cloud else "gguf")
+        rows["family"].append(s.family)
+        rows["families"].append(list(s.families) if s.families is not None else None)
+        rows["parameter_size"].append(s.parameter_size)
+        rows["quantization_level"].append(s.quantization)
+        rows["context_length"].append(s.context_length)
+        rows["embedding_length"].append(s.embedding_length)
+        rows["remote_model"].append(s.remote_model)
+        rows["remote_host"].append(s.remote_host)
+        rows["tags_capabilities"].append(caps)
+        rows["show_status"].append("not_applicable" if cloud else "fastpath")
+        rows["capabilities"].append(None if cloud else list(sd.capabilities) if sd else caps)
+        rows["system"].append(s.system)
+        template = sd.template if sd else None
+        rows["template_sha"].append(hashlib.sha256(template.encode()).hexdigest() if template is not None else None)
+        rows["template_flags"].append([f for f, ref in TEMPLATE_FLAGS if ref in template] if template else None)
+        rows["license_head"].append(sd.license[:200] if sd and sd.license else None)
+        rows["parameters"].append(sd.parameters if sd and sd.parameters else None)
+        rows["modelfile_from"].append(sd.modelfile_from if sd else None)
+        info = sd.model_info if sd else {}
+        arch = info.get("general.architecture") if info else None
+        rows["arch"].append(arch)
+        pc_ = info.get("general.parameter_count") if info else None
+        rows["parameter_count"].append(int(pc_) if isinstance(pc_, int | float) else None)
+        ctx = info.get(f"{arch}.context_length") if info and arch else None
+        rows["train_context_length"].append(int(ctx) if isinstance(ctx, int | float) else None)
+        rows["has_projector"].append(
+            None if cloud else bool(sd and (sd.projector_info or "clip" in (s.families or ())))
+        )
+        rows["show_keys"].append(None)
+        extra["is_hf"].append(s.kind == "derivative_hf")
+        extra["is_cloud"].append(cloud)
+        show_caps = list(sd.capabilities) if sd else caps
+        extra["caps_pre_thinking"].append([c for c in show_caps if c != "thinking"])
+        extra["local_chat"].append(not cloud and "embedding" not in s.capabilities)
+    cols = {f.name: pa.array(rows[f.name], type=f.type) for f in MODEL}
+    cols.update({k: pa.array(v) for k, v in extra.items()})
+    return pa.table(cols)
+
+
+def _null_where(arr: pa.Array, keep: np.ndarray) -> pa.Array:
+    """Null out entries where ``keep`` is False (a field the host's version does not expose)."""
+    if keep.all():
+        return arr
+    return pc.if_else(pa.array(keep), arr, pa.nulls(len(arr), arr.type))
+
+
+class _VersionFlags:
+    def __init__(self) -> None:
+        v = [parse_version(x) for x, _ in RELEASES]
+        self.tags_v30 = np.array([x >= (0, 30, 0) for x in v])
+        self.remote = np.array([x >= (0, 12, 0) for x in v])
+        self.show_caps = np.array([x >= (0, 6, 4) for x in v])
+        self.thinking = np.array([x >= (0, 9, 0) for x in v])
+        self.ps = np.array([x >= (0, 1, 38) for x in v])
+        self.ps_ctx = np.array([x >= (0, 10, 0) for x in v])
+        self.model_info = np.array([x >= (0, 1, 45) for x in v])
+        self.model_key = np.array([x >= (0, 1, 21) for x in v])
+        self.details = np.array([x >= (0, 1, 15) for x in v])
+
+
+def write_fastpath(world: World, out: Path, *, progress: Callable[[int, int], None] | None = None) -> FastpathSummary:
+    t0 = time.perf_counter()
+    out = Path(out)
+    h = world.hosts
+    inv = world.inventory
+    p = world.params
+    specs = _spec_table(world)
+    vf = _VersionFlags()
+    tz = h.tz_offset
+    # per-instance modified_at strings (constant over days), in the host's zone
+    mod_str = np.array(
+        [rfc3339nano(int(ns), int(tz[hh])) for ns, hh in zip(inv.modified_ns.tolist(), inv.host.tolist(), strict=True)],
+        dtype=object,
+    )
+    mod_utc = inv.modified_ns // 1000
+    up = np.zeros((h.n, p.days), dtype=bool)
+    up[h.up_host, h.up_day] = True
+    ip_strs = np.array([ip_text(int(x)) for x in h.ip], dtype=object)
+    total = successes = 0
+    for day in range(p.days):
+        table = _day_table(world, day, specs, vf, up, mod_str, mod_utc, ip_strs)
+        total += table.num_rows
+        successes += int(pc.sum(pc.equal(table["status"], "success")).as_py() or 0)
+        date = p.start + timedelta(days=day)
+        sweep = f"fastpath-{p.seed}-{date.isoformat()}"
+        write_parquet_atomic(table, out / "observations" / f"day={date.isoformat()}" / f"part-{sweep}-000000.parquet")
+        if progress is not None:
+            progress(day + 1, p.days)
+    return FastpathSummary(p.days, total, successes, time.perf_counter() - t0, out)
+
+
+def _day_table(
+    world: World,
+    day: int,
+    specs: pa.Table,
+    vf: _VersionFlags,
+    up: np.ndarray,
+    mod_str: np.ndarray,
+    mod_utc: np.ndarray,
+    ip_strs: np.ndarray,
+) -> pa.Table:
+    h = world.hosts
+    inv = world.inventory
+    p = world.params
+    alive = np.nonzero((h.first_day <= day) & (h.last_day >= day))[0]
+    kind = h.behaviour[alive]
+    ollama_like = (kind == "ollama") | (kind == "honeypot")
+    is_up = up[alive, day]
+    status = np.array([EXPECTED_STATUS[k] for k in kind], dtype=object)
+    status[ollama_like & ~is_up] = "connection_refused"
+    success = status == "success"
+    fingerprinted = success & ollama_like
+    vidx = np.where(
+        (h.upgrade_day[alive] >= 0) & (day >= h.upgrade_day[alive]), h.upgrade_idx[alive], h.version_idx[alive]
+    )
+
+    # instances present today on fingerprinted hosts, grouped by row (alive is sorted by host)
+    inst_mask = (inv.add_day <= day) & (inv.remove_day > day)
+    row_of_host = np.full(h.n, -1, dtype=np.int64)
+    row_of_host[alive[fingerprinted]] = np.nonzero(fingerprinted)[0]
+    inst_idx = np.nonzero(inst_mask & (row_of_host[inv.host] >= 0))[0]
+    inst_row = row_of_host[inv.host[inst_idx]]
+    counts = np.bincount(inst_row, minlength=alive.shape[0])
+    models = _models_array(specs, inv.spec[inst_idx], vidx[inst_row], vf, mod_str[inst_idx], mod_utc[inst_idx])
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    models_list = pa.ListArray.from_arrays(pa.array(offsets), models, mask=pa.array(~fingerprinted))
+
+    running_list, running_count = _running(
+        world, day, alive, fingerprinted, fingerprinted & (kind == "ollama"), vidx, specs, inst_idx, inst_row, vf
+    )
+    version = np.array([RELEASES[int(v)][0] for v in vidx], dtype=object)
+    version[~fingerprinted] = None
+    runtime = np.array([EXPECTED_RUNTIME.get(k) for k in kind], dtype=object)
+    runtime[~success] = None
+    date = p.start + timedelta(days=day)
+    base = datetime(date.year, date.month, date.day, 2, tzinfo=UTC)
+    offs = (alive.astype(np.int64) * 7919) % 14_400
+    observed = np.array([base + timedelta(seconds=int(o)) for o in offs], dtype=object)
+    sweep = f"fastpath-{p.seed}-{date.isoformat()}"
+    ips = ip_strs[alive]
+    ports = h.port[alive]
+    auth = np.where(
+        status == "auth_required",
+        np.where(kind == "auth_401", "auth_required", "forbidden"),
+        np.where(success, "open", "unknown"),
+    ).astype(object)
+    n = alive.shape[0]
+    cols: dict[str, pa.Array] = {
+        "schema_version": pa.array(np.full(n, SCHEMA_VERSION, dtype=np.int16)),
+        "observation_id": pa.array([observation_id(sweep, ip, int(pt)) for ip, pt in zip(ips, ports, strict=True)]),
+        "sweep_id": pa.array([sweep] * n),
+        "source": pa.array(["fastpath"] * n),
+        "observed_at": pa.array(observed.tolist(), pa.timestamp("us", tz="UTC")),
+        "day": pa.array([date] * n, pa.date32()),
+        "ip": pa.array(ips.tolist(), pa.string()),
+        "port": pa.array(ports.astype(np.int32)),
+        "scheme": pa.array(h.scheme[alive].tolist(), pa.string()),
+        "dial_ip": pa.nulls(n, pa.string()),
+        "dial_port": pa.nulls(n, pa.int32()),
+        "status": pa.array(status.tolist(), pa.string()),
+        "error": pa.nulls(n, pa.string()),
+        "runtime": pa.array(runtime.tolist(), pa.string()),
+        "runtime_evidence": pa.nulls(n, pa.list_(pa.string())),
+        "version": pa.array(version.tolist(), pa.string()),
+        "auth": pa.array(auth.tolist(), pa.string()),
+        "proxied": pa.array(h.proxy[alive]),
+        "server_header": pa.array(np.where(h.proxy[alive], "nginx/1.24.0", None).tolist(), pa.string()),
+        "models": models_list,
+        "model_count": pa.array(np.where(fingerprinted, counts, None).tolist(), pa.int32()),
+        "running": running_list,
+        "running_count": running_count,
+        "requests": pa.array(np.zeros(n, dtype=np.int16)),
+        "elapsed_ms": pa.nulls(n, pa.float32()),
+        "exchanges": pa.nulls(n, OBSERVATION_SCHEMA.field("exchanges").type),
+    }
+    return pa.table(cols, schema=OBSERVATION_SCHEMA)
+
+
+def _models_array(
+    specs: pa.Table, spec_idx: np.ndarray, vidx: np.ndarray, vf: _VersionFlags, mod_str: np.ndarray, mod_utc: np.ndarray
+) -> pa.StructArray:
+    take = pa.array(spec_idx.astype(np.int64))
+    col = {f.name: specs[f.name].take(take).combine_chunks() for f in MODEL}
+    v30 = vf.tags_v30[vidx]
+    col["modified_at"] = pa.array(mod_str.tolist(), pa.string())
+    col["modified_at_utc"] = pa.array(mod_utc.astype("datetime64[us]"), pa.timestamp("us", tz="UTC"))
+    col["model"] = _null_where(col["model"], vf.model_key[vidx])
+    for name in ("context_length", "embedding_length", "tags_capabilities"):
+        col[name] = _null_where(col[name], v30)
+    col["parent_model"] = pa.array(np.where(vf.details[vidx], "", None).tolist(), pa.string())
+    for name in ("remote_model", "remote_host"):
+        col[name] = _null_where(col[name], vf.remote[vidx])
+    hf = specs["is_hf"].take(take).to_numpy(zero_copy_only=False)
+    col["quantization_level"] = pc.if_else(pa.array(hf & ~v30), pa.scalar("unknown"), col["quantization_level"])
+    caps = col["capabilities"]
+    pre = specs["caps_pre_thinking"].take(take).combine_chunks()
+    caps = pc.if_else(pa.array(vf.thinking[vidx]), caps, pre.cast(caps.type))
+    col["capabilities"] = _null_where(caps, vf.show_caps[vidx])
+    for name in ("arch", "parameter_count", "train_context_length"):
+        col[name] = _null_where(col[name], vf.model_info[vidx])
+    return pa.StructArray.from_arrays([col[f.name] for f in MODEL], fields=list(MODEL))
+
+
+def _running(
+    world: World,
+    day: int,
+    alive: np.ndarray,
+    fingerprinted: np.ndarray,
+    eligible: np.ndarray,
+    vidx: np.ndarray,
+    specs: pa.Table,
+    inst_idx: np.ndarray,
+    inst_row: np.ndarray,
+    vf: _VersionFlags,
+) -> tuple[pa.Array, pa.Array]:
+    """The /api/ps list, drawn exactly as ``World.running_instances`` draws it."""
+    p = world.params
+    h = world.hosts
+    inv = world.inventory
+    n = alive.shape[0]
+    share = np.array([p.running_share_by_tier.get(str(t), 0.25) for t in h.tier[alive]])
+    loaded = eligible & (uniform(p.seed, alive.astype(np.uint64), day, 1) < share)
+    want = RUNNING_COUNTS[(uniform(p.seed, alive.astype(np.uint64), day, 2) * 10).astype(np.int64)]
+    local = specs["local_chat"].to_numpy(zero_copy_only=False)[inv.spec[inst_idx]]
+    cand = local & loaded[inst_row]
+    # rank among the row's local instances, in inventory order (inst_idx is sorted by host then spec)
+    rank = np.zeros(inst_idx.shape[0], dtype=np.int64)
+    if cand.any():
+        ci = np.nonzero(cand)[0]
+        rows = inst_row[ci]
+        first = np.searchsorted(rows, rows, side="left")
+        rank[ci] = np.arange(ci.shape[0]) - first
+    chosen = cand & (rank < want[inst_row])
+    sel = inst_idx[chosen]
+    sel_row = inst_row[chosen]
+    counts = np.bincount(sel_row, minlength=n)
+    ps_ok = vf.ps[vidx]
+    spec_take = pa.array(inv.spec[sel].astype(np.int64))
+    tier = h.tier[alive][sel_row]
+    gpu = np.isin(tier, ["hyperscaler", "indie_cloud", "academic"])
+    size = specs["size"].take(spec_take).to_numpy(zero_copy_only=False).astype(np.int64)
+    ram = (size * 1.12).astype(np.int64) + 300_000_000
+    now = world.epoch0_ns + day * DAY_NS + 12 * 3_600 * 10**9
+    pos = rank[chosen]
+    host_ids = alive[sel_row]
+    pinned = uniform(p.seed, host_ids.astype(np.uint64), day, 10 + pos) < 0.06
+    tzs = h.tz_offset[host_ids]
+    exp_str = [
+        rfc3339nano(expires_at_ns(now, bool(pin)), int(z)) for pin, z in zip(pinned.tolist(), tzs.tolist(), strict=True)
+    ]
+    ctx_choices = np.array([2048, 4096, 8192, 16384])
+    ctx = ctx_choices[(uniform(p.seed, host_ids.astype(np.uint64), pos, 3) * 4).astype(np.int64)]
+    ctx_ok = vf.ps_ctx[vidx[sel_row]]
+    struct = pa.StructArray.from_arrays(
+        [
+            specs["name"].take(spec_take).combine_chunks(),
+            specs["name"].take(spec_take).combine_chunks(),
+            pa.array(ram),
+            specs["digest"].take(spec_take).combine_chunks(),
+            specs["family"].take(spec_take).combine_chunks(),
+            specs["parameter_size"].take(spec_take).combine_chunks(),
+            specs["quantization_level"].take(spec_take).combine_chunks(),
+            pa.array(exp_str, pa.string()),
+            pa.array(np.where(gpu, ram, 0)),
+            pa.array(np.where(ctx_ok, ctx, None).tolist(), pa.int64()),
+        ],
+        fields=list(RUNNING),
+    )
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    present = fingerprinted & ps_ok  # honeypots answer /api/ps with an empty list
+    running = pa.ListArray.from_arrays(pa.array(offsets), struct, mask=pa.array(~present))
+    running_count = pa.array(np.where(present, counts, None).tolist(), pa.int32())
+    return running, running_count
