@@ -23,6 +23,7 @@ from llmcensus.simulate.serve import (
     LOOPBACK_CAPACITY,
     FleetServer,
     dial_port,
+    SLICE,
     loopback_address,
     new_event_loop,
     raise_fd_limit,
@@ -405,11 +406,12 @@ def test_a_busy_port_is_reported_not_crashed() -> None:
     views = smoke_views(0, count=3, first_id=ids(14))
     blocker = socket.socket()
     blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    blocker.bind((loopback_address(views[2].host_id), dial_port(views[2].port)))
+    # slice 0 pinned: a fleet left to choose would simply move to a free slice of 127/8
+    blocker.bind((loopback_address(views[2].host_id % SLICE), dial_port(views[2].port)))
     blocker.listen()
     try:
         with pytest.raises(SimulationError, match="cannot listen"):
-            run(with_fleet(views, lambda s: asyncio.sleep(0)))
+            run(with_fleet(views, lambda s: asyncio.sleep(0), address_slice=0))
     finally:
         blocker.close()
 

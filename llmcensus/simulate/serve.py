@@ -52,6 +52,10 @@ Responder = Callable[[HostView, Request, int], Reply | None]
 # 127.<1..254>.<0..255>.<1..254>: never 127.0.0.x (127.0.0.1 is the machine's own services) and never
 # an address ending in .0 or .255, which some clients treat as network/broadcast addresses.
 LOOPBACK_CAPACITY = 254 * 256 * 254
+# Each fleet serves from its own slice of 127/8 so that fleets in concurrent processes (parallel tests,
+# a benchmark next to a demo) never compete for an address: slice k covers host ids offset by k * SLICE.
+SLICE = 262_144
+SLICES = LOOPBACK_CAPACITY // SLICE
 FD_RESERVE = 1024  # descriptors kept free for accepted connections, files and the event loop
 LISTEN_BACKLOG = 128
 
@@ -109,6 +113,7 @@ class FleetServer:
         max_body: int = 1 << 20,
         fd_reserve: int = FD_RESERVE,
         go_chunking: bool = False,
+        address_slice: int | None = None,
     ) -> None:
         self.responder = responder
         self.clock_ns: Callable[[], int] = clock_ns or time.time_ns
@@ -123,19 +128,22 @@ class FleetServer:
         self._dial_map: DialMap = {}
         self._tls: ssl.SSLContext | None = None
         self._started = False
+        self.address_slice = address_slice  # None: pick a free slice at start
 
     # -- public API
     async def start(self, views: Sequence[HostView]) -> None:
         if self._started:
             raise SimulationError("fleet server already started")
         self._started = True
+        if self.address_slice is None:
+            self.address_slice = _free_slice(views)
         await self.set_views(views)
 
     async def set_views(self, views: Sequence[HostView]) -> None:
         """Advance the day: keep listeners whose host stays, open new ones, close vanished ones."""
         if not self._started:
             raise SimulationError("fleet server not started")
-        plan = _plan(views)
+        plan = _plan(views, self.address_slice or 0)
         listening = {dial: view for dial, view in plan.items() if view.behaviour is not Behaviour.REFUSED}
         raise_fd_limit(len(listening), self.fd_reserve)
         for dial, slot in list(self._slots.items()):
@@ -224,7 +232,27 @@ class FleetServer:
                 await asyncio.wait_for(slot.server.wait_closed(), timeout=5)
 
 
-def _plan(views: Sequence[HostView]) -> dict[tuple[str, int], HostView]:
+def _free_slice(views: Sequence[HostView]) -> int:
+    """A slice whose first dial addresses nobody holds, starting from one derived from the process id."""
+    probe = [v for v in views if v.behaviour is not Behaviour.REFUSED][:3]
+    first = os.getpid() % SLICES
+    for step in range(SLICES):
+        k = (first + step) % SLICES
+        if all(_bindable(loopback_address(v.host_id % SLICE + k * SLICE), dial_port(v.port)) for v in probe):
+            return k
+    raise SimulationError("no free slice of 127.0.0.0/8 for a new fleet")
+
+
+def _bindable(address: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((address, port))
+        except OSError:
+            return False
+    return True
+
+
+def _plan(views: Sequence[HostView], address_slice: int = 0) -> dict[tuple[str, int], HostView]:
     """dial address -> view, refusing duplicate public identities and colliding dial addresses."""
     plan: dict[tuple[str, int], HostView] = {}
     public: set[tuple[str, int]] = set()
@@ -235,7 +263,7 @@ def _plan(views: Sequence[HostView]) -> dict[tuple[str, int], HostView]:
         if key in public:
             raise SimulationError(f"two views share the public address {view.ip}:{view.port}")
         public.add(key)
-        dial = (loopback_address(view.host_id), dial_port(view.port))
+        dial = (loopback_address(view.host_id % SLICE + address_slice * SLICE), dial_port(view.port))
         other = plan.get(dial)
         if other is not None:
             raise SimulationError(

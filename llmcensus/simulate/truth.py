@@ -128,7 +128,7 @@ def _scope_metrics(
     bits = np.array([_bits(s.quantization) or 0 for s in specs])
     # hf.co pulls on hosts older than 0.30 report "unknown": the truth counts what the API exposes
     total_w = float(weights.sum())
-    bit_w = Counter()
+    bit_w: Counter[int] = Counter()
     for b, w in zip(bits[inv.spec[local]], weights, strict=True):
         bit_w[int(b)] += int(w)
     m["bit_width_instance_share"] = {str(b): w / total_w for b, w in sorted(bit_w.items()) if b} if total_w else {}
@@ -217,7 +217,8 @@ def _max_models(world: World, hosts_idx: np.ndarray, up_keys: np.ndarray) -> np.
     counts = _present_counts(world, h.up_host[in_scope], h.up_day[in_scope])
     best = np.zeros(h.n, dtype=np.int64)
     np.maximum.at(best, h.up_host[in_scope], counts)
-    return best[hosts_idx]
+    result: np.ndarray = best[hosts_idx]
+    return result
 
 
 def _models_per_obs_by_month(world: World, hosts_idx: np.ndarray, up_keys: np.ndarray) -> dict[str, float]:

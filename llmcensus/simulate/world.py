@@ -265,3 +265,55 @@ def build_world(params: Params) -> World:
     hosts = build_hosts(params, rng)
     inventory = build_inventory(params, hosts, rng)
     return World(params=params, hosts=hosts, inventory=inventory)
+
+
+class WorldViews:
+    """A picklable day -> views factory for ``FleetProcess``: the child rebuilds the world from params."""
+
+    def __init__(self, params_json: str) -> None:
+        self.params_json = params_json
+        self._world: World | None = None
+
+    def __getstate__(self) -> dict[str, str]:
+        return {"params_json": self.params_json}
+
+    def __setstate__(self, state: dict[str, str]) -> None:
+        self.params_json = state["params_json"]
+        self._world = None
+
+    @property
+    def world(self) -> World:
+        if self._world is None:
+            from llmcensus.simulate.params import params_from_json
+
+            self._world = build_world(params_from_json(self.params_json))
+        return self._world
+
+    def __call__(self, day: int) -> list[HostView]:
+        return self.world.views(day)
+
+
+class SimClock:
+    """Simulated wall clock for a day: the day's date at 12:00 UTC plus real time elapsed since the day began."""
+
+    def __init__(self, start_iso: str, day: int) -> None:
+        import time as _time
+
+        s = date.fromisoformat(start_iso)
+        self.base_ns = int(datetime(s.year, s.month, s.day, 12, tzinfo=UTC).timestamp()) * 10**9 + day * DAY_NS
+        self.t0 = _time.monotonic_ns()
+
+    def __call__(self) -> int:
+        import time as _time
+
+        return self.base_ns + (_time.monotonic_ns() - self.t0)
+
+
+class ClockForDay:
+    """``clock_for_day`` for ``FleetProcess`` (picklable)."""
+
+    def __init__(self, start_iso: str) -> None:
+        self.start_iso = start_iso
+
+    def __call__(self, day: int) -> SimClock:
+        return SimClock(self.start_iso, day)
