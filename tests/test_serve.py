@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from llmcensus.errors import SimulationError
 from llmcensus.simulate.serve import (
     LOOPBACK_CAPACITY,
+    SLICE,
     FleetServer,
     dial_port,
-    SLICE,
     loopback_address,
     new_event_loop,
     raise_fd_limit,
