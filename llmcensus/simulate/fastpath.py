@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -109,6 +110,19 @@ def _spec_table(world: World) -> pa.Table:
     return pa.table(cols)
 
 
+def rfc3339nano_many(unix_ns: np.ndarray, offset_min: np.ndarray) -> np.ndarray:
+    """Vectorised ``rfc3339nano``: Go's RFC3339Nano in each fixed-offset zone, fraction zeros trimmed."""
+    out = np.empty(unix_ns.shape[0], dtype=object)
+    for off in np.unique(offset_min):
+        sel = offset_min == off
+        local = (unix_ns[sel] + int(off) * 60 * 10**9).astype("datetime64[ns]")
+        text = np.char.rstrip(np.char.rstrip(np.datetime_as_string(local, unit="ns"), "0"), ".")
+        o = int(off)
+        suffix = "Z" if o == 0 else f"{'+' if o > 0 else '-'}{abs(o) // 60:02d}:{abs(o) % 60:02d}"
+        out[sel] = np.char.add(text, suffix)
+    return out
+
+
 def _null_where(arr: pa.Array[Any], keep: np.ndarray) -> pa.Array[Any]:
     """Null out entries where ``keep`` is False (a field the host's version does not expose)."""
     if keep.all():
@@ -141,24 +155,29 @@ def write_fastpath(world: World, out: Path, *, progress: Callable[[int, int], No
     vf = _VersionFlags()
     tz = h.tz_offset
     # per-instance modified_at strings (constant over days), in the host's zone
-    mod_str = np.array(
-        [rfc3339nano(int(ns), int(tz[hh])) for ns, hh in zip(inv.modified_ns.tolist(), inv.host.tolist(), strict=True)],
-        dtype=object,
-    )
+    mod_str = rfc3339nano_many(inv.modified_ns, tz[inv.host])
     mod_utc = inv.modified_ns // 1000
     up = np.zeros((h.n, p.days), dtype=bool)
     up[h.up_host, h.up_day] = True
     ip_strs = np.array([ip_text(int(x)) for x in h.ip], dtype=object)
     total = successes = 0
-    for day in range(p.days):
-        table = _day_table(world, day, specs, vf, up, mod_str, mod_utc, ip_strs)
-        total += table.num_rows
-        successes += sum(1 for v in table.column("status").to_pylist() if v == "success")
-        date = p.start + timedelta(days=day)
-        sweep = f"fastpath-{p.seed}-{date.isoformat()}"
-        write_parquet_atomic(table, out / "observations" / f"day={date.isoformat()}" / f"part-{sweep}-000000.parquet")
-        if progress is not None:
-            progress(day + 1, p.days)
+    # Parquet encoding releases the GIL: day d is written on a worker thread while day d+1 is built.
+    pending: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for day in range(p.days):
+            table = _day_table(world, day, specs, vf, up, mod_str, mod_utc, ip_strs)
+            total += table.num_rows
+            successes += int(np.count_nonzero(table.column("status").to_numpy(zero_copy_only=False) == "success"))
+            date = p.start + timedelta(days=day)
+            sweep = f"fastpath-{p.seed}-{date.isoformat()}"
+            path = out / "observations" / f"day={date.isoformat()}" / f"part-{sweep}-000000.parquet"
+            pending.append(pool.submit(write_parquet_atomic, table, path))
+            while len(pending) > 1:
+                pending.pop(0).result()
+            if progress is not None:
+                progress(day + 1, p.days)
+        for f in pending:
+            f.result()
     return FastpathSummary(p.days, total, successes, time.perf_counter() - t0, out)
 
 
@@ -206,9 +225,8 @@ def _day_table(
     runtime = np.array([EXPECTED_RUNTIME.get(k) for k in kind], dtype=object)
     runtime[~success] = None
     date = p.start + timedelta(days=day)
-    base = datetime(date.year, date.month, date.day, 2, tzinfo=UTC)
-    offs = (alive.astype(np.int64) * 7919) % 14_400
-    observed = np.array([base + timedelta(seconds=int(o)) for o in offs], dtype=object)
+    base_us = int(datetime(date.year, date.month, date.day, 2, tzinfo=UTC).timestamp()) * 10**6
+    observed_us = base_us + ((alive.astype(np.int64) * 7919) % 14_400) * 10**6
     sweep = f"fastpath-{p.seed}-{date.isoformat()}"
     ips = ip_strs[alive]
     ports = h.port[alive]
@@ -223,7 +241,7 @@ def _day_table(
         "observation_id": pa.array([observation_id(sweep, ip, int(pt)) for ip, pt in zip(ips, ports, strict=True)]),
         "sweep_id": pa.array([sweep] * n),
         "source": pa.array(["fastpath"] * n),
-        "observed_at": pa.array(observed.tolist(), pa.timestamp("us", tz="UTC")),
+        "observed_at": pa.array(observed_us, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
         "day": pa.array([date] * n, pa.date32()),
         "ip": pa.array(ips.tolist(), pa.string()),
         "port": pa.array(ports.astype(np.int32)),
@@ -239,7 +257,7 @@ def _day_table(
         "proxied": pa.array(h.proxy[alive]),
         "server_header": pa.array(np.where(h.proxy[alive], "nginx/1.24.0", None).tolist(), pa.string()),
         "models": models_list,
-        "model_count": pa.array(np.where(fingerprinted, counts, None).tolist(), pa.int32()),
+        "model_count": pa.array(counts.astype(np.int32), mask=~fingerprinted),
         "running": running_list,
         "running_count": running_count,
         "requests": pa.array(np.zeros(n, dtype=np.int16)),
@@ -291,7 +309,7 @@ def _running(
     h = world.hosts
     inv = world.inventory
     n = alive.shape[0]
-    share = np.array([p.running_share_by_tier.get(str(t), 0.25) for t in h.tier[alive]])
+    share = world.running_share[alive]
     loaded = eligible & (uniform(p.seed, alive.astype(np.uint64), day, 1) < share)
     want = RUNNING_COUNTS[(uniform(p.seed, alive.astype(np.uint64), day, 2) * 10).astype(np.int64)]
     local = specs["local_chat"].to_numpy(zero_copy_only=False)[inv.spec[inst_idx]]
@@ -335,12 +353,12 @@ def _running(
             specs["quantization_level"].take(spec_take).combine_chunks(),
             pa.array(exp_str, pa.string()),
             pa.array(np.where(gpu, ram, 0)),
-            pa.array(np.where(ctx_ok, ctx, None).tolist(), pa.int64()),
+            pa.array(ctx.astype(np.int64), mask=~ctx_ok),
         ],
         fields=list(RUNNING),
     )
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     present = fingerprinted & ps_ok  # honeypots answer /api/ps with an empty list
     running = pa.ListArray.from_arrays(pa.array(offsets), struct, mask=pa.array(~present))
-    running_count = pa.array(np.where(present, counts, None).tolist(), pa.int32())
+    running_count = pa.array(counts.astype(np.int32), mask=~present)
     return running, running_count

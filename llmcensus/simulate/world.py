@@ -92,6 +92,12 @@ class World:
         return self.params.start + timedelta(days=day)
 
     @cached_property
+    def running_share(self) -> np.ndarray:
+        """Per host: probability of having a model loaded on a given day (by tier)."""
+        shares = self.params.running_share_by_tier
+        return np.array([shares.get(str(t), 0.25) for t in self.hosts.tier])
+
+    @cached_property
     def _inst_bounds(self) -> np.ndarray:
         return np.searchsorted(self.inventory.host, np.arange(self.hosts.n + 1))
 
@@ -116,8 +122,7 @@ class World:
         """Loaded models: a host-day draw against the tier's running share, then its first 1-3 models."""
         if present.shape[0] == 0:
             return present
-        share = self.params.running_share_by_tier.get(str(self.hosts.tier[host]), 0.25)
-        if uniform(self.params.seed, host, day, 1)[0] >= share:
+        if uniform(self.params.seed, host, day, 1)[0] >= self.running_share[host]:
             return present[:0]
         local = [
             i
