@@ -145,3 +145,15 @@ def test_vectorised_timestamps_match_go_formatting(values: list[tuple[int, int]]
     ns = np.array([v for v, _ in values], dtype=np.int64)
     off = np.array([o for _, o in values], dtype=np.int64)
     assert list(rfc3339nano_many(ns, off)) == [rfc3339nano(int(v), int(o)) for v, o in values]
+
+
+def test_params_round_trip_through_json_builds_the_same_world() -> None:
+    """The fleet's child process rebuilds the world from JSON: it must be the very same world."""
+    from llmcensus.simulate.params import params_from_json
+
+    p = Params(hosts=120, days=3, seed=5)
+    q = params_from_json(p.to_json())
+    assert q == p
+    a, b = build_world(p), build_world(q)
+    assert a.targets(1) == b.targets(1)
+    assert (a.inventory.spec == b.inventory.spec).all()

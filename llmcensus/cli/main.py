@@ -11,7 +11,7 @@ import sys
 import typer
 
 from llmcensus import __version__
-from llmcensus.cli import discover, enrich, optout, report, scan, simulate
+from llmcensus.cli import discover, enrich, optout, report, scan, simulate, study
 from llmcensus.errors import LLMCensusError
 
 app = typer.Typer(
@@ -25,7 +25,7 @@ app.add_typer(discover.app, name="discover")
 app.add_typer(enrich.app, name="enrich")
 app.add_typer(optout.app, name="optout")
 # scan and report register top-level commands (llmcensus scan, llmcensus report, llmcensus study)
-for sub in (scan.app, report.app):
+for sub in (scan.app, report.app, study.app):
     for cmd in sub.registered_commands:
         app.registered_commands.append(cmd)
     for grp in sub.registered_groups:

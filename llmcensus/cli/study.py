@@ -9,17 +9,20 @@ place that wires every stage together; each stage is still called through its ow
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from llmcensus.errors import UsageError
 from llmcensus.probe.settings import ProbeSettings
 from llmcensus.probe.sweep import ScanRequest, scan
-from llmcensus.simulate.params import Params
+from llmcensus.simulate.params import Params, with_overrides
 from llmcensus.simulate.serve_process import FleetProcess
 from llmcensus.simulate.truth import write_truth
 from llmcensus.simulate.world import ClockForDay, World, WorldViews, build_world
@@ -96,3 +99,79 @@ def run_study(out: Path, params: Params, *, settings: ProbeSettings = STUDY_PROB
             echo(f"day {day + 1:>3}/{params.days} {d.date}: {d.targets} targets, {ok} fingerprinted, "
                  f"{d.requests} requests, {d.seconds:.1f} s")
     return StudySummary(out, days, time.perf_counter() - t0, world)
+
+
+# --- the command -------------------------------------------------------------------------------------
+
+app = typer.Typer(no_args_is_help=True)
+
+TRUTH_KEYS = {
+    # headline figure (analytics/queries/headline.sql) -> ground-truth key (simulate/truth.py)
+    "observations": "observations",
+    "unique_hosts": "unique_hosts",
+    "countries": "countries",
+    "asns": "asns",
+    "persistent_host_share": "persistent_host_share",
+    "persistent_observation_share": "persistent_observation_share",
+    "single_observation_host_share": "single_host_share",
+    "single_observation_observation_share": "single_observation_share",
+    "tools_host_share": "capability_host_share.tools",
+    "vision_host_share": "capability_host_share.vision",
+    "thinking_host_share": "capability_host_share.thinking",
+    "embedding_host_share": "capability_host_share.embedding",
+    "q4_k_m_host_share": "q4_k_m_host_share",
+    "public_library_host_share": "public_library_host_share",
+    "system_prompt_visible_host_share": "system_prompt_visible_share",
+    "guardrail_removal_hosts": "guardrail_template_hosts",
+}
+
+
+def headline_rows(headline: dict[str, dict[str, Any]], truth: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(figure, this dataset, without flagged hosts, ground truth) as display strings."""
+
+    def show(figure: str, v: Any) -> str:
+        if v is None:
+            return "-"
+        if not isinstance(v, int | float):
+            return str(v)
+        return f"{v * 100:.1f} %" if figure.endswith("_share") else f"{v:,.0f}"
+
+    rows = []
+    for figure, scopes in headline.items():
+        t = truth.get("all", {}).get(TRUTH_KEYS.get(figure, figure))
+        rows.append((figure, show(figure, scopes.get("all")), show(figure, scopes.get("unflagged")), show(figure, t)))
+    return rows
+
+
+@app.command("study")
+def study_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Data directory for the whole study (must be empty).")],
+    hosts: Annotated[int, typer.Option("--hosts", help="Ollama hosts in the simulated world.")] = 2_000,
+    days: Annotated[int, typer.Option("--days", help="Simulated days (one sweep per day).")] = 14,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    param: Annotated[list[str] | None, typer.Option("--param", help="Simulation parameter name=value.")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar per sweep.")] = False,
+) -> None:
+    """Run the study on the simulated internet: serve, sweep, store each day; then enrich and report."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from llmcensus.enrich.run import enrich
+    from llmcensus.report.build import build_report
+
+    params = with_overrides(Params(hosts=hosts, days=days, seed=seed), param or [])
+    typer.echo(f"simulated study: {params.hosts:,} Ollama hosts x {params.days} days from {params.start} -> {out}")
+    summary = run_study(out, params, progress=progress, echo=typer.echo)
+    t = time.perf_counter()
+    es = enrich(out)
+    typer.echo(f"enriched in {time.perf_counter() - t:.1f} s ({es})")
+    report = build_report(out, out / "report")
+    truth = json.loads((out / "truth" / "metrics.json").read_text())
+    table = Table(title="Headline figures: this dataset vs the simulator's ground truth")
+    for col in ("figure", "this dataset", "without flagged hosts", "ground truth"):
+        table.add_column(col, justify="left" if col == "figure" else "right")
+    for row in headline_rows(report.headline, truth):
+        table.add_row(*row)
+    Console().print(table)
+    total = time.perf_counter() - t + summary.seconds
+    typer.echo(f"study done in {total:.0f} s; report: {out / 'report' / 'report.html'}")

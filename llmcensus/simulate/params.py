@@ -55,14 +55,16 @@ TIER_SHARES = {
     "unknown": 0.16,
 }
 PORTFOLIO_SHARES = {
-    # Distinct models a host carries over its life (§1 #21-22): 2-3 models on 41 % (the mode),
-    # >= 20 models on 1.46 %. The other buckets are not published.
+    # Distinct models a host carries over its life. The study (§1 #21-22) counts the largest inventory
+    # seen on one day: 2-3 models on 41 % (the mode), >= 20 models on 1.46 %. A host's removals and late
+    # pulls rarely all overlap, so its peak is a little below its lifetime count: the 20+ share here is
+    # fitted (1.65 %) so that the peak share comes out at 1.46 %. The other buckets are not published.
     "0": 0.06,
     "1": 0.24,
     "2-3": 0.41,
     "4-9": 0.22,
-    "10-19": 0.0554,
-    "20+": 0.0146,
+    "10-19": 0.0535,
+    "20+": 0.0165,
 }
 
 
@@ -131,21 +133,25 @@ class Params:
         "§2.1: FOFA port matrix (11434 ≈ 32 k of ~40 k records)",
     )
     # --- inventories
-    portfolio: dict[str, float] = pf(lambda: dict(PORTFOLIO_SHARES), "distinct models per host", "§1 #21-22")
+    portfolio: dict[str, float] = pf(
+        lambda: dict(PORTFOLIO_SHARES),
+        "distinct models a host carries over its life (buckets)",
+        "§1 #21-22; 20+ fitted so the peak-inventory share is 1.46 %",
+    )
     persistent_portfolio_tilt: float = p(
-        1.3,
+        1.22,
         "persistent hosts draw portfolio bucket b (ranked 0 = no model ... 5 = 20+) with odds P(b)·r^b; the "
         "other hosts are solved so the overall shares stay `portfolio` exactly",
         "§1 #22: public-library hosts 'disproportionately drive model-instance volume'; fit to §1 #20",
     )
     initial_inventory_share: float = p(
-        0.62,
+        0.52,
         "share of a host's models (besides its first) already present when first seen; the rest are pulled "
         "during its life, from the catalog of that time",
         "fit: §1 #20, 3 models/obs in month 1 -> 4 later",
     )
     legacy_share: float = p(
-        0.5,
+        0.63,
         "hosts whose inventory was set up before `legacy_cutoff` (what they carry when first seen is from the "
         "catalog of that time; later pulls are not)",
         "fit: §1 #24-25, Q4_K_M on 48 % of hosts although 72 % of instances are 4-bit; gemma2 above qwen3 (§1 #18)",
@@ -218,7 +224,7 @@ class Params:
 
     def to_json(self) -> str:
         d = {k: v.isoformat() if isinstance(v, date) else v for k, v in dataclasses.asdict(self).items()}
-        return json.dumps(d, sort_keys=True)
+        return json.dumps(d)  # insertion order kept: sampling follows the order of the share tables
 
 
 def param_table() -> list[tuple[str, str, str, str]]:
@@ -264,6 +270,11 @@ def with_overrides(base: Params, overrides: list[str]) -> Params:
 def params_from_json(text: str) -> Params:
     """Inverse of ``Params.to_json``."""
     data = json.loads(text)
-    data["start"] = date.fromisoformat(data["start"])
-    names = {f.name for f in dataclasses.fields(Params)}
-    return Params(**{k: v for k, v in data.items() if k in names})
+    defaults = Params()
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(Params):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        out[f.name] = date.fromisoformat(value) if isinstance(getattr(defaults, f.name), date) else value
+    return Params(**out)
