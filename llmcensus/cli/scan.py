@@ -1,7 +1,56 @@
-"""`llmcensus scan` commands (thin: parse, call one library function, map errors)."""
+"""`llmcensus scan` (thin: parse options, call ``llmcensus.probe.sweep.scan``, print one summary line)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from llmcensus.probe.settings import SETTINGS, ProbeSettings
+from llmcensus.probe.sweep import ScanRequest, is_tty, parse_setting_overrides, scan
+from llmcensus.targets.parse import parse_ports
+
 app = typer.Typer(no_args_is_help=True, help="scan stage commands.")
+
+_SET_HELP = "override any probe setting, e.g. --set read_timeout=5 (settings: " + ", ".join(
+    s.name for s in SETTINGS) + ")"
+
+
+@app.command("scan")
+def scan_cmd(
+    targets_file: Annotated[str | None, typer.Argument(help="file of ip, ip:port or CIDR lines; '-' = stdin")] = None,
+    data: Annotated[Path, typer.Option("--data", help="data directory (observations, sweeps, show cache)")] = Path(
+        "data"),
+    candidates: Annotated[Path | None, typer.Option(help="candidates Parquet dataset from discovery")] = None,
+    dial_map: Annotated[Path | None, typer.Option("--dial-map", help="CSV public_ip,port,dial_ip,dial_port")] = None,
+    sweep_id: Annotated[str | None, typer.Option("--sweep-id", help="default: UTC time, e.g. 20260101T000000Z")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="continue an interrupted sweep (same --sweep-id)")] = False,
+    concurrency: Annotated[int | None, typer.Option(help="visits in flight (default 1000)")] = None,
+    ports: Annotated[str | None, typer.Option(help="ports for targets without one, e.g. 11434,8080")] = None,
+    optout: Annotated[list[Path] | None, typer.Option("--optout", help="opt-out file(s) of CIDRs; repeatable")] = None,
+    user_agent: Annotated[str | None, typer.Option("--user-agent", help="User-Agent header")] = None,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="default: when a TTY")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=_SET_HELP)] = None,
+) -> None:
+    """Probe targets read-only and append one observation per (target, port) to the data directory."""
+    settings = parse_setting_overrides(set_ or [], ProbeSettings())
+    if concurrency is not None:
+        settings = settings.with_(concurrency=concurrency)
+    if user_agent is not None:
+        settings = settings.with_(user_agent=user_agent)
+    req = ScanRequest(
+        data_dir=data, targets_file=targets_file, candidates=candidates, dial_map=dial_map, sweep_id=sweep_id,
+        resume=resume, ports=parse_ports(ports), optout_files=optout or [], settings=settings,
+        progress=is_tty() if progress is None else progress,
+    )
+    summary = scan(req)
+    counts = " ".join(f"{k}={v}" for k, v in sorted(summary.counts.items()))
+    typer.echo(
+        f"sweep {summary.sweep_id}: {summary.written} observations in {summary.elapsed_s:.1f}s "
+        f"({summary.rate:.0f}/s); skipped {summary.skipped_resume} already done, {summary.duplicates} duplicate; "
+        f"{counts}"
+    )
+    if summary.interrupted:
+        typer.echo("llmcensus: interrupted; continue with --resume --sweep-id " + summary.sweep_id, err=True)
+        raise SystemExit(130)

@@ -1,0 +1,188 @@
+"""The single observation writer: buffered, atomic, append-only Parquet parts partitioned by day.
+
+Invariants it protects:
+* a part is written to a hidden temp name in its final directory, fsynced, then renamed: a reader
+  (or a crash) never sees half a part; a part is never rewritten or deleted;
+* one observation per ``observation_id`` per sweep: ids already committed (``--resume``) or already
+  buffered are dropped and counted, never written twice;
+* after a ``kill -9``, everything in committed parts survives; ``resume=True`` continues with the
+  next part number, removes the dead run's temp files and recounts from the parts.
+
+Layout: ``<data>/observations/day=YYYY-MM-DD/part-<sweep_id>-<seq:06d>.parquet`` and
+``<data>/sweeps/<sweep_id>/manifest.json`` (see ``manifest.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from llmcensus.errors import ConfigError, DataError
+from llmcensus.observations.manifest import Manifest, check_sweep_id, manifest_path
+from llmcensus.observations.reader import PART, committed_state, observations_dir
+from llmcensus.observations.schema import OBSERVATION_SCHEMA, SCHEMA_VERSION
+
+_META = {b"llmcensus.schema_version": str(SCHEMA_VERSION).encode()}
+
+
+def observation_id(sweep_id: str, ip: str, port: int) -> str:
+    return hashlib.sha1(f"{sweep_id}|{ip}|{port}".encode()).hexdigest()[:24]
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_parquet_atomic(table: pa.Table, path: Path) -> None:
+    """Write ``table`` to ``path`` so that the file appears complete or not at all; never overwrite."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        raise DataError(f"refusing to overwrite existing part {path}")
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DataError(f"cannot write {path}: {exc}") from None
+    _fsync_dir(path.parent)
+
+
+class ObservationWriter:
+    def __init__(
+        self, data_dir: str | Path, sweep_id: str, *, settings: Mapping[str, Any] | None = None,
+        resume: bool = False, flush_records: int = 5000, flush_seconds: float = 30.0, source: str = "probe",
+        clock: Callable[[], datetime] | None = None, targets_total: int | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.sweep_id = check_sweep_id(sweep_id)
+        self.flush_records = flush_records
+        self.flush_seconds = flush_seconds
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._buffer: list[dict[str, Any]] = []
+        self._buffered_ids: set[str] = set()
+        self._last_flush = time.monotonic()
+        self.duplicates_dropped = 0
+        exists = manifest_path(self.data_dir, sweep_id).exists()
+        if exists and not resume:
+            raise ConfigError(
+                f"sweep {sweep_id!r} already exists in {self.data_dir}: pass --resume or a new --sweep-id"
+            )
+        if resume:
+            self._remove_temp_files()
+            self.committed, counts, last_seq = committed_state(self.data_dir, sweep_id)
+            self._seq = last_seq + 1
+            self.manifest = Manifest.read(self.data_dir, sweep_id) if exists else Manifest(sweep_id, source=source)
+            self.manifest.runs += 1 if exists else 0
+            self.manifest.counts = dict(counts)
+            self.manifest.observations = sum(counts.values())
+            self.manifest.parts = [str(p.relative_to(self.data_dir)) for p in self._parts()]
+            self.manifest.complete = False
+            self.manifest.finished_at = None
+        else:
+            self.committed = set()
+            self._seq = 0
+            self.manifest = Manifest(sweep_id, source=source, started_at=self.clock().isoformat())
+        if settings is not None:
+            self.manifest.settings = dict(settings)
+        if targets_total is not None:
+            self.manifest.targets_total = targets_total
+        self.manifest.write(self.data_dir)
+
+    def _parts(self) -> list[Path]:
+        from llmcensus.observations.reader import sweep_parts
+
+        return sweep_parts(self.data_dir, self.sweep_id)
+
+    def _remove_temp_files(self) -> None:
+        # A killed run may leave its part-in-progress behind; it was never visible and is not data.
+        for tmp in observations_dir(self.data_dir).glob(f"day=*/.part-{self.sweep_id}-*.parquet.tmp"):
+            m = PART.match(tmp.name[1:-4])
+            if m is not None and m.group("sweep") == self.sweep_id:
+                tmp.unlink(missing_ok=True)
+
+    def __contains__(self, obs_id: object) -> bool:
+        return obs_id in self.committed or obs_id in self._buffered_ids
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def write(self, row: dict[str, Any]) -> bool:
+        """Buffer one observation; False (and counted) when its id was already written."""
+        obs_id = row["observation_id"]
+        if obs_id in self.committed or obs_id in self._buffered_ids:
+            self.duplicates_dropped += 1
+            return False
+        self._buffer.append(row)
+        self._buffered_ids.add(obs_id)
+        if len(self._buffer) >= self.flush_records:
+            self.flush()
+        return True
+
+    def maybe_flush(self) -> None:
+        if self._buffer and time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the buffer: one part per UTC day present in it, then the manifest."""
+        self._last_flush = time.monotonic()
+        if not self._buffer:
+            return
+        by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self._buffer:
+            by_day[row["day"].isoformat()].append(row)
+        for day, rows in sorted(by_day.items()):
+            try:
+                table = pa.Table.from_pylist(rows, schema=OBSERVATION_SCHEMA.with_metadata(_META))
+            except (pa.ArrowException, TypeError, ValueError) as exc:
+                raise DataError(f"observation rows do not match schema v{SCHEMA_VERSION}: {exc}") from None
+            path = observations_dir(self.data_dir) / f"day={day}" / f"part-{self.sweep_id}-{self._seq:06d}.parquet"
+            self._seq += 1
+            write_parquet_atomic(table, path)
+            ids = [r["observation_id"] for r in rows]
+            self.committed.update(ids)
+            self._buffered_ids.difference_update(ids)
+            counts = Counter(r["status"] for r in rows)
+            for status, n in counts.items():
+                self.manifest.counts[status] = self.manifest.counts.get(status, 0) + n
+            self.manifest.observations += len(rows)
+            self.manifest.parts.append(str(path.relative_to(self.data_dir)))
+        self._buffer.clear()
+        self.manifest.write(self.data_dir)
+
+    def close(self, *, complete: bool, interrupted: bool = False, extra: Mapping[str, Any] | None = None) -> Manifest:
+        self.flush()
+        self.manifest.complete = complete
+        self.manifest.interrupted = interrupted
+        self.manifest.finished_at = self.clock().isoformat()
+        if extra:
+            self.manifest.extra.update(extra)
+        self.manifest.extra["duplicates_dropped"] = self.manifest.extra.get("duplicates_dropped", 0) + (
+            self.duplicates_dropped
+        )
+        self.manifest.write(self.data_dir)
+        return self.manifest

@@ -1,0 +1,126 @@
+"""``scan``: the one library call behind ``llmcensus scan`` (targets file -> observations on disk).
+
+Everything that can be wrong with the input is checked before the first packet and before anything
+is written: the target file is validated line by line (and counted), the dial map and opt-out files
+are parsed, the settings are validated. A failure raises an ``LLMCensusError`` naming the problem.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from llmcensus.errors import InputError, UsageError
+from llmcensus.observations.manifest import check_sweep_id
+from llmcensus.observations.writer import ObservationWriter
+from llmcensus.probe.engine import SweepSummary, run_sweep
+from llmcensus.probe.settings import ProbeSettings
+from llmcensus.probe.showcache import ShowCache
+from llmcensus.targets.blocklist import Blocklist
+from llmcensus.targets.dialmap import read_dial_map
+from llmcensus.targets.parse import Target, TargetSource, read_candidates
+
+DEFAULT_OPTOUT = "optout.txt"  # <data>/optout.txt is always honoured when it exists
+
+
+@dataclass(slots=True)
+class ScanRequest:
+    data_dir: Path
+    targets_file: str | None = None  # path or "-" (stdin)
+    candidates: Path | None = None
+    dial_map: Path | None = None
+    sweep_id: str | None = None
+    resume: bool = False
+    ports: tuple[int, ...] = (11434,)
+    optout_files: Sequence[Path] = ()
+    settings: ProbeSettings = field(default_factory=ProbeSettings)
+    progress: bool = False
+
+
+def parse_setting_overrides(items: Iterable[str], base: ProbeSettings) -> ProbeSettings:
+    """``name=value`` strings (``--set``) -> settings; unknown names and bad values are ``UsageError``."""
+    types = {f.name: str(f.type) for f in fields(ProbeSettings)}
+    changes: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in types:
+            raise UsageError(f"--set expects name=value with a known setting name, got {item!r}")
+        kind = types[name]
+        try:
+            if kind == "int":
+                changes[name] = int(text)
+            elif kind == "float":
+                changes[name] = float(text)
+            elif kind == "bool":
+                if text.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError(text)
+                changes[name] = text.lower() in ("1", "true", "yes", "on")
+            else:
+                changes[name] = text
+        except ValueError:
+            raise UsageError(f"--set {name}: expected {kind}, got {text!r}") from None
+    return base.with_(**changes)
+
+
+def default_sweep_id(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+
+
+def scan(req: ScanRequest, *, clock: Callable[[], datetime] | None = None) -> SweepSummary:
+    if (req.targets_file is None) == (req.candidates is None):
+        raise UsageError("give exactly one of TARGETS_FILE (or '-') and --candidates")
+    sweep_id = check_sweep_id(req.sweep_id or default_sweep_id())
+    total: int
+    targets: Iterable[Target]
+    if req.targets_file is not None:
+        source = TargetSource(req.targets_file, ports=req.ports, max_cidr=req.settings.max_cidr)
+        total, targets = source.total, source
+    else:
+        assert req.candidates is not None
+        total, targets = read_candidates(req.candidates)
+    dial_map = read_dial_map(req.dial_map) if req.dial_map is not None else None
+    for f in req.optout_files:
+        if not Path(f).exists():
+            raise InputError("opt-out file not found", f)
+    optout = Blocklist()
+    for f in [*req.optout_files, req.data_dir / DEFAULT_OPTOUT]:
+        optout.add_file(f)
+    try:
+        req.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create data directory: {exc.strerror}", req.data_dir) from None
+    settings = req.settings
+    writer = ObservationWriter(
+        req.data_dir, sweep_id, settings=settings.as_dict(), resume=req.resume, targets_total=total,
+        flush_records=settings.flush_records, flush_seconds=settings.flush_seconds, clock=clock,
+    )
+    cache = ShowCache(req.data_dir / "show", raw_body_cap=settings.raw_body_cap)
+    summary = _run(run_sweep(targets, settings, writer, dial_map=dial_map, clock=clock, show_cache=cache,
+                             optout=optout if optout.networks else None, total=total, progress=req.progress))
+    complete = not summary.interrupted and summary.targets >= total
+    writer.close(complete=complete, interrupted=summary.interrupted, extra={
+        "last_run": summary.as_dict(), "source_file": req.targets_file, "candidates": str(req.candidates or ""),
+        "dial_map": str(req.dial_map or ""),
+    })
+    return summary
+
+
+def _run(coro: Any) -> SweepSummary:
+    try:
+        import uvloop
+
+        result: SweepSummary = uvloop.run(coro)
+        return result
+    except ImportError:  # pragma: no cover - uvloop is a pinned dependency
+        fallback: SweepSummary = asyncio.run(coro)
+        return fallback
+
+
+def is_tty() -> bool:
+    return sys.stderr.isatty()
