@@ -35,6 +35,7 @@ from llmcensus.simulate.wire.gojson import rfc3339nano
 from llmcensus.simulate.world import (
     EXPECTED_RUNTIME,
     EXPECTED_STATUS,
+    LOOKALIKE_VERSION,
     RUNNING_COUNTS,
     World,
     expires_at_ns,
@@ -222,8 +223,11 @@ def _day_table(
     )
     version = np.array([RELEASES[int(v)][0] for v in vidx], dtype=object)
     version[~fingerprinted] = None
+    lookalike_version = np.array([LOOKALIKE_VERSION.get(k) for k in kind], dtype=object)
+    version[success & ~ollama_like] = lookalike_version[success & ~ollama_like]
     runtime = np.array([EXPECTED_RUNTIME.get(k) for k in kind], dtype=object)
     runtime[~success] = None
+    runtime[status == "auth_required"] = "unknown"  # a proxy that demands credentials hides the runtime
     date = p.start + timedelta(days=day)
     base_us = int(datetime(date.year, date.month, date.day, 2, tzinfo=UTC).timestamp()) * 10**6
     observed_us = base_us + ((alive.astype(np.int64) * 7919) % 14_400) * 10**6

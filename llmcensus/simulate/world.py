@@ -35,6 +35,8 @@ EXPECTED_RUNTIME = {
     "open_webui": "open_webui",
     "koboldcpp": "koboldcpp",
 }
+# what look-alikes advertise on /api/version (the wire layer's personae)
+LOOKALIKE_VERSION = {"localai": "0.9.0", "open_webui": "0.6.5"}
 EXPECTED_STATUS = {
     "ollama": "success",
     "honeypot": "success",
@@ -255,9 +257,16 @@ class World:
                     "port": int(self.hosts.port[host]),
                     "behaviour": kind,
                     "status": status,
-                    "runtime": EXPECTED_RUNTIME.get(kind) if status == "success" else None,
-                    "version": version_at(self.hosts, host, day)
-                    if status == "success" and kind in ("ollama", "honeypot")
+                    # an authenticating proxy answers HTTP but hides what is behind it: runtime unknown
+                    "runtime": EXPECTED_RUNTIME.get(kind)
+                    if status == "success"
+                    else ("unknown" if status == "auth_required" else None),
+                    "version": (
+                        version_at(self.hosts, host, day)
+                        if kind in ("ollama", "honeypot")
+                        else LOOKALIKE_VERSION.get(kind)
+                    )
+                    if status == "success"
                     else None,
                     "model_names": names if status == "success" and kind in ("ollama", "honeypot") else None,
                 }

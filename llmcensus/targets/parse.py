@@ -11,7 +11,11 @@ Addresses are normalised (``ipaddress`` text form) so that the same host written
 same observation id. Expansion is streamed: a /16 is never materialised as a list.
 
 The candidates dataset (from discovery) is Parquet with columns ``ip`` (string), ``port`` (int32)
-and ``scheme`` (string, nullable = http); only those columns are read.
+and ``scheme`` (string, nullable); only those columns are read.
+
+A target without a scheme is visited over TLS on the ports that conventionally carry it (443,
+8443) and over plain HTTP elsewhere, as scanners' port-based defaults do: a reverse proxy on 443
+closes a plain-HTTP connection without an HTTP reply.
 """
 
 from __future__ import annotations
@@ -27,6 +31,11 @@ from llmcensus.errors import InputError, TargetParseError, UsageError
 DEFAULT_PORTS: tuple[int, ...] = (11434,)
 DEFAULT_MAX_CIDR = 65536  # a /16: larger blocks belong to discovery, not to a probe target list
 SCHEMES = ("http", "https")
+TLS_PORTS = frozenset({443, 8443})
+
+
+def default_scheme(port: int) -> str:
+    return "https" if port in TLS_PORTS else "http"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +132,7 @@ def _net_addresses(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Iterat
 
 def iter_targets(
     lines: Iterable[str], *, ports: Sequence[int] = DEFAULT_PORTS, path: str = "<text>",
-    max_cidr: int = DEFAULT_MAX_CIDR, scheme: str = "http",
+    max_cidr: int = DEFAULT_MAX_CIDR, scheme: str | None = None,
 ) -> Iterator[Target]:
     """Stream targets from text lines; a malformed line raises ``TargetParseError(path, line)``."""
     for lineno, raw in enumerate(lines, start=1):
@@ -133,7 +142,7 @@ def iter_targets(
         addresses, _, line_ports = parsed
         for ip in addresses:
             for port in line_ports:
-                yield Target(ip, port, scheme)
+                yield Target(ip, port, scheme or default_scheme(port))
 
 
 def count_targets(
@@ -223,7 +232,7 @@ def read_candidates(path: str | Path, *, batch_size: int = 65536) -> tuple[int, 
                     raise InputError(f"row {row}: not an IP address: {ip!r}", p) from None
                 if not isinstance(port, int) or not 0 < port < 65536:
                     raise InputError(f"row {row}: bad port: {port!r}", p)
-                sch = scheme or "http"
+                sch = scheme or default_scheme(int(port))
                 if sch not in SCHEMES:
                     raise InputError(f"row {row}: bad scheme: {sch!r}", p)
                 yield Target(addr, port, sch)
