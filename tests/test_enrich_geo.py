@@ -116,3 +116,15 @@ def test_bad_mmdb_is_a_data_error(tmp_path: Path) -> None:
 def test_geo_table_schema() -> None:
     table = geo_table(["1.1.1.1", "8.8.8.8", "bogus"])
     assert table.schema == GEO_SCHEMA and table.num_rows == 3
+
+
+def test_parallel_lookups_equal_sequential_ones_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmcensus.enrich import geo
+
+    ips = sorted({f"{a}.{b}.7.1" for a in (1, 8, 23, 45, 61, 104, 151, 185, 203, 218) for b in (3, 77, 130)})
+    sequential = [geo.GeoLookup().lookup(ip) for ip in ips]
+    monkeypatch.setattr(geo, "PARALLEL_MIN_ADDRESSES", 0)
+    look = geo.GeoLookup()
+    parallel = geo.lookup_many(ips, look, workers=2)
+    assert parallel == sequential
+    assert look.lookups > 0

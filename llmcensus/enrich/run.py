@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from llmcensus.enrich.attributes import param_band, param_billions, quant_bits, quant_from_tag
-from llmcensus.enrich.geo import GeoLookup
+from llmcensus.enrich.geo import GeoLookup, lookup_many
 from llmcensus.enrich.guardrails import cluster_prompts, label_prompt, name_marker, prompt_sha
 from llmcensus.enrich.lineage import CONFIDENCE, resolve
 from llmcensus.enrich.schema import ENRICH_SCHEMA_VERSION, GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
@@ -170,14 +170,15 @@ def _ip_order(ip: str) -> tuple[int, int]:
     return (addr.version, int(addr))
 
 
-def _geo(con: Any, out: Path, look: GeoLookup) -> tuple[int, int, int]:
+def _geo(con: Any, out: Path, look: GeoLookup, geo_mmdb: str | Path | None = None,
+         asn_mmdb: str | Path | None = None) -> tuple[int, int, int]:
     folder = out / "geo"
     have = _existing(con, folder, "ip")
     sql = "SELECT DISTINCT ip FROM observations"
     if have is not None:
         sql += f" WHERE ip NOT IN {have}"
     ips = sorted((r[0] for r in con.execute(sql).fetchall()), key=_ip_order)
-    rows = [look.lookup(ip) for ip in ips]
+    rows = lookup_many(ips, look, geo_mmdb=geo_mmdb, asn_mmdb=asn_mmdb)
     _write_part(pa.Table.from_pylist(rows, schema=GEO_SCHEMA), folder)
     total = con.execute(f"SELECT count(*) FROM read_parquet('{_q(folder)}/part-*.parquet')").fetchone()
     return len(ips), int(total[0]) if ips or have else 0, look.lookups
@@ -301,7 +302,7 @@ def enrich(
         out.mkdir(parents=True, exist_ok=True)
         stages = {"read": time.perf_counter() - start}
         try:
-            geo_new, geo_total, lookups = _geo(con, out, look)
+            geo_new, geo_total, lookups = _geo(con, out, look, geo_mmdb, asn_mmdb)
         finally:
             look.close()
         stages["geo"] = time.perf_counter() - start - sum(stages.values())
