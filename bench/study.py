@@ -1,0 +1,116 @@
+"""Benchmark: the full report on a seed-scale dataset (175,108 hosts, ~7.2 M observations).
+
+Prints: full report time, its peak memory, the time of one plain DuckDB scan of the same data (every observation
+and every unnested model instance read once), and the report time at 10x the data. Goals (issue #5): < 60 s,
+< 4 GB, within 5x the plain scan, <= 10.5x the time at 10x the data.
+
+    python bench/study.py                 # generate (or reuse) a synthetic dataset under --workdir, run everything
+    python bench/study.py --data DIR      # time an existing dataset, e.g. the simulator's fast path output
+    python bench/study.py --quick         # 1/20 of the hosts: a smoke run in about a minute
+
+Each measurement runs in its own process so that peak memory (ru_maxrss) belongs to that run alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SEED_HOSTS = 175_108
+SEED_DAYS = 293
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child_report(data: str, out: str) -> None:
+    from llmcensus.report.build import build_report
+
+    t0 = time.perf_counter()
+    summary = build_report(data, out)
+    print(json.dumps({"seconds": time.perf_counter() - t0, "analyze_seconds": summary.analyze_seconds,
+                      "peak_mb": _peak_mb(), "observations": summary.headline["observations"]["all"],
+                      "hosts": summary.headline["unique_hosts"]["all"]}))  # fmt: skip
+
+
+def _child_scan(data: str) -> None:
+    import duckdb
+
+    glob = str(Path(data) / "observations" / "day=*" / "*.parquet")
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    row = con.execute(
+        "SELECT count(DISTINCT ip), count(*), count(DISTINCT m.family) FROM "
+        "(SELECT ip, UNNEST(models) AS m FROM read_parquet(?, hive_partitioning = false))",
+        [glob],
+    ).fetchone()
+    print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "row": list(row or ())}))
+
+
+def _run(*args: str) -> dict[str, float]:
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench step {args[0]} failed:\n{proc.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _dataset(workdir: Path, name: str, hosts: int, days: int) -> Path:
+    from synth import generate
+
+    path = workdir / name
+    marker = path / ".complete"
+    if not marker.exists():
+        shutil.rmtree(path, ignore_errors=True)
+        t0 = time.perf_counter()
+        generate(path, hosts=hosts, days=days)
+        marker.write_text(f"{hosts} {days}\n")
+        print(f"generated {name}: {hosts:,} hosts x {days} days in {time.perf_counter() - t0:.0f} s", flush=True)
+    return path
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_report":
+        _child_report(sys.argv[2], sys.argv[3])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_scan":
+        _child_scan(sys.argv[2])
+        return
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, help="an existing data folder to time (skips generation of the 1x data)")
+    ap.add_argument("--data-10x", type=Path, help="an existing 10x data folder")
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/llmcensus-bench"))
+    ap.add_argument("--quick", action="store_true", help="1/20 of the seed hosts")
+    ap.add_argument("--skip-10x", action="store_true")
+    args = ap.parse_args()
+    hosts = SEED_HOSTS // 20 if args.quick else SEED_HOSTS
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    data = args.data or _dataset(args.workdir, f"data_{hosts}", hosts, SEED_DAYS)
+    scan = _run("_scan", str(data))
+    rep = _run("_report", str(data), str(args.workdir / "report_1x"))
+    print(f"dataset: {rep['observations']:,.0f} observations, {rep['hosts']:,.0f} hosts ({data})")
+    print(f"plain DuckDB scan (observations + unnested models): {scan['seconds']:.1f} s")
+    ratio = rep["seconds"] / scan["seconds"]
+    print(f"full report: {rep['seconds']:.1f} s (analysis {rep['analyze_seconds']:.1f} s), "
+          f"peak memory {rep['peak_mb'] / 1024:.2f} GB, {ratio:.1f}x the plain scan")  # fmt: skip
+    if args.skip_10x:
+        return
+    data10 = args.data_10x or _dataset(args.workdir, f"data_{hosts * 10}", hosts * 10, SEED_DAYS)
+    rep10 = _run("_report", str(data10), str(args.workdir / "report_10x"))
+    ratio10 = rep10["seconds"] / rep["seconds"]
+    print(f"full report at 10x data ({rep10['observations']:,.0f} observations): {rep10['seconds']:.1f} s, "
+          f"peak memory {rep10['peak_mb'] / 1024:.2f} GB, {ratio10:.1f}x the 1x time")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,246 @@
+"""The relations every metric query reads, built once over the Parquet datasets of one data folder.
+
+Relations (``T`` = table filled once; ``V`` = view). The observation files are decoded exactly once, by
+``ingest.py``; everything else is derived from its narrow tables.
+
+* ``observations``     V  every visit (all statuses) straight from Parquet, without raw ``exchanges``; adds ``host``
+                          and ``month``. For ad-hoc use: the metrics read the tables below.
+* ``sweep_days``       T  one row per UTC day with any visit (whatever its status): ``day, visits``.
+* ``ollama_obs``       T  successful Ollama observations (``status = 'success' AND runtime = 'ollama'``; look-alike
+                          runtimes are already excluded by their runtime verdict): ``obs_key, host, port, day, month,
+                          version, model_count, running_count, inventory_sig`` (``running_count`` null = /api/ps not
+                          read; ``inventory_sig`` = hash of the sorted (digest, modified_at) pairs, null if no model).
+* ``endpoints``        T  distinct ``(ip, port, host)`` of those observations.
+* ``model_instances``  T  one row per model per successful Ollama observation: ``obs_key, host, day, model_key,
+                          cap_key``.
+* ``model_catalog``    T  one row per distinct model (``model_key``): name, digest, family, quantization_level,
+                          has_capabilities, prompt_sha, cloud, and enrichment's lineage, lab, lab_country,
+                          quant_bits, param_band, uncensored_name, uncensored_marker (``unknown`` filled).
+* ``instances``        V  ``model_instances`` joined to ``model_catalog``, plus ``month`` (per instance: costly).
+* ``host_model_months`` V one row per (host, month, model) with ``instances`` and ``host_days``, plus the catalogue's
+                          columns: what most model metrics read.
+* ``host_family_months`` T one row per (host, month, local family): ``observations`` (listing the family),
+                          ``host_days``, ``instances``.
+* ``geo``, ``models_enriched``, ``prompts``  T  the enrichment datasets, one row per key; an absent dataset is an
+                          empty table of its schema, so every label becomes ``unknown``.
+* ``host_geo``         T  one row per host: ``country, subdivision, asn, tier, asn_type`` (``unknown`` filled).
+* ``model_capabilities``  V  enrichment's view (``llmcensus/enrich/sql/model_capabilities.sql``), evaluated over
+                          one row per distinct capability class (version + model fields), not once per instance.
+* ``capability_classes`` T  ``cap_key`` -> each capability as the word yes / no / unknown.
+* ``instance_capabilities`` V  per instance: ``obs_key, host, cloud`` and the six capability words.
+* ``host_stats``       T  one row per host: observations, host_days, first/last seen, opportunities, uptime,
+                          max_models, mean_running.
+* ``host_cap_keys``    T  distinct (host, cap_key) of local models.
+* ``host_capabilities`` T  one row per (host, capability): ``label`` yes/no/unknown over the host's local models.
+* ``flags``            T  one row per (host, flag): ``clone_farm`` and ``multi_port`` (see ``ViewParams``).
+
+Keys are 64-bit hashes (``host`` = hash of ip or ip:port, ``obs_key`` = hash of observation_id): they are only
+ever grouped, counted and joined, never shown, and keep the per-instance table at a few integers a row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from llmcensus.analyze.ingest import ingest
+from llmcensus.enrich.capabilities import capabilities_sql
+from llmcensus.enrich.schema import GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
+from llmcensus.errors import ConfigError, DataError
+
+CAPABILITY_COLUMNS = ("completion", "tools", "insert", "vision", "embedding", "thinking")
+HOST_KEYS = ("ip", "ip_port")
+
+
+@dataclass(frozen=True)
+class ViewParams:
+    """Settings that shape the relations themselves (query parameters live in each query's header).
+
+    host_key: ``ip`` (the default; one address = one host) or ``ip_port`` (each listening port is a host).
+    clone_farm_min_hosts: a non-empty inventory whose exact (digest, ``modified_at`` string) set appears on at
+        least this many distinct addresses marks all of them ``clone_farm``: real Ollama stamps each pull with the
+        local file time to the nanosecond, so identical stamps across unrelated machines mean copied images.
+    multi_port_min_ports: an address answering as Ollama on at least this many ports is flagged ``multi_port``.
+    """
+
+    host_key: str = "ip"
+    clone_farm_min_hosts: int = 5
+    multi_port_min_ports: int = 3
+
+    def __post_init__(self) -> None:
+        if self.host_key not in HOST_KEYS:
+            raise ConfigError(f"host_key must be one of {', '.join(HOST_KEYS)}, not {self.host_key!r}")
+        for name in ("clone_farm_min_hosts", "multi_port_min_ports"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 2:
+                raise ConfigError(f"{name} must be an integer >= 2, not {value!r}")
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _parquet_or_empty(con: duckdb.DuckDBPyConnection, name: str, folder: Path, schema: pa.Schema, key: str) -> None:
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if files:
+        src = f"read_parquet({_sql_str(str(folder / '*.parquet'))}, union_by_name = true)"
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT DISTINCT ON ({key}) * FROM {src}")
+    else:
+        con.register(f"_empty_{name}", schema.empty_table())
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _empty_{name}")
+        con.unregister(f"_empty_{name}")
+
+
+_PARQUET_VIEWS = """
+CREATE OR REPLACE VIEW obs_raw AS
+SELECT COLUMNS(lambda c: c <> 'exchanges') FROM read_parquet({glob}, hive_partitioning = false, union_by_name = true);
+CREATE OR REPLACE VIEW observations AS
+SELECT *, {host_expr} AS host, CAST(date_trunc('month', day) AS DATE) AS month FROM obs_raw;
+"""
+
+# Derived once after ingest: the enriched model catalogue, the instance view over it, and host geography.
+_DERIVED_SQL = """
+CREATE OR REPLACE TABLE model_catalog AS
+SELECT c.model_key, c.name, c.digest, c.family, c.quantization_level,
+       c.capabilities IS NOT NULL AS has_capabilities,
+       CASE WHEN c.system IS NOT NULL AND c.system <> '' THEN sha256(c.system) END AS prompt_sha,
+       (coalesce(c.remote_host, '') <> '' OR c.name LIKE '%:cloud' OR c.name LIKE '%-cloud'
+        OR coalesce(e.is_cloud, false)) AS cloud,
+       coalesce(e.lineage, 'unknown') AS lineage, coalesce(e.lab, 'unknown') AS lab,
+       coalesce(e.lab_country, 'unknown') AS lab_country, e.quant_bits, coalesce(e.param_band, 'unknown') AS param_band,
+       coalesce(e.uncensored_name, false) AS uncensored_name, e.uncensored_marker
+FROM model_catalog_raw c LEFT JOIN models_enriched e ON e.name = c.name AND e.digest IS NOT DISTINCT FROM c.digest;
+
+CREATE OR REPLACE VIEW instances AS
+SELECT i.obs_key, i.host, i.day, CAST(date_trunc('month', i.day) AS DATE) AS month, i.cap_key, c.*
+FROM model_instances i JOIN model_catalog c USING (model_key);
+
+-- Pre-aggregates the metrics read instead of the per-instance table (a few rows per host and month, not per visit).
+-- Two plain GROUP BYs instead of one COUNT(DISTINCT): much cheaper over tens of millions of rows.
+CREATE OR REPLACE TABLE host_model_month AS
+SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, model_key, sum(n) AS instances, count(*) AS host_days
+FROM (SELECT host, day, model_key, count(*) AS n FROM model_instances GROUP BY ALL) GROUP BY ALL;
+
+CREATE OR REPLACE VIEW host_model_months AS
+SELECT h.host, h.month, h.instances, h.host_days, c.* FROM host_model_month h JOIN model_catalog c USING (model_key);
+
+CREATE OR REPLACE TABLE host_family_months AS
+SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, family, sum(observations) AS observations,
+       count(*) AS host_days, sum(instances) AS instances
+FROM (SELECT host, day, family, sum(observations) AS observations, sum(instances) AS instances
+      FROM family_days GROUP BY ALL)
+GROUP BY ALL;
+
+-- Distinct (host, capability class) pairs of local models: what host-level capability metrics read.
+CREATE OR REPLACE TABLE host_cap_keys AS
+SELECT DISTINCT host, cap_key FROM model_instances JOIN model_catalog USING (model_key) WHERE NOT cloud;
+
+CREATE OR REPLACE TABLE host_geo AS
+SELECT h.host, coalesce(g.country, 'unknown') AS country, coalesce(g.subdivision, 'unknown') AS subdivision,
+       g.asn, coalesce(g.tier, 'unknown') AS tier, coalesce(g.asn_type, 'unknown') AS asn_type
+FROM (SELECT host, min(ip) AS ip FROM endpoints GROUP BY host) h LEFT JOIN geo g ON g.ip = h.ip;
+"""
+
+# Per host: its observations, distinct UTC days, first/last seen and uptime. Uptime is the share of sweep days
+# (days on which any visit happened, whatever its status) from the host's first successful day to the end of the
+# window on which it answered as Ollama: a daily scanner's "scan opportunities after first seen".
+_HOST_STATS_SQL = """
+CREATE OR REPLACE TABLE host_stats AS
+WITH per_host AS (
+  SELECT host, count(*) AS observations, count(DISTINCT day) AS host_days, min(day) AS first_seen,
+         max(day) AS last_seen, max(model_count) AS max_models, avg(running_count) AS mean_running
+  FROM ollama_obs GROUP BY host
+),
+firsts AS (SELECT first_seen, count(*) AS n FROM per_host GROUP BY first_seen),
+opportunities AS (
+  SELECT f.first_seen, count(s.day) AS opportunities FROM firsts f JOIN sweep_days s ON s.day >= f.first_seen
+  GROUP BY f.first_seen
+)
+SELECT p.*, o.opportunities, p.host_days / o.opportunities AS uptime
+FROM per_host p JOIN opportunities o USING (first_seen);
+"""
+
+# Host-level capability label, long format (host, capability, label) over local models: yes if any model says
+# yes; otherwise unknown if any model's label is unknown (e.g. versions before v0.6.4 report no capabilities);
+# otherwise no. A host without local models is 'no' for every capability.
+_HOST_CAPABILITIES_SQL = (
+    "CREATE OR REPLACE TABLE host_capabilities AS "
+    "WITH l AS (SELECT host, capability, label FROM "
+    "(SELECT k.host, c.* FROM host_cap_keys k JOIN capability_classes c USING (cap_key)) "
+    f"UNPIVOT (label FOR capability IN ({', '.join(CAPABILITY_COLUMNS)}))), "
+    "agg AS (SELECT host, capability, CASE WHEN bool_or(label = 'yes') THEN 'yes' "
+    "WHEN bool_or(label = 'unknown') THEN 'unknown' ELSE 'no' END AS label FROM l GROUP BY host, capability) "
+    "SELECT h.host, k.capability, coalesce(a.label, 'no') AS label FROM host_stats h "
+    f"CROSS JOIN (SELECT unnest({list(CAPABILITY_COLUMNS)}) AS capability) k "
+    "LEFT JOIN agg a ON a.host = h.host AND a.capability = k.capability"
+)
+
+# Clone farms: identical non-empty inventories, timestamps included, on many addresses. Multi-port: one address
+# answering as Ollama on many ports. Both are host-level; a host may carry both flags.
+_FLAGS_SQL = """
+CREATE OR REPLACE TABLE flags AS
+WITH host_sig AS (SELECT DISTINCT host, inventory_sig FROM ollama_obs WHERE inventory_sig IS NOT NULL),
+ip_of AS (SELECT host, min(ip) AS ip FROM endpoints GROUP BY host),
+farm_sigs AS (
+  SELECT inventory_sig FROM host_sig JOIN ip_of USING (host) GROUP BY inventory_sig
+  HAVING count(DISTINCT ip) >= {clone_farm_min_hosts}
+),
+multi_ips AS (SELECT ip FROM endpoints GROUP BY ip HAVING count(DISTINCT port) >= {multi_port_min_ports})
+SELECT DISTINCT host, 'clone_farm' AS flag FROM host_sig WHERE inventory_sig IN (SELECT inventory_sig FROM farm_sigs)
+UNION
+SELECT DISTINCT host, 'multi_port' AS flag FROM endpoints WHERE ip IN (SELECT ip FROM multi_ips);
+"""
+
+
+def _create_capabilities(con: duckdb.DuckDBPyConnection) -> None:
+    sql, n = re.subn(r"\bFROM\s+observations\b", "FROM capability_input", capabilities_sql())
+    if n != 1:
+        raise DataError("enrichment's model_capabilities SQL no longer reads exactly one 'FROM observations'")
+    con.execute(sql)
+    cols = {r[0] for r in con.execute("DESCRIBE model_capabilities").fetchall()}
+    missing = [c for c in ("observation_id", *CAPABILITY_COLUMNS) if c not in cols]
+    if missing:
+        raise DataError(f"model_capabilities lacks columns {', '.join(missing)}")
+    # BOOLEAN true/false/NULL (NULL only when the source is unknown) becomes the words yes/no/unknown, so that
+    # unknown is a value GROUP BY and shares keep.
+    labels = ", ".join(
+        f"CASE WHEN {c} IS NULL THEN 'unknown' WHEN {c} THEN 'yes' ELSE 'no' END AS {c}" for c in CAPABILITY_COLUMNS
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE capability_classes AS "
+        f"SELECT CAST(observation_id AS UBIGINT) AS cap_key, {labels} FROM model_capabilities"
+    )
+    con.execute(
+        "CREATE OR REPLACE VIEW instance_capabilities AS "
+        f"SELECT m.obs_key, m.host, k.cloud, {', '.join('c.' + c for c in CAPABILITY_COLUMNS)} "
+        "FROM model_instances m JOIN model_catalog k USING (model_key) JOIN capability_classes c USING (cap_key)"
+    )
+
+
+def create_views(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewParams | None = None) -> None:
+    """Create every relation of this module on ``con`` over the datasets under ``data_dir``."""
+    p = params or ViewParams()
+    root = Path(data_dir)
+    obs_dir = root / "observations"
+    files = sorted(obs_dir.glob("day=*/*.parquet"))
+    if not files:
+        raise DataError(f"{obs_dir}: no observation Parquet files (day=*/part-*.parquet)")
+    host_expr = "hash(ip)" if p.host_key == "ip" else "hash(ip, port)"
+    try:
+        _parquet_or_empty(con, "geo", root / "enrich" / "geo", GEO_SCHEMA, "ip")
+        _parquet_or_empty(con, "models_enriched", root / "enrich" / "models", MODELS_SCHEMA, "name, digest")
+        _parquet_or_empty(con, "prompts", root / "enrich" / "prompts", PROMPTS_SCHEMA, "prompt_sha")
+        con.execute(_PARQUET_VIEWS.format(host_expr=host_expr, glob=_sql_str(str(obs_dir / "day=*" / "*.parquet"))))
+        ingest(con, files, host_expr)
+        con.execute(_DERIVED_SQL)
+        _create_capabilities(con)
+        con.execute(_HOST_STATS_SQL)
+        con.execute(_HOST_CAPABILITIES_SQL)
+        con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,
+                                      multi_port_min_ports=p.multi_port_min_ports))  # fmt: skip
+    except duckdb.Error as exc:
+        raise DataError(f"{root}: cannot build the analysis relations: {exc}") from exc

@@ -1,0 +1,224 @@
+"""``build_report``: run every metric, then write report.html, report.md, metrics.json and one CSV per metric.
+
+The HTML is self-contained (inline CSS, inline SVG from ``charts.py``; no script, no external fetch). Text from
+probed hosts reaches the page only through Jinja2 autoescaping (HTML) or ``md_escape`` (Markdown).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pyarrow.csv as pacsv
+
+from llmcensus import __version__
+from llmcensus.analyze.registry import ParamValue
+from llmcensus.analyze.run import StudyResults, headline, run_study
+from llmcensus.analyze.views import ViewParams
+from llmcensus.errors import DataError
+from llmcensus.report import charts
+from llmcensus.report.published import PUBLISHED, Published, lookup
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TABLE_ROWS = 25
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Population", ("population_summary", "persistence_buckets", "uptime_distribution", "high_capability_availability",
+                    "births_deaths", "monthly_churn", "version_mix")),
+    ("Geography and networks", ("countries", "subdivisions", "subdivision_concentration", "tiers", "asn_types",
+                                "tier_asn_type", "tier_profile", "quantization_by_tier")),
+    ("Models", ("family_ranking", "family_rank_by_month", "family_rank_volatility", "lineage_ranking", "lab_ranking",
+                "lab_country_by_month", "models_per_observation_by_month", "portfolio_size", "public_library_hosts",
+                "multi_family_hosts", "codeployment_pairs", "codeployment_triples", "quantization", "bit_width",
+                "parameter_bands")),
+    ("Capabilities", ("capability_coverage", "capability_sets", "completion_tools", "rag_signature",
+                      "capability_unknowns_by_version")),
+    ("Configuration", ("system_prompt_visibility", "guardrail_removal_clusters", "misuse_categories",
+                       "uncensored_models", "cloud_models")),
+    ("Quality", ("quality_flags", "headline")),
+)  # fmt: skip
+
+
+@dataclass
+class ReportSummary:
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    metrics: int = 0
+    seconds: float = 0.0
+    analyze_seconds: float = 0.0
+    headline: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready value: dates as ISO text, decimals as numbers, NaN as null."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def fmt(value: Any, column: str = "") -> str:
+    """A table cell as text: shares as percentages, other decimals to 3 places, counts with separators."""
+    value = _plain(value)
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if "share" in column or column in ("uptime", "mean_uptime", "churn", "churn_rate", "running_share"):
+            return f"{value * 100:.2f} %"
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.3f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+|!~])")
+
+
+def md_escape(value: Any) -> str:
+    """Markdown-inert text: HTML metacharacters become entities, Markdown punctuation is backslash-escaped."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+
+
+def _published_rows(results: StudyResults, published: tuple[Published, ...]) -> list[dict[str, Any]]:
+    out = []
+    for item in published:
+        rows = results.metrics[item.metric].rows() if item.metric in results.metrics else []
+        ours = _plain(lookup(rows, item))
+        col = "share" if item.kind == "share" else ""
+        out.append({"label": item.label, "study_row": item.study_row, "approx": item.approx,
+                    "published": fmt(item.value, col), "ours": fmt(ours, col), "metric": item.metric})  # fmt: skip
+    return out
+
+
+def _charts(results: StudyResults) -> list[str]:
+    m = results.metrics
+    svgs: list[str] = []
+    countries = [r for r in m["countries"].rows() if r["country"] != "unknown"][:10]
+    svgs.append(charts.bar_chart("countries", "Top 10 countries by share of unique hosts",
+                                 [(r["country"], r["host_share"]) for r in countries]))  # fmt: skip
+    fams = m["family_ranking"].rows()[:20]
+    svgs.append(charts.bar_chart("families", "Top 20 model families by share of unique hosts",
+                                 [(r["family"], r["host_share"]) for r in fams]))  # fmt: skip
+    cov = m["capability_coverage"].rows()
+    svgs.append(charts.grouped_bars("capabilities", "Host capability coverage (share of all hosts)",
+                                    [r["capability"] for r in cov],
+                                    {"yes": [r["share_yes"] for r in cov],
+                                     "unknown (too old to report)": [r["share_unknown"] for r in cov]}))  # fmt: skip
+    pb = m["persistence_buckets"].rows()
+    svgs.append(charts.grouped_bars("persistence", "Persistence: share of hosts vs share of observations",
+                                    [r["bucket"].replace("_", " ") for r in pb],
+                                    {"hosts": [r["host_share"] for r in pb],
+                                     "observations": [r["observation_share"] for r in pb]}))  # fmt: skip
+    top = [r["family"] for r in fams[:8]]
+    by_month = m["family_rank_by_month"].rows()
+    months = sorted({str(r["month"])[:7] for r in by_month})
+    rank = {(str(r["month"])[:7], r["family"]): r["rank"] for r in by_month}
+    svgs.append(charts.rank_lines("family_rank", "Family rank by unique hosts, per month", months,
+                                  {f: [rank.get((mo, f)) for mo in months] for f in top}, max_rank=10))  # fmt: skip
+    pairs = m["codeployment_pairs"].rows()
+    labels = top[:10]
+    cells = {(r["family_a"], r["family_b"]): float(r["hosts"]) for r in pairs}
+    svgs.append(charts.heatmap("codeployment", "Co-deployment: hosts carrying both families", labels, cells))
+    tiers = m["tiers"].rows()
+    svgs.append(charts.bar_chart("tiers", "Infrastructure tiers (share of unique hosts)",
+                                 [(r["tier"], r["host_share"]) for r in tiers]))  # fmt: skip
+    return svgs
+
+
+def _sections(results: StudyResults) -> list[dict[str, Any]]:
+    placed = {n for _, names in SECTIONS for n in names}
+    groups = [*SECTIONS, ("Other", tuple(n for n in results.metrics if n not in placed))]
+    out = []
+    for title, names in groups:
+        metrics = []
+        for name in names:
+            if name not in results.metrics:
+                continue
+            res = results.metrics[name]
+            rows = res.rows()
+            metrics.append({
+                "name": name, "definition": res.query.definition, "denominator": res.query.denominator,
+                "window": res.query.window, "params": res.params, "columns": res.table.column_names,
+                "rows": [{c: fmt(r[c], c) for c in res.table.column_names} for r in rows[:TABLE_ROWS]],
+                "total_rows": len(rows),
+            })  # fmt: skip
+        if metrics:
+            out.append({"title": title, "metrics": metrics})
+    return out
+
+
+def build_report(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    published: tuple[Published, ...] = PUBLISHED,
+    view_params: ViewParams | None = None,
+    params: dict[str, ParamValue] | None = None,
+    results: StudyResults | None = None,
+) -> ReportSummary:
+    """Run the study over ``data_dir`` (unless ``results`` is given) and write every report file to ``out_dir``."""
+    t0 = time.perf_counter()
+    res = results or run_study(data_dir, view_params=view_params, params=params)
+    analyze_seconds = time.perf_counter() - t0
+    out = Path(out_dir)
+    try:
+        (out / "tables").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"{out}: cannot create the report folder: {exc}") from exc
+    summary = ReportSummary(out, metrics=len(res.metrics), analyze_seconds=analyze_seconds, headline=headline(res))
+    for name, m in res.metrics.items():
+        path = out / "tables" / f"{name}.csv"
+        pacsv.write_csv(m.table, path)
+        summary.files.append(path)
+    doc = {
+        "llmcensus_version": __version__,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "host_key": res.view_params.host_key,
+        "view_params": {"clone_farm_min_hosts": res.view_params.clone_farm_min_hosts,
+                        "multi_port_min_ports": res.view_params.multi_port_min_ports},
+        "headline": summary.headline,
+        "metrics": {
+            name: {"definition": m.query.definition, "denominator": m.query.denominator, "window": m.query.window,
+                   "params": m.params, "columns": m.table.column_names,
+                   "rows": [{k: _plain(v) for k, v in r.items()} for r in m.rows()]}
+            for name, m in res.metrics.items()
+        },
+    }  # fmt: skip
+    context = {
+        "version": __version__, "generated_at": doc["generated_at"], "host_key": doc["host_key"],
+        "headline": [{"figure": k, "all": fmt(v.get("all"), k), "unflagged": fmt(v.get("unflagged"), k)}
+                     for k, v in summary.headline.items()],
+        "published": _published_rows(res, published), "sections": _sections(res),
+    }  # fmt: skip
+    html_env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    md_env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, undefined=jinja2.StrictUndefined
+    )
+    md_env.filters["md"] = md_escape
+    files = {
+        "metrics.json": json.dumps(doc, indent=1, ensure_ascii=False, default=str),
+        "report.html": html_env.get_template("report.html.j2").render(charts=_charts(res), **context),
+        "report.md": md_env.get_template("report.md.j2").render(**context),
+    }
+    for fname, text in files.items():
+        (out / fname).write_text(text, encoding="utf-8")
+        summary.files.append(out / fname)
+    summary.seconds = time.perf_counter() - t0
+    return summary

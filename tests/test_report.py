@@ -1,0 +1,112 @@
+"""The report: every file written, host text escaped everywhere, and (with Chromium) a page that renders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from analyze_data import model, observation, write_dataset, write_tiny
+
+from llmcensus.analyze.registry import load_registry
+from llmcensus.analyze.views import ViewParams
+from llmcensus.cli.main import main
+from llmcensus.report.build import ReportSummary, build_report, md_escape
+
+HOSTILE = "<script>alert(1)</script>"
+HOSTILE_ATTR = '"><img src=x onerror=alert(2)>'
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHARTS = ("countries", "families", "capabilities", "persistence", "family_rank", "codeployment", "tiers")
+
+
+def _hostile_data(root: Path) -> Path:
+    write_tiny(root)
+    bad = model(HOSTILE + ":latest", HOSTILE, HOSTILE_ATTR, "7B", ["completion", HOSTILE], system=HOSTILE)
+    # three hosts carry the hostile family so that it ranks, charts and co-deploys with llama
+    other = model("llama3:latest", "llama", "Q4_K_M", "8.0B", ["completion"])
+    obs = [observation(f"1.0.3.{i}", dt.date(2025, 4, 3), [bad, other], version=HOSTILE) for i in range(1, 4)]
+    return write_dataset(root, obs)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> ReportSummary:
+    root = tmp_path_factory.mktemp("rep")
+    data = _hostile_data(root / "data")
+    return build_report(data, root / "out", view_params=ViewParams(clone_farm_min_hosts=2, multi_port_min_ports=2))
+
+
+def test_report_writes_every_file(report: ReportSummary) -> None:
+    out = report.out_dir
+    names = set(load_registry())
+    assert {p.stem for p in (out / "tables").glob("*.csv")} == names
+    doc = json.loads((out / "metrics.json").read_text())
+    assert set(doc["metrics"]) == names
+    assert doc["metrics"]["population_summary"]["rows"][0]["unique_hosts"] == 10
+    # the three hostile hosts share one stamped inventory: a clone farm, like E and F; G is multi-port
+    assert doc["headline"]["unique_hosts"] == {"all": 10.0, "unflagged": 4.0}
+    html = (out / "report.html").read_text()
+    md = (out / "report.md").read_text()
+    for name in names:
+        assert f'id="m-{name}"' in html and f"### {md_escape(name)}" in md
+    assert "Published study vs this dataset" in html and "Published study vs this dataset" in md
+    assert "175,108" in html  # the published unique-host count sits beside ours
+
+
+def test_host_text_is_escaped_everywhere(report: ReportSummary) -> None:
+    html = (report.out_dir / "report.html").read_text()
+    md = (report.out_dir / "report.md").read_text()
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # it is shown, as text
+    assert "onerror=alert(2)&gt;" in html
+    assert "<script" not in md and "<img" not in md
+    assert "&lt;script&gt;alert\\(1\\)" in md
+    # the data itself keeps the exact bytes the host sent
+    fams = json.loads((report.out_dir / "metrics.json").read_text())["metrics"]["family_ranking"]["rows"]
+    assert HOSTILE in {r["family"] for r in fams}
+
+
+def test_self_contained_html(report: ReportSummary) -> None:
+    html = (report.out_dir / "report.html").read_text()
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in html and "<link" not in html
+    assert sum(html.count(f'data-chart="{c}"') for c in CHARTS) == len(CHARTS)
+
+
+def test_cli_report_writes_the_report(tmp_path: Path) -> None:
+    data = write_tiny(tmp_path / "data")
+    assert main(["report", "--data", str(data), "--out", str(tmp_path / "out"), "--param", "top_n=5"]) == 0
+    assert (tmp_path / "out" / "report.html").is_file()
+    pairs = json.loads((tmp_path / "out" / "metrics.json").read_text())["metrics"]["codeployment_pairs"]
+    assert pairs["params"] == {"top_n": 5}
+    assert main(["report", "--data", str(tmp_path / "nothing"), "--out", str(tmp_path / "o2")]) == 1
+    assert main(["report", "--data", str(data), "--out", str(tmp_path / "o3"), "--param", "nope=1"]) == 1
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed")
+def test_report_renders_in_headless_chromium(report: ReportSummary) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    errors: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync"],
+        )  # fmt: skip
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("dialog", lambda d: errors.append("dialog: " + d.message))
+            page.goto((report.out_dir / "report.html").as_uri(), timeout=20_000)
+            for chart in CHARTS:
+                box = page.locator(f'svg[data-chart="{chart}"]').bounding_box()
+                assert box is not None and box["width"] > 100 and box["height"] > 40, chart
+            page.screenshot(path=str(report.out_dir / "report.png"), full_page=False)
+            page.locator(".charts").screenshot(path=str(report.out_dir / "charts.png"))
+        finally:
+            browser.close()
+    assert errors == []
+    assert (report.out_dir / "report.png").stat().st_size > 10_000
