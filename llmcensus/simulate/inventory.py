@@ -2,16 +2,18 @@
 
 One row per *model instance* (a host carrying a digest), column-wise:
 ``host, spec, add_day, remove_day (exclusive; days past the window mean never), modified_ns``.
-Calibration (Params): portfolio sizes (distinct models per host), growth (models present at first
-sight vs pulled later; later-born hosts carry more), removals, quantization variants, derivatives,
-cloud stubs, a third-party sentinel pull, and custom models carrying a SYSTEM prompt (benign,
-standardized guardrail-removal templates, misuse categories).
+Calibration (Params): portfolio sizes (distinct models per host, larger on persistent hosts),
+growth (models present at first sight vs pulled later from the catalog of the time), a legacy
+share of hosts whose inventory dates from the library's Q4_0 era (this is what keeps Q4_K_M
+presence at about half of hosts while three quarters of instances are 4-bit), removals,
+quantization variants, derivatives, cloud stubs, a third-party sentinel pull, and custom models
+carrying a SYSTEM prompt (benign, standardized guardrail-removal templates, misuse categories).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 
 import numpy as np
 
@@ -27,10 +29,11 @@ from llmcensus.simulate.catalog import (
 )
 from llmcensus.simulate.params import Params
 from llmcensus.simulate.population import PERSISTENT, Hosts
-from llmcensus.simulate.versions import FAMILY_MIN_VERSION, RELEASES, parse_version
+from llmcensus.simulate.portfolio import pick_models, portfolio_sizes
+from llmcensus.simulate.versions import RELEASES, parse_version
 
 DAY_NS = 86_400 * 10**9
-VARIANT_PROBS = (("fp16", "F16", 0.125), ("q8_0", "Q8_0", 0.07), ("q6_K", "Q6_K", 0.01), ("q5_K_M", "Q5_K_M", 0.01))
+VARIANT_PROBS = (("fp16", "F16", 0.178), ("q8_0", "Q8_0", 0.14), ("q6_K", "Q6_K", 0.015), ("q5_K_M", "Q5_K_M", 0.015))
 
 
 @dataclass
@@ -63,89 +66,50 @@ class _SpecTable:
         return i
 
 
-def _portfolio_sizes(params: Params, n: int, rng: np.random.Generator) -> np.ndarray:
-    buckets = list(params.portfolio.items())
-    probs = np.array([p for _, p in buckets])
-    pick = rng.choice(len(buckets), size=n, p=probs / probs.sum())
-    k = np.zeros(n, dtype=np.int64)
-    for b, (name, _) in enumerate(buckets):
-        where = pick == b
-        m = int(where.sum())
-        if name.endswith("+"):
-            lo = int(name[:-1])
-            k[where] = lo + np.minimum(rng.geometric(0.12, size=m) - 1, 40)
-        elif "-" in name:
-            lo, hi = (int(x) for x in name.split("-"))
-            k[where] = rng.integers(lo, hi + 1, size=m)
-        else:
-            k[where] = int(name)
-    return k
-
-
-def _eligible(specs: tuple[ModelSpec, ...], version_idx: int, last_ordinal: int) -> np.ndarray:
-    ver = parse_version(RELEASES[version_idx][0])
-    ok = np.zeros(len(specs), dtype=bool)
-    for j, s in enumerate(specs):
-        need = FAMILY_MIN_VERSION.get(s.family)
-        ok[j] = s.available_from.toordinal() <= last_ordinal and (need is None or parse_version(need) <= ver)
-    return ok
-
-
 def build_inventory(params: Params, hosts: Hosts, rng: np.random.Generator) -> Inventory:
     base = base_specs()
     table = _SpecTable()
-    base_idx = [table.add(s) for s in base]
-    weights = np.array([s.weight for s in base])
+    base_idx = np.array([table.add(s) for s in base], dtype=np.int32)
     start = params.start.toordinal()
-    n = hosts.n_ollama
     d = params.days
 
-    k = _portfolio_sizes(params, n, rng)
-    growth = 1.0 + params.later_hosts_growth * hosts.first_day[:n] / max(1, d - 1)
-    k = np.where(k > 0, np.maximum(1, np.round(k * growth)), 0).astype(np.int64)
-
-    # eligibility depends on (version, last day): cache per distinct pair
-    elig_cache: dict[tuple[int, int], np.ndarray] = {}
-    logw = np.log(np.maximum(weights, 1e-12))
-    gumbel = logw[None, :] - np.log(-np.log(rng.random((n, len(base)))))
-
-    rows_host: list[np.ndarray] = []
-    rows_spec: list[np.ndarray] = []
-    for h in range(n):
-        if k[h] == 0 or hosts.behaviour[h] != "ollama":
-            continue
-        key = (int(hosts.version_idx[h]), int(start + hosts.last_day[h]))
-        ok = elig_cache.get(key)
-        if ok is None:
-            ok = _eligible(base, key[0], key[1])
-            elig_cache[key] = ok
-        g = np.where(ok, gumbel[h], -np.inf)
-        m = int(min(k[h], ok.sum()))
-        if m <= 0:
-            continue
-        chosen = np.argpartition(-g, m - 1)[:m]
-        rows_host.append(np.full(m, h, dtype=np.int32))
-        rows_spec.append(np.array([base_idx[c] for c in chosen], dtype=np.int32))
-    inst_host = np.concatenate(rows_host) if rows_host else np.zeros(0, np.int32)
-    inst_spec = np.concatenate(rows_spec) if rows_spec else np.zeros(0, np.int32)
+    k = portfolio_sizes(params, hosts.cls[: hosts.n_ollama] == PERSISTENT, rng)
+    inst_host, picked, initial, setup_day = pick_models(params, hosts, k, rng)
+    inst_spec = base_idx[picked]
 
     # quantization variants and community derivatives replace some library picks
+    first_build: dict[str, date] = {}
+    for s in base:
+        first_build[s.name] = min(s.available_from, first_build.get(s.name, s.available_from))
     u = rng.random(inst_spec.shape[0])
     u2 = rng.random(inst_spec.shape[0])
+    # one build per (spec, variant) / (spec, derivative index): cached, as the catalog lookups are slow
+    made: dict[tuple[int, str | int], int] = {}
     for i in range(inst_spec.shape[0]):
-        spec = table.specs[inst_spec[i]]
+        si = int(inst_spec[i])
+        spec = table.specs[si]
         if spec.kind != "library":
             continue
         if u2[i] < params.derivative_share and "embedding" not in spec.capabilities:
-            inst_spec[i] = table.add(derivative(spec, int(i * 7919) % 97))
+            index = int(i * 7919) % 97
+            j = made.get((si, index))
+            if j is None:
+                j = made[(si, index)] = table.add(derivative(spec, index))
+            inst_spec[i] = j
             continue
         acc = 0.0
         for suffix, quant, prob in VARIANT_PROBS:
             acc += prob
             if u[i] < acc:
-                v = variant(spec, suffix, quant)
-                if v is not None:
-                    inst_spec[i] = table.add(v)
+                j = made.get((si, suffix))
+                if j is None:
+                    v = variant(spec, suffix, quant)
+                    # an explicit-quantization tag is one build whichever build of the default tag led to it,
+                    # published with the tag's first build
+                    j = made[(si, suffix)] = (
+                        si if v is None else table.add(replace(v, available_from=first_build[spec.name]))
+                    )
+                inst_spec[i] = j
                 break
 
     inst_host, inst_spec = _custom_models(params, hosts, table, inst_host, inst_spec, rng)
@@ -154,12 +118,9 @@ def build_inventory(params: Params, hosts: Hosts, rng: np.random.Generator) -> I
     # lifetimes of instances
     first = hosts.first_day[inst_host].astype(np.int64)
     last = hosts.last_day[inst_host].astype(np.int64)
-    present = rng.random(inst_host.shape[0]) < params.initial_inventory_share
     custom = np.array([table.specs[s].kind in ("custom", "cloud") for s in inst_spec], dtype=bool)
     # a host's first pick is there when it is first seen (the empty-inventory share is the portfolio's "0")
-    first_pick = np.ones(inst_host.shape[0], dtype=bool)
-    first_pick[1:] = inst_host[1:] != inst_host[:-1]
-    present |= custom | (last == first) | first_pick
+    present = initial | custom | (last == first)
     later = first + 1 + (rng.random(inst_host.shape[0]) * np.maximum(0, last - first)).astype(np.int64)
     add = np.where(present, first, np.minimum(later, last))
     avail_day = np.array([table.specs[s].available_from.toordinal() - start for s in inst_spec], dtype=np.int64)
@@ -169,11 +130,12 @@ def build_inventory(params: Params, hosts: Hosts, rng: np.random.Generator) -> I
     rem[removed] = add[removed] + 1 + (rng.random(int(removed.sum())) * (last[removed] - add[removed])).astype(np.int64)
     keep = add <= last
     epoch0 = int(datetime(params.start.year, params.start.month, params.start.day, tzinfo=UTC).timestamp()) * 10**9
-    # pulled before first sight: some time in the 200 days before (never before the model existed)
+    # pulled before first sight: some time in the 200 days before the host's set-up day (a legacy host's
+    # inventory predates the cutoff), never before the model existed
     before = (np.asarray(rng.random(inst_host.shape[0])) * 200 * DAY_NS).astype(np.int64)
     mod = np.where(
         present,
-        epoch0 + first * DAY_NS - before,
+        epoch0 + np.minimum(first, setup_day) * DAY_NS - before,
         epoch0 + add * DAY_NS + (np.asarray(rng.random(inst_host.shape[0])) * 0.9 * DAY_NS).astype(np.int64),
     )
     mod = np.maximum(mod, epoch0 + avail_day * DAY_NS + 3_600 * 10**9)
@@ -303,7 +265,9 @@ def _third_party(
     chosen = rng.choice(alive, size=min(k, alive.shape[0]), replace=False)
     spec = table.add(third_party_spec())
     start_ns = int(datetime(params.start.year, params.start.month, params.start.day, tzinfo=UTC).timestamp()) * 10**9
-    mod = start_ns + day * DAY_NS + 13 * 3_600 * 10**9 + rng.integers(0, 3_600 * 10**9, size=chosen.shape[0])
+    mod = np.asarray(
+        start_ns + day * DAY_NS + 13 * 3_600 * 10**9 + rng.integers(0, 3_600 * 10**9, size=chosen.shape[0])
+    )
     return _append(
         inv,
         chosen,
@@ -330,7 +294,10 @@ def _honeypots(params: Params, hosts: Hosts, table: _SpecTable, inv: Inventory, 
         inv.order[keep],
     )
     base = base_specs()
-    popular = np.argsort([-s.weight for s in base])[:12]
+    # the newest build of each tag: a canned inventory never lists one name twice
+    newest = {s.name: j for j, s in sorted(enumerate(base), key=lambda js: js[1].available_from)}
+    current = sorted(newest.values())
+    popular = np.array(current)[np.argsort([-base[j].weight for j in current], kind="stable")[:12]]
     for f in range(int(hosts.farm.max()) + 1):
         farm_members = members[hosts.farm[members] == f]
         picks = rng.choice(popular, size=3 + f % 3, replace=False)
@@ -358,12 +325,15 @@ def _continuations(hosts: Hosts, inv: Inventory) -> Inventory:
     if movers.shape[0] == 0:
         return inv
     drop = np.isin(inv.host, movers)
+    by_host = np.argsort(inv.host, kind="stable")  # each host's instances, in their original order
+    sorted_host = inv.host[by_host]
     parts_h, parts_s, parts_a, parts_r, parts_m = [], [], [], [], []
     for m in movers:
         pred = int(hosts.install_id[m])
         last = int(hosts.last_day[pred])
-        sel = (inv.host == pred) & (inv.add_day <= last) & (inv.remove_day > last)
-        cnt = int(sel.sum())
+        rows = by_host[np.searchsorted(sorted_host, pred) : np.searchsorted(sorted_host, pred, side="right")]
+        sel = rows[(inv.add_day[rows] <= last) & (inv.remove_day[rows] > last)]
+        cnt = int(sel.shape[0])
         parts_h.append(np.full(cnt, m))
         parts_s.append(inv.spec[sel])
         parts_a.append(np.full(cnt, hosts.first_day[m]))

@@ -56,9 +56,9 @@ TIER_SHARES = {
 }
 PORTFOLIO_SHARES = {
     # Distinct models a host carries over its life. The study (§1 #21-22) counts the largest inventory
-    # seen on one day: 2-3 models on 41 % (the mode), >= 20 models on 1.46 %. A host's removals and late
-    # pulls rarely all overlap, so its peak is a little below its lifetime count: the 20+ share here is
-    # fitted (1.65 %) so that the peak share comes out at 1.46 %. The other buckets are not published.
+    # seen on one day: 2-3 models on 41 % (the mode), >= 20 models on 1.46 %. A model removed before
+    # another is pulled is never listed with it, so a host's peak is a little below its lifetime count:
+    # the 20+ share here is fitted (1.65 %) so that the peak share is 1.46 %. Other buckets: not published.
     "0": 0.06,
     "1": 0.24,
     "2-3": 0.41,
@@ -211,10 +211,19 @@ class Params:
     def __post_init__(self) -> None:
         if self.hosts < 1 or self.days < 1:
             raise ConfigError("hosts and days must be at least 1")
-        for name in ("once_share", "persistent_share", "prompt_visible_share", "default_port_share"):
+        for name in (
+            "once_share",
+            "persistent_share",
+            "prompt_visible_share",
+            "default_port_share",
+            "initial_inventory_share",
+            "legacy_share",
+        ):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ConfigError(f"{name} must be within [0, 1], got {v}")
+        if self.persistent_portfolio_tilt <= 0.0:
+            raise ConfigError(f"persistent_portfolio_tilt must be positive, got {self.persistent_portfolio_tilt}")
         if self.once_share + self.persistent_share > 1.0:
             raise ConfigError("once_share + persistent_share must not exceed 1")
         if abs(sum(self.portfolio.values()) - 1.0) > 1e-6:

@@ -1,0 +1,153 @@
+"""The study's headline figures as checkable targets for the simulator's ground truth.
+
+Issue 2, acceptance 4: the ground truth of a full-scale study (``truth.expected_metrics``, scope
+``all``: what a naive scanner sees, clone farms included, as in the study) reproduces each headline
+figure of ``shared/reference/study.md`` §1 within ±1 percentage point; models per observation
+within ±0.15 models; rankings and "most common" statements exactly. ``check_headline`` is the one
+definition used by ``tests/test_simulate_calibration.py`` (smaller scale) and
+``bench/simulate_fullscale.py`` (full scale).
+
+How to read a smaller-scale run: every figure is a share (or a mean), so its expected value does
+not depend on scale, but its sampling error does. Observation-weighted figures (bit widths, models
+per observation) rest on the persistent core (13 % of hosts carry 76 % of observations) whose
+portfolios are heavy-tailed: at 20,000 hosts they move by up to ~1 pp (bit widths) and ~0.1 model
+(models per observation) from seed to seed, three times the full-scale spread. A smaller run that
+misses by that much is confirmed at full scale before anything is retuned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+FULL_SCALE_HOSTS = 175_108
+FULL_SCALE_DAYS = 293
+PP = 0.01  # one percentage point, as a share
+
+
+@dataclass(frozen=True)
+class Target:
+    """A share (0-1) that must be within ``tolerance`` of ``value``."""
+
+    metric: str  # key in the scope's metrics; "a.b" reads metrics["a"]["b"] when "a" is a dict
+    value: float
+    source: str
+    tolerance: float = PP
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    observed: str
+    target: str
+    ok: bool
+
+
+SHARE_TARGETS: tuple[Target, ...] = (
+    Target("persistent_host_share", 0.13, "§1 #8"),
+    Target("persistent_observation_share", 0.76, "§1 #8"),
+    Target("single_host_share", 0.36, "§1 #9"),
+    Target("country_share.CN", 0.305, "§1 #15: slightly more than 30 %"),
+    Target("country_share.US", 0.205, "§1 #15: just over 20 %"),
+    Target("subdivision_share.CN-BJ", 0.30, "§1 #16"),
+    Target("subdivision_share.CN-SH+CN-GD", 0.21, "§1 #16"),
+    Target("subdivision_share.US-VA", 0.18, "§1 #17"),
+    Target("tier_share.hyperscaler", 0.32, "§1 #12"),
+    Target("tier_share.telecom_residential", 0.32, "§1 #12"),
+    Target("tier_share.unknown", 0.16, "§1 #13"),
+    Target("portfolio_share.2-3", 0.41, "§1 #21"),
+    Target("public_library_host_share", 0.0146, "§1 #22"),
+    Target("llama_qwen2_multi_family_share", 0.52, "§1 #23"),
+    Target("q4_k_m_host_share", 0.48, "§1 #24"),
+    Target("bit_width_instance_share.4", 0.72, "§1 #25"),
+    Target("bit_width_instance_share.16", 0.19, "§1 #25"),
+    Target("system_prompt_visible_share", 0.25, "§1 #35"),
+    Target("misuse_share_of_visible", 0.075, "§1 #36"),
+)
+FAMILY_TOP5 = ("llama", "qwen2", "gemma2", "qwen3", "nomic-bert")  # §1 #18
+MPO_FIRST, MPO_LATER = 3.0, 4.0  # §1 #20: 3 models per observation in March -> 4 by September-December
+LATER_MONTHS = 4  # the study's "September-December": the last four months of its window
+GUARDRAIL_HOSTS = 201  # §1 #34, at full scale; scaled with the host count
+BONUS_CAPABILITIES = {"tools": 0.48, "vision": 0.22, "thinking": 0.26}  # §1 #28-31; reported, not required
+
+
+def _get(metrics: dict[str, Any], key: str) -> float:
+    if key in metrics:
+        return float(metrics[key])
+    head, _, tail = key.partition(".")
+    return float(metrics.get(head, {}).get(tail, 0.0))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f} %"
+
+
+def mpo_first_later(metrics: dict[str, Any]) -> tuple[float, float]:
+    """Models per observation in the window's first calendar month, and mean of its last four months."""
+    months = list(metrics["models_per_observation_by_month"].values())
+    later = months[-LATER_MONTHS:] if len(months) > LATER_MONTHS else months[1:] or months
+    return float(months[0]), float(sum(later) / len(later))
+
+
+def check_headline(metrics: dict[str, Any], *, hosts: int, mpo_tolerance: float = 0.15) -> list[Check]:
+    """Every headline figure of one scope's metrics against its target (``ok`` = within tolerance)."""
+    out = []
+    for t in SHARE_TARGETS:
+        v = _get(metrics, t.metric)
+        out.append(
+            Check(t.metric, _pct(v), f"{_pct(t.value)} ± {100 * t.tolerance:g} pp", abs(v - t.value) <= t.tolerance)
+        )
+    out.append(
+        Check(
+            "single_observation_share",
+            _pct(metrics["single_observation_share"]),
+            "< 1 %",
+            metrics["single_observation_share"] < PP,
+        )
+    )
+    portfolio = metrics["portfolio_share"]
+    mode = max(portfolio, key=portfolio.get)
+    out.append(Check("portfolio_mode", mode, "2-3", mode == "2-3"))
+    top5 = tuple(metrics["family_rank"][:5])
+    out.append(Check("family_rank_top5", ", ".join(top5), ", ".join(FAMILY_TOP5), top5 == FAMILY_TOP5))
+    bands = metrics["parameter_band_host_share"]
+    band = max(bands, key=bands.get) if bands else ""
+    out.append(Check("parameter_band_mode", band, "8-14B", band == "8-14B"))
+    first, later = mpo_first_later(metrics)
+    tol = f"± {mpo_tolerance:g}"
+    out.append(
+        Check(
+            "models_per_observation.first_month",
+            f"{first:.2f}",
+            f"{MPO_FIRST:g} {tol}",
+            abs(first - MPO_FIRST) <= mpo_tolerance,
+        )
+    )
+    out.append(
+        Check(
+            "models_per_observation.last_4_months",
+            f"{later:.2f}",
+            f"{MPO_LATER:g} {tol}",
+            abs(later - MPO_LATER) <= mpo_tolerance,
+        )
+    )
+    need = int(GUARDRAIL_HOSTS * hosts / FULL_SCALE_HOSTS)
+    got = int(metrics["guardrail_template_hosts"])
+    out.append(Check("guardrail_template_hosts", str(got), f">= {need}", got >= need))
+    return out
+
+
+def bonus_capabilities(metrics: dict[str, Any]) -> list[Check]:
+    """Capability coverage (§1 #28-31): not required by issue 2, reported next to the study's figures."""
+    out = [
+        Check(
+            f"capability_host_share.{cap}",
+            _pct(metrics[f"capability_host_share.{cap}"]),
+            _pct(v),
+            abs(metrics[f"capability_host_share.{cap}"] - v) <= PP,
+        )
+        for cap, v in BONUS_CAPABILITIES.items()
+    ]
+    inc = metrics["completion_tools_including_share"]
+    out.append(Check("completion_tools_including_share", _pct(inc), _pct(0.38), abs(inc - 0.38) <= PP))
+    return out
