@@ -27,9 +27,11 @@ from llmcensus.simulate.serve_process import FleetProcess
 from llmcensus.simulate.truth import write_truth
 from llmcensus.simulate.world import ClockForDay, World, WorldViews, build_world
 
-# On loopback every reply is immediate: short timeouts bound the days that contain silent hosts.
-STUDY_PROBE_SETTINGS = ProbeSettings(connect_timeout=2.0, read_timeout=2.0, total_timeout=15.0, loopback_only=True,
-                                     flush_seconds=5.0)
+# On loopback every reply is immediate, but the probe and the fleet share two cores: with too many
+# visits in flight a loaded machine starves the client's event loop and connects "time out" although
+# the fleet answered. 256 in flight keeps both busy; 5 s timeouts bound the days with silent hosts.
+STUDY_PROBE_SETTINGS = ProbeSettings(concurrency=256, connect_timeout=5.0, read_timeout=5.0, total_timeout=30.0,
+                                     loopback_only=True, flush_seconds=5.0)
 
 
 @dataclass
