@@ -44,9 +44,12 @@ CAP_FIELDS = ("name", "digest", "family", "families", "capabilities", "tags_capa
 _MODEL_TYPE = pa.list_(pa.struct([MODEL.field(n) for n in MODEL_LEAVES]))
 _RUNNING_TYPE = pa.list_(pa.struct([pa.field("name", pa.string())]))
 _OLLAMA = "status = 'success' AND runtime = 'ollama'"
-# A model's tags fields (family, quantization, sizes, cloud host) are fixed by its digest; what /api/show gave
-# depends on the visit (fetched, skipped, failed), so those fields join name and digest in the key.
-_MODEL_KEY = "hash(name, digest, show_status, capabilities, system, template_flags)"
+# Every field the metrics read joins name and digest in the key: what /api/show gave depends on the visit
+# (fetched, skipped, failed), and what /api/tags says of one digest depends on the host's version (no
+# details before v0.1.15; hf.co pulls report quantization "unknown" before v0.30). A narrower key let
+# the catalogue keep whichever variant it met first, so metrics depended on file order.
+_MODEL_KEY = ("hash(name, digest, show_status, capabilities, system, template_flags, family, families, "
+              "parameter_size, quantization_level, remote_host)")
 _CAP_STRUCT = ", ".join(f"{f} := {f}" for f in CAP_FIELDS)
 
 _CREATE = """

@@ -54,10 +54,14 @@ FIELD_COLUMNS = ("capabilities", "system", "template_sha", "template_flags", "li
                  "modelfile_from", "arch", "parameter_count", "train_context_length", "has_projector", "show_keys")
 
 
-def richness(fields: dict[str, Any]) -> int:
-    """0 = pre-v0.1.45 reply, 1 = has model_info, 2 = has capabilities (v0.6.4+)."""
+def richness(fields: dict[str, Any], version: str | None = None) -> int:
+    """0 = pre-v0.1.45 reply, 1 = has model_info, 2 = has capabilities (v0.6.4+), 3 = capabilities from a
+    version that can report ``thinking`` (v0.9.0+): a 0.6.4-0.8.x entry silently lacks it."""
     if fields.get("capabilities") is not None:
-        return 2
+        from llmcensus.probe.runtimes.ollama_parse import version_tuple
+
+        t = version_tuple(version)
+        return 3 if t is not None and t >= (0, 9, 0) else 2
     return 1 if "model_info" in (fields.get("show_keys") or ()) else 0
 
 
@@ -102,13 +106,13 @@ class ShowCache:
         for row in table.to_pylist():  # files are in write order: a later entry refines an earlier one
             fields = {k: row[k] for k in FIELD_COLUMNS}
             old = self._entries.get(row["digest"])
-            if old is None or richness(fields) >= richness(old.fields):
+            if old is None or richness(fields, row["version"]) >= richness(old.fields, old.version):
                 self._entries[row["digest"]] = ShowEntry(row["digest"], fields, ip=row["ip"], version=row["version"])
 
     def get(self, digest: str, need: int = 0) -> ShowEntry | None:
         """The entry for ``digest`` if it is at least as rich as this host's version can give (``need``)."""
         entry = self._entries.get(digest)
-        if entry is not None and richness(entry.fields) < need:
+        if entry is not None and richness(entry.fields, entry.version) < need:
             return None  # learnt from an older host: ask this newer host once, and upgrade
         return entry
 
@@ -126,10 +130,13 @@ class ShowCache:
             fut.set_result(entry)
 
     def add(self, digest: str, fields: dict[str, Any], template: str | None, body: bytes, *, ip: str | None,
-            version: str | None, observed_at: datetime | None) -> ShowEntry:
+            version: str | None, observed_at: datetime | None, share: bool = True) -> ShowEntry:
+        """Learn a show reply; ``share=False`` (a suspect host) returns it for that host only."""
         entry = ShowEntry(digest, fields, template, body[: self.raw_body_cap], ip, version, observed_at)
+        if not share:
+            return entry
         old = self._entries.get(digest)
-        if old is None or richness(fields) >= richness(old.fields):
+        if old is None or richness(fields, version) >= richness(old.fields, old.version):
             self._entries[digest] = entry
         self._new.append(entry)
         self.learnt += 1

@@ -59,7 +59,8 @@ class FastpathSummary:
 def _spec_table(world: World) -> pa.Table:
     """One row per model build with every spec-constant MODEL field (show fields from ShowData)."""
     rows: dict[str, list[Any]] = {f.name: [] for f in MODEL}
-    extra: dict[str, list[Any]] = {"is_hf": [], "is_cloud": [], "caps_pre_thinking": [], "local_chat": []}
+    extra: dict[str, list[Any]] = {"is_hf": [], "is_cloud": [], "caps_pre_thinking": [], "local_chat": [],
+                                   "clip": [], "caps_pre_projector": []}
     for i, s in enumerate(world.inventory.specs):
         cloud = s.kind == "cloud"
         sd = None if cloud else world.show_for(i)
@@ -106,6 +107,11 @@ def _spec_table(world: World) -> pa.Table:
         show_caps = list(sd.capabilities) if sd else caps
         extra["caps_pre_thinking"].append([c for c in show_caps if c != "thinking"])
         extra["local_chat"].append(not cloud and "embedding" not in s.capabilities)
+        extra["clip"].append("clip" in (s.families or ()))
+        # before v0.6.8 a separate projector (llava's clip) did not make a model report vision
+        in_file_vision = any(str(k).endswith(".vision.block_count") for k in (sd.model_info if sd else {}))
+        extra["caps_pre_projector"].append([c for c in show_caps if c != "thinking" and (
+            c != "vision" or in_file_vision or "clip" not in (s.families or ()))])
     cols = {f.name: pa.array(rows[f.name], type=f.type) for f in MODEL}
     cols.update({k: pa.array(v) for k, v in extra.items()})
     return pa.table(cols)
@@ -139,6 +145,7 @@ class _VersionFlags:
         self.remote = np.array([x >= (0, 12, 0) for x in v])
         self.show_caps = np.array([x >= (0, 6, 4) for x in v])
         self.thinking = np.array([x >= (0, 9, 0) for x in v])
+        self.projector_vision = np.array([x >= (0, 6, 8) for x in v])
         self.ps = np.array([x >= (0, 1, 38) for x in v])
         self.ps_ctx = np.array([x >= (0, 10, 0) for x in v])
         self.model_info = np.array([x >= (0, 1, 45) for x in v])
@@ -214,7 +221,9 @@ def _day_table(
     inst_idx = np.nonzero(inst_mask & (row_of_host[inv.host] >= 0))[0]
     inst_row = row_of_host[inv.host[inst_idx]]
     counts = np.bincount(inst_row, minlength=alive.shape[0])
-    models = _models_array(specs, inv.spec[inst_idx], vidx[inst_row], vf, mod_str[inst_idx], mod_utc[inst_idx])
+    canned = (kind == "honeypot")[inst_row]  # clone farms send the same full `details` whatever version they claim
+    models = _models_array(specs, inv.spec[inst_idx], vidx[inst_row], vf, mod_str[inst_idx], mod_utc[inst_idx],
+                           canned)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     models_list = pa.ListArray.from_arrays(pa.array(offsets), models, mask=pa.array(~fingerprinted))
 
@@ -272,7 +281,8 @@ def _day_table(
 
 
 def _models_array(
-    specs: pa.Table, spec_idx: np.ndarray, vidx: np.ndarray, vf: _VersionFlags, mod_str: np.ndarray, mod_utc: np.ndarray
+    specs: pa.Table, spec_idx: np.ndarray, vidx: np.ndarray, vf: _VersionFlags, mod_str: np.ndarray, mod_utc: np.ndarray,
+    canned: np.ndarray,
 ) -> pa.StructArray:
     take = pa.array(spec_idx.astype(np.int64))
     col = {f.name: specs[f.name].take(take).combine_chunks() for f in MODEL}
@@ -282,18 +292,48 @@ def _models_array(
     col["model"] = _null_where(col["model"], vf.model_key[vidx])
     for name in ("context_length", "embedding_length", "tags_capabilities"):
         col[name] = _null_where(col[name], v30)
-    col["parent_model"] = pa.array(np.where(vf.details[vidx], "", None).tolist(), pa.string())
+    has_details = vf.details[vidx] | canned
+    col["parent_model"] = pa.array(np.where(has_details, "", None).tolist(), pa.string())
+    # no `details` object before 0.1.15: family, size and quantization are unknown there
+    for name in ("format", "family", "families", "parameter_size", "quantization_level"):
+        col[name] = _null_where(col[name], has_details)
     for name in ("remote_model", "remote_host"):
         col[name] = _null_where(col[name], vf.remote[vidx])
     hf = specs["is_hf"].take(take).to_numpy(zero_copy_only=False)
-    col["quantization_level"] = pc.if_else(pa.array(hf & ~v30), pa.scalar("unknown"), col["quantization_level"])
+    col["quantization_level"] = pc.if_else(pa.array(hf & ~v30 & has_details), pa.scalar("unknown"),
+                                           col["quantization_level"])
     caps = col["capabilities"]
     pre = specs["caps_pre_thinking"].take(take).combine_chunks()
     caps = pc.if_else(pa.array(vf.thinking[vidx]), caps, pre.cast(caps.type))
+    pre_proj = specs["caps_pre_projector"].take(take).combine_chunks()
+    caps = pc.if_else(pa.array(vf.projector_vision[vidx]), caps, pre_proj.cast(caps.type))
     col["capabilities"] = _null_where(caps, vf.show_caps[vidx])
     for name in ("arch", "parameter_count", "train_context_length"):
         col[name] = _null_where(col[name], vf.model_info[vidx])
+    # before model_info (v0.1.45) only a clip family tells about a projector; otherwise unknown
+    clip = specs["clip"].take(take).to_numpy(zero_copy_only=False)
+    col["has_projector"] = _null_where(col["has_projector"], vf.model_info[vidx] | (clip & has_details))
+    if canned.any():
+        _canned_show(col, canned, clip)
     return pa.StructArray.from_arrays([col[f.name] for f in MODEL], fields=list(MODEL))
+
+
+CANNED_TEMPLATE = "{{ .Prompt }}"
+
+
+def _canned_show(col: dict[str, Any], canned: np.ndarray, clip: np.ndarray) -> None:
+    """Clone-farm members answer /api/show with one canned body (wire/lookalikes.py): record what it says."""
+    n = len(canned)
+    keep = ~canned
+    for name in ("capabilities", "system", "license_head", "parameter_count", "train_context_length"):
+        col[name] = _null_where(col[name], keep)
+    sha = hashlib.sha256(CANNED_TEMPLATE.encode()).hexdigest()
+    col["template_sha"] = pc.if_else(pa.array(canned), pa.scalar(sha), col["template_sha"])
+    col["template_flags"] = pc.if_else(pa.array(canned), pa.scalar([], pa.list_(pa.string())), col["template_flags"])
+    col["parameters"] = pc.if_else(pa.array(canned), pa.scalar(""), col["parameters"])
+    col["modelfile_from"] = pc.if_else(pa.array(canned), col["name"], col["modelfile_from"])
+    col["arch"] = pc.if_else(pa.array(canned), col["family"], col["arch"])
+    col["has_projector"] = pc.if_else(pa.array(canned), pa.array(clip[:n]), col["has_projector"])
 
 
 def _running(

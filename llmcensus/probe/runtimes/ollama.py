@@ -83,11 +83,15 @@ async def _fetch_show(client: HostClient, cache: ShowCache, m: dict[str, Any], r
         except ParseError as exc:
             ex.error = f"parse: {exc}"
             return None
+        # A host whose replies break the schema (a clone-farm slip) does not teach the shared cache: its
+        # show reply fills its own record only, so a canned reply never spreads to genuine hosts.
+        share = "tags_ps_fields" not in result.evidence
         entry = cache.add(digest, fields, template, ex.body, ip=client.public_ip, version=result.version,
-                          observed_at=observed_at)
+                          observed_at=observed_at, share=share)
         return entry
     finally:
-        cache.end(digest, entry)
+        if "tags_ps_fields" not in result.evidence:  # a suspect never claimed the digest (see _inventory)
+            cache.end(digest, entry)
 
 
 def _fill(m: dict[str, Any], entry: ShowEntry | None, status: ShowStatus) -> None:
@@ -141,17 +145,21 @@ async def _inventory(client: HostClient, cache: ShowCache, result: Result, runti
     models = result.models or []
     ollama = runtime is Runtime.OLLAMA
     want_ps = runtime in (Runtime.OLLAMA, Runtime.LOCALAI) and at_least(result.version, (0, 1, 38))
-    need = 2 if at_least(result.version, (0, 6, 4)) else 1 if at_least(result.version, (0, 1, 45)) else 0
+    need = (3 if at_least(result.version, (0, 9, 0)) else 2 if at_least(result.version, (0, 6, 4))
+            else 1 if at_least(result.version, (0, 1, 45)) else 0)
     to_fetch: dict[str, list[dict[str, Any]]] = {}
     waiting: list[tuple[dict[str, Any], Any]] = []
+    # A host whose replies break the schema (a clone-farm slip) neither reads nor teaches the shared cache:
+    # its record holds what it said itself, whatever order the sweep met the digests in.
+    suspect = "tags_ps_fields" in result.evidence
     for m in models:
         if not ollama or not _needs_show(m):
             m["show_status"] = ShowStatus.NOT_APPLICABLE.value
             continue
-        entry = cache.get(m["digest"], need)
+        entry = None if suspect else cache.get(m["digest"], need)
         if entry is not None:
             _fill(m, entry, ShowStatus.CACHED)
-        elif (pending := cache.pending(m["digest"])) is not None:
+        elif not suspect and (pending := cache.pending(m["digest"])) is not None:
             waiting.append((m, pending))
         else:
             to_fetch.setdefault(m["digest"], []).append(m)
@@ -161,12 +169,35 @@ async def _inventory(client: HostClient, cache: ShowCache, result: Result, runti
         for m in group:
             _fill(m, None, ShowStatus.SKIPPED_BUDGET)
     for digest, _ in fetch:
-        cache.begin(digest)  # claim now: concurrent visits carrying this digest wait for our reply
+        if not suspect:
+            cache.begin(digest)  # claim now: concurrent visits carrying this digest wait for our reply
     try:
         await _ps_and_shows(client, cache, result, want_ps, fetch, waiting, need, observed_at)
     finally:
-        for digest, _ in fetch:
+        for digest, _ in fetch if not suspect else ():
             cache.end(digest, None)  # no-op when already ended; releases waiters if we were cancelled
+    for m in models:
+        _gate_by_version(m, result.version)
+
+
+def _gate_by_version(m: dict[str, Any], version: str | None) -> None:
+    """A record says what *this* host exposes: show fields cached from a newer host are cut to its version.
+
+    The digest-level knowledge stays in the show dataset; the observation keeps the version's view
+    (no capabilities before v0.6.4, no thinking before v0.9.0, no model_info before v0.1.45).
+    """
+    if m.get("show_status") != ShowStatus.CACHED.value or version is None:
+        return
+    if not at_least(version, (0, 6, 4)):
+        m["capabilities"] = None
+    elif not at_least(version, (0, 9, 0)) and m.get("capabilities"):
+        m["capabilities"] = [c for c in m["capabilities"] if c != "thinking"]
+        # before v0.6.8 a separate projector (a clip family, llava-style) did not make a model report vision
+        if not at_least(version, (0, 6, 8)) and "clip" in (m.get("families") or []):
+            m["capabilities"] = [c for c in m["capabilities"] if c != "vision"]
+    if not at_least(version, (0, 1, 45)):
+        m["arch"] = m["parameter_count"] = m["train_context_length"] = None
+        m["has_projector"] = True if "clip" in (m.get("families") or []) else None
 
 
 async def _ps_and_shows(client: HostClient, cache: ShowCache, result: Result, want_ps: bool,
