@@ -465,6 +465,11 @@ EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
         ],
         True,
     ),
+    # every local instance of the fixture was fetched: 18 instances (see cloud_models) on A B C E F G (D is empty)
+    "show_coverage": (
+        [{"show_status": "fetched", "instances": 18, "instance_share": 1.0, "hosts": 6, "host_share": 6 / 7}],
+        True,
+    ),
     # E F share an inventory with identical nanosecond stamps; G answers on 2 ports
     "quality_flags": (
         [

@@ -59,8 +59,14 @@ class FastpathSummary:
 def _spec_table(world: World) -> pa.Table:
     """One row per model build with every spec-constant MODEL field (show fields from ShowData)."""
     rows: dict[str, list[Any]] = {f.name: [] for f in MODEL}
-    extra: dict[str, list[Any]] = {"is_hf": [], "is_cloud": [], "caps_pre_thinking": [], "local_chat": [],
-                                   "clip": [], "caps_pre_projector": []}
+    extra: dict[str, list[Any]] = {
+        "is_hf": [],
+        "is_cloud": [],
+        "caps_pre_thinking": [],
+        "local_chat": [],
+        "clip": [],
+        "caps_pre_projector": [],
+    }
     for i, s in enumerate(world.inventory.specs):
         cloud = s.kind == "cloud"
         sd = None if cloud else world.show_for(i)
@@ -110,8 +116,13 @@ def _spec_table(world: World) -> pa.Table:
         extra["clip"].append("clip" in (s.families or ()))
         # before v0.6.8 a separate projector (llava's clip) did not make a model report vision
         in_file_vision = any(str(k).endswith(".vision.block_count") for k in (sd.model_info if sd else {}))
-        extra["caps_pre_projector"].append([c for c in show_caps if c != "thinking" and (
-            c != "vision" or in_file_vision or "clip" not in (s.families or ()))])
+        extra["caps_pre_projector"].append(
+            [
+                c
+                for c in show_caps
+                if c != "thinking" and (c != "vision" or in_file_vision or "clip" not in (s.families or ()))
+            ]
+        )
     cols = {f.name: pa.array(rows[f.name], type=f.type) for f in MODEL}
     cols.update({k: pa.array(v) for k, v in extra.items()})
     return pa.table(cols)
@@ -222,8 +233,7 @@ def _day_table(
     inst_row = row_of_host[inv.host[inst_idx]]
     counts = np.bincount(inst_row, minlength=alive.shape[0])
     canned = (kind == "honeypot")[inst_row]  # clone farms send the same full `details` whatever version they claim
-    models = _models_array(specs, inv.spec[inst_idx], vidx[inst_row], vf, mod_str[inst_idx], mod_utc[inst_idx],
-                           canned)
+    models = _models_array(specs, inv.spec[inst_idx], vidx[inst_row], vf, mod_str[inst_idx], mod_utc[inst_idx], canned)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     models_list = pa.ListArray.from_arrays(pa.array(offsets), models, mask=pa.array(~fingerprinted))
 
@@ -281,7 +291,12 @@ def _day_table(
 
 
 def _models_array(
-    specs: pa.Table, spec_idx: np.ndarray, vidx: np.ndarray, vf: _VersionFlags, mod_str: np.ndarray, mod_utc: np.ndarray,
+    specs: pa.Table,
+    spec_idx: np.ndarray,
+    vidx: np.ndarray,
+    vf: _VersionFlags,
+    mod_str: np.ndarray,
+    mod_utc: np.ndarray,
     canned: np.ndarray,
 ) -> pa.StructArray:
     take = pa.array(spec_idx.astype(np.int64))
@@ -300,8 +315,9 @@ def _models_array(
     for name in ("remote_model", "remote_host"):
         col[name] = _null_where(col[name], vf.remote[vidx])
     hf = specs["is_hf"].take(take).to_numpy(zero_copy_only=False)
-    col["quantization_level"] = pc.if_else(pa.array(hf & ~v30 & has_details), pa.scalar("unknown"),
-                                           col["quantization_level"])
+    col["quantization_level"] = pc.if_else(
+        pa.array(hf & ~v30 & has_details), pa.scalar("unknown"), col["quantization_level"]
+    )
     caps = col["capabilities"]
     pre = specs["caps_pre_thinking"].take(take).combine_chunks()
     caps = pc.if_else(pa.array(vf.thinking[vidx]), caps, pre.cast(caps.type))
