@@ -99,7 +99,9 @@ def parse_name(name: str) -> ParsedName:
     )
 
 
-_LETTER_DIGIT = re.compile(r"(?<=[a-z])[-_ ](?=\d)")
+# A separator between a letter and a version number is dropped; never before a size token (``Mistral-7B``
+# stays ``mistral-7b``: gluing it gave ``mistral7b``, which no lineage name matches).
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])[-_ ](?=\d)(?!(?:\d+x)?\d+(?:\.\d+)?[bmkt](?:[-_ .:]|$))")
 _SEPARATORS = re.compile(r"[_\s]+")
 
 

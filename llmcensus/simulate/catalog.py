@@ -202,7 +202,7 @@ def derivative(spec: ModelSpec, index: int) -> ModelSpec:
     lineage, tag = spec.name.split(":", 1)
     size_label = spec.parameter_size.lower().replace(".0b", "b")
     if index % 3 == 2:
-        repo = f"{lineage.replace('.', '-').title()}-{size_label}-Instruct-GGUF"
+        repo = f"{lineage}-{size_label.upper()}-Instruct-GGUF"  # the lineage kept whole, as GGUF repos name it
         display = f"hf.co/bartowski/{repo}:Q4_K_M"
         kind = "derivative_hf"
         # Hugging Face generates the config: two-decimal parameter sizes (protocols.md §1.5 notes)
