@@ -86,14 +86,19 @@ def test_lineage_of_every_library_build_and_derivative(study: tuple[Path, World]
     for r in rows:
         by_kind.setdefault(r["kind"], []).append(r)
     for kind in ("library", "variant"):
-        wrong = [(r["name"], r["t_lineage"], r["lineage"]) for r in by_kind.get(kind, []) if r["lineage"] != r["t_lineage"]]
+        wrong = [
+            (r["name"], r["t_lineage"], r["lineage"]) for r in by_kind.get(kind, []) if r["lineage"] != r["t_lineage"]
+        ]
         assert not wrong, wrong[:5]
     derivatives = by_kind.get("derivative_ns", []) + by_kind.get("derivative_hf", [])
     assert derivatives and all(r["is_derivative"] for r in derivatives)
     # a community build named after a library fine-tune of its base (ns/llama2-uncensored:7b) resolves to that
     # fine-tune's lineage (llama2-uncensored), which is itself a descendant of the base: both are right
-    wrong = [(r["name"], r["t_lineage"], r["lineage"]) for r in derivatives
-             if r["lineage"] != r["t_lineage"] and not r["lineage"].startswith(r["t_lineage"] + "-")]
+    wrong = [
+        (r["name"], r["t_lineage"], r["lineage"])
+        for r in derivatives
+        if r["lineage"] != r["t_lineage"] and not r["lineage"].startswith(r["t_lineage"] + "-")
+    ]
     assert not wrong, wrong[:5]
     assert all(r["is_cloud"] for r in by_kind.get("cloud", []))
 
@@ -104,11 +109,14 @@ def test_capability_shares_bracket_the_truth(study: tuple[Path, World]) -> None:
 
     root, _ = study
     truth = json.loads((root / "truth" / "metrics.json").read_text())["all"]
-    rows = {r["capability"]: r for r in analyze(root, names=["capability_coverage"]).metrics[
-        "capability_coverage"].rows()}
+    rows = {
+        r["capability"]: r for r in analyze(root, names=["capability_coverage"]).metrics["capability_coverage"].rows()
+    }
     # clone-farm members answer /api/show with a canned reply that advertises nothing: they read as "no"
-    farms = duckdb.sql(f"SELECT count(*) FILTER (WHERE behaviour = 'honeypot') / count(*) FROM "
-                       f"'{root}/truth/hosts.parquet' WHERE behaviour IN ('ollama', 'honeypot')").fetchall()[0][0]
+    farms = duckdb.sql(
+        f"SELECT count(*) FILTER (WHERE behaviour = 'honeypot') / count(*) FROM "
+        f"'{root}/truth/hosts.parquet' WHERE behaviour IN ('ollama', 'honeypot')"
+    ).fetchall()[0][0]
     for cap in ("tools", "vision", "thinking", "embedding"):
         t = truth[f"capability_host_share.{cap}"]
         yes, unknown = rows[cap]["share_yes"], rows[cap]["share_unknown"]
