@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
+from llmcensus.discover.importer import import_files
 from llmcensus.errors import UsageError
 from llmcensus.probe.settings import ProbeSettings
 from llmcensus.probe.sweep import ScanRequest, scan
@@ -64,13 +65,24 @@ class _DayClock:
 
 
 def run_study(out: Path, params: Params, *, settings: ProbeSettings = STUDY_PROBE_SETTINGS,
-              progress: bool = False, echo: Callable[[str], Any] = print) -> StudySummary:
-    """Serve, sweep and store every day of the simulated study into ``out`` (observations, show cache, truth)."""
+              progress: bool = False, echo: Callable[[str], Any] = print,
+              imports: list[tuple[str, list[Path]]] | None = None) -> StudySummary:
+    """Serve, sweep and store every day of the simulated study into ``out`` (observations, show cache, truth).
+
+    Without ``imports`` each day's sweep visits every target of the simulated day (an own sweep of the
+    world). With ``imports`` ((format, files) pairs, e.g. a Censys or masscan export), the candidates are
+    imported first and each day's sweep visits them instead: what a study built on those channels sees.
+    """
     if (out / "observations").exists() and any((out / "observations").iterdir()):
         raise UsageError(f"{out} already holds observations; choose an empty --out")
     t0 = time.perf_counter()
     world = build_world(params)
     write_truth(world, out)
+    candidates: Path | None = None
+    for fmt, files in imports or []:
+        result = import_files(fmt, files, out)
+        echo(f"imported {fmt}: {result}")
+        candidates = out / "candidates"
     sim = out / "sim"
     sim.mkdir(parents=True, exist_ok=True)
     days: list[DaySummary] = []
@@ -86,12 +98,16 @@ def run_study(out: Path, params: Params, *, settings: ProbeSettings = STUDY_PROB
             dial = sim / "dialmap.csv"
             fleet.write_dial_map(dial)
             date = params.start + timedelta(days=day)
-            targets = sim / f"targets-{date.isoformat()}.txt"
-            targets.write_text("".join(f"{ip}:{port}\n" for ip, port in world.targets(day)))
             clock = _DayClock(datetime(date.year, date.month, date.day, 12, tzinfo=UTC))
-            summary = scan(ScanRequest(data_dir=out, targets_file=str(targets), dial_map=dial,
-                                       sweep_id=f"study-{date.isoformat()}", settings=settings, progress=progress),
-                           clock=clock)
+            request = ScanRequest(data_dir=out, dial_map=dial, sweep_id=f"study-{date.isoformat()}", settings=settings,
+                                  progress=progress)
+            if candidates is not None:
+                request.candidates = candidates
+            else:
+                targets = sim / f"targets-{date.isoformat()}.txt"
+                targets.write_text("".join(f"{ip}:{port}\n" for ip, port in world.targets(day)))
+                request.targets_file = str(targets)
+            summary = scan(request, clock=clock)
             log = fleet.request_log(drain=True)
             log.write_parquet(sim / f"requests-{date.isoformat()}.parquet")
             d = DaySummary(day, date.isoformat(), summary.targets, dict(summary.counts), len(log),
@@ -153,6 +169,9 @@ def study_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
     param: Annotated[list[str] | None, typer.Option("--param", help="Simulation parameter name=value.")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar per sweep.")] = False,
+    import_: Annotated[list[str] | None, typer.Option(
+        "--import", help="Start from a discovery export instead of a sweep: FORMAT:FILE (repeatable; formats of "
+        "'llmcensus discover import')")] = None,
 ) -> None:
     """Run the study on the simulated internet: serve, sweep, store each day; then enrich and report."""
     from rich.console import Console
@@ -163,7 +182,13 @@ def study_cmd(
 
     params = with_overrides(Params(hosts=hosts, days=days, seed=seed), param or [])
     typer.echo(f"simulated study: {params.hosts:,} Ollama hosts x {params.days} days from {params.start} -> {out}")
-    summary = run_study(out, params, progress=progress, echo=typer.echo)
+    imports: list[tuple[str, list[Path]]] = []
+    for item in import_ or []:
+        fmt, sep, file = item.partition(":")
+        if not sep or not file:
+            raise UsageError(f"--import takes FORMAT:FILE, not {item!r}")
+        imports.append((fmt, [Path(file)]))
+    summary = run_study(out, params, progress=progress, echo=typer.echo, imports=imports or None)
     t = time.perf_counter()
     es = enrich(out)
     typer.echo(f"enriched in {time.perf_counter() - t:.1f} s ({es})")

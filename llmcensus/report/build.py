@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from llmcensus import __version__
@@ -162,6 +163,34 @@ def _sections(results: StudyResults) -> list[dict[str, Any]]:
     return out
 
 
+def _channel_section(data_dir: Path) -> tuple[dict[str, Any] | None, dict[str, Any], dict[str, pa.Table]]:
+    """The discovery-channel tables (candidates per source, confirmation rate, overlap) when candidates exist."""
+    from importlib import resources
+
+    from llmcensus.analyze.registry import parse_query
+    from llmcensus.discover.candidates import candidates_dir
+    from llmcensus.discover.channels import QUERY_NAMES, channel_report
+
+    if not any(candidates_dir(data_dir).glob("part-*.parquet")):
+        return None, {}, {}
+    tables = channel_report(data_dir)
+    metrics, doc = [], {}
+    for name in QUERY_NAMES:
+        with resources.as_file(resources.files("llmcensus.discover").joinpath(f"sql/{name}.sql")) as path:
+            q = parse_query(Path(path))
+        table = tables[name]
+        rows = table.to_pylist()
+        metrics.append({
+            "name": name, "definition": q.definition, "denominator": q.denominator, "window": q.window,
+            "params": {}, "columns": table.column_names,
+            "rows": [{c: fmt(r[c], c) for c in table.column_names} for r in rows[:TABLE_ROWS]],
+            "total_rows": len(rows),
+        })  # fmt: skip
+        doc[name] = {"definition": q.definition, "denominator": q.denominator, "window": q.window, "params": {},
+                     "columns": table.column_names, "rows": [{k: _plain(v) for k, v in r.items()} for r in rows]}
+    return {"title": "Discovery channels", "metrics": metrics}, doc, tables
+
+
 def build_report(
     data_dir: str | Path,
     out_dir: str | Path,
@@ -185,6 +214,11 @@ def build_report(
         path = out / "tables" / f"{name}.csv"
         pacsv.write_csv(m.table, path)
         summary.files.append(path)
+    channel_section, channel_doc, channel_tables = _channel_section(Path(data_dir))
+    for name, table in channel_tables.items():
+        path = out / "tables" / f"{name}.csv"
+        pacsv.write_csv(table, path)
+        summary.files.append(path)
     doc = {
         "llmcensus_version": __version__,
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -197,13 +231,14 @@ def build_report(
                    "params": m.params, "columns": m.table.column_names,
                    "rows": [{k: _plain(v) for k, v in r.items()} for r in m.rows()]}
             for name, m in res.metrics.items()
-        },
+        } | channel_doc,
     }  # fmt: skip
     context = {
         "version": __version__, "generated_at": doc["generated_at"], "host_key": doc["host_key"],
         "headline": [{"figure": k, "all": fmt(v.get("all"), k), "unflagged": fmt(v.get("unflagged"), k)}
                      for k, v in summary.headline.items()],
-        "published": _published_rows(res, published), "sections": _sections(res),
+        "published": _published_rows(res, published),
+        "sections": _sections(res) + ([channel_section] if channel_section else []),
     }  # fmt: skip
     html_env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
