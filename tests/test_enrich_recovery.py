@@ -122,3 +122,31 @@ def test_capability_shares_bracket_the_truth(study: tuple[Path, World]) -> None:
         yes, unknown = rows[cap]["share_yes"], rows[cap]["share_unknown"]
         assert yes <= t + 0.01, (cap, yes, t)
         assert yes + unknown >= t - farms - 0.01, (cap, yes, unknown, t)
+
+
+def test_capability_labels_are_exact_where_the_api_reports_them(study: tuple[Path, World]) -> None:
+    """On genuine hosts new enough to report every capability checked here (v0.9.0+), each reported
+    label equals the model's true capability, model by model."""
+    from llmcensus.enrich.capabilities import create_capabilities_view
+
+    root, _ = study
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW observations AS SELECT * FROM read_parquet('{root}/observations/*/*.parquet') "
+                f"WHERE ip IN (SELECT ip FROM '{root}/truth/hosts.parquet' WHERE behaviour = 'ollama')")
+    create_capabilities_view(con)
+    caps = ("completion", "tools", "insert", "vision", "embedding", "thinking")
+    rel = con.sql(f"""
+        SELECT c.name, c.version, {", ".join(f"c.{k}, c.{k}_source" for k in caps)}, s.capabilities AS truth
+        FROM model_capabilities c JOIN '{root}/truth/specs.parquet' s ON s.name = c.name AND s.digest = c.digest
+        WHERE s.kind <> 'cloud'""")
+    cols = rel.columns
+    checked = 0
+    for row in (dict(zip(cols, r, strict=True)) for r in rel.fetchall()):
+        major, minor = (int(x) for x in row["version"].split(".")[:2])
+        if (major, minor) < (0, 9):  # thinking is reportable from v0.9.0, the rest earlier
+            continue
+        for k in caps:
+            if row[f"{k}_source"] == "reported":
+                assert row[k] == (k in row["truth"]), (row["name"], row["version"], k, row["truth"])
+                checked += 1
+    assert checked > 500
