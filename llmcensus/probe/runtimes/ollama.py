@@ -62,6 +62,11 @@ class Result:
                 self.evidence.append(m)
 
 
+def _suspect(result: Result) -> bool:
+    """A host whose replies break the schema (a clone-farm slip): kept apart from the shared show cache."""
+    return "tags_ps_fields" in result.evidence
+
+
 def _needs_show(m: dict[str, Any]) -> bool:
     digest = m["digest"]
     cloud = m["remote_host"] is not None or m["format"] == ""
@@ -85,12 +90,12 @@ async def _fetch_show(client: HostClient, cache: ShowCache, m: dict[str, Any], r
             return None
         # A host whose replies break the schema (a clone-farm slip) does not teach the shared cache: its
         # show reply fills its own record only, so a canned reply never spreads to genuine hosts.
-        share = "tags_ps_fields" not in result.evidence
+        share = not _suspect(result)
         entry = cache.add(digest, fields, template, ex.body, ip=client.public_ip, version=result.version,
                           observed_at=observed_at, share=share)
         return entry
     finally:
-        if "tags_ps_fields" not in result.evidence:  # a suspect never claimed the digest (see _inventory)
+        if not _suspect(result):  # a suspect never claimed the digest (see _inventory)
             cache.end(digest, entry)
 
 
@@ -151,7 +156,7 @@ async def _inventory(client: HostClient, cache: ShowCache, result: Result, runti
     waiting: list[tuple[dict[str, Any], Any]] = []
     # A host whose replies break the schema (a clone-farm slip) neither reads nor teaches the shared cache:
     # its record holds what it said itself, whatever order the sweep met the digests in.
-    suspect = "tags_ps_fields" in result.evidence
+    suspect = _suspect(result)
     for m in models:
         if not ollama or not _needs_show(m):
             m["show_status"] = ShowStatus.NOT_APPLICABLE.value
