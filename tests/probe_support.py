@@ -72,7 +72,8 @@ class Fleet:
                 status, headers, payload = persona.show(body)
             else:
                 status, headers, payload = persona.routes.get((request.method, request.path), persona.default)
-            return web.Response(status=status, headers=headers, body=payload)
+            # Ollama (gin) sends no Server header; aiohttp would add its own, so send an empty one instead
+            return web.Response(status=status, headers={"Server": "", **headers}, body=payload)
 
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", handle)

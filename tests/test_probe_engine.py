@@ -122,12 +122,43 @@ def test_mixed_fleet_one_observation_per_target(tmp_path: Path) -> None:
     assert got["192.0.2.1"]["models"][0]["template_sha"] == got["192.0.2.2"]["models"][0]["template_sha"]
     assert got["192.0.2.1"]["version"] == "0.1.40" and got["192.0.2.1"]["running"] == []
     assert got["192.0.2.3"]["proxied"] is True and got["192.0.2.3"]["server_header"] == "nginx/1.24.0"
-    assert got["192.0.2.10"]["exchanges"][2]["truncated"] is True and got["192.0.2.10"]["models"] is None
+    tags = next(ex for ex in got["192.0.2.10"]["exchanges"] if ex["path"] == "/api/tags")
+    assert tags["truncated"] is True and got["192.0.2.10"]["models"] is None
     assert got["192.0.2.12"]["models"] == [] and got["192.0.2.12"]["model_count"] == 0
     assert got["192.0.2.20"]["requests"] == 1 and got["192.0.2.22"]["requests"] == 1
     assert got["127.0.0.1"]["requests"] == 0 and got["127.0.0.1"]["exchanges"] == []
     assert "dial map" in got["8.8.8.8"]["error"]
     assert "server_header:llama.cpp" in got["192.0.2.5"]["runtime_evidence"]
+
+
+def test_root_is_asked_only_when_the_api_leaves_the_verdict_open(tmp_path: Path) -> None:
+    """Plain Ollama (clean version, non-empty 64-hex inventory, no Server header) costs three requests, no GET /."""
+    nginx_ollama = ollama_persona(TAGS_BODY, show=show_ok)
+    for key, (status, headers, body) in list(nginx_ollama.routes.items()):
+        nginx_ollama.routes[key] = (status, {**headers, "Server": "nginx/1.24.0"}, body)
+    personas = {
+        "192.0.2.1": ollama_persona(TAGS_BODY, show=show_ok, version="0.5.7"),  # settled: no GET /
+        "192.0.2.2": ollama_persona(b'{"models":[]}'),  # empty inventory: the banner is the evidence
+        "192.0.2.3": nginx_ollama,  # behind a proxy: / may be another product
+        "192.0.2.4": NGINX_401,
+    }
+
+    async def main() -> list[tuple[str, str, str]]:
+        async with fleet() as f:
+            for ip, p in personas.items():
+                await f.add((ip, 11434), p)
+            await _sweep(f, [Target(ip, 11434) for ip in personas], tmp_path)
+            return f.log
+
+    log = asyncio.run(main())
+    asked_root = {host.split(":")[0] for host, method, path in log if (method, path) == ("GET", "/")}
+    assert asked_root == {"192.0.2.2", "192.0.2.3", "192.0.2.4"}
+    got = rows(tmp_path)
+    assert got["192.0.2.1"]["status"] == "success" and got["192.0.2.1"]["runtime"] == "ollama"
+    assert [ex["path"] for ex in got["192.0.2.1"]["exchanges"]] == ["/api/version", "/api/tags", "/api/ps",
+                                                                     "/api/show"]
+    assert "root_banner" in got["192.0.2.2"]["runtime_evidence"] and got["192.0.2.2"]["runtime"] == "ollama"
+    assert got["192.0.2.3"]["runtime"] == "ollama" and got["192.0.2.3"]["proxied"] is True
 
 
 def test_request_budget_caps_show_requests(tmp_path: Path) -> None:
@@ -138,11 +169,11 @@ def test_request_budget_caps_show_requests(tmp_path: Path) -> None:
             return f.log
 
     log = asyncio.run(main())
-    assert len(log) == 10
-    assert sum(1 for _, m, _ in log if m == "POST") == 6
+    assert len(log) == 10  # version, tags, ps (a plain Ollama host: no GET /), then 7 shows
+    assert sum(1 for _, m, _ in log if m == "POST") == 7
     (r,) = rows(tmp_path).values()
     statuses = [m["show_status"] for m in r["models"]]
-    assert statuses.count("fetched") == 6 and statuses.count("skipped_budget") == 19
+    assert statuses.count("fetched") == 7 and statuses.count("skipped_budget") == 18
     assert r["requests"] == 10 and r["status"] == "success"
 
 

@@ -105,10 +105,31 @@ def _fill(m: dict[str, Any], entry: ShowEntry | None, status: ShowStatus) -> Non
     m["show_status"] = status.value
 
 
+def _settled(result: Result, replies: list[Exchange]) -> bool:
+    """True when /api/version and /api/tags alone prove plain Ollama, so ``GET /`` would add nothing.
+
+    That is: both answered 2xx, the version parsed, the inventory is a non-empty list whose every digest
+    is a 64-hex manifest digest, no look-alike marker fired, and no Server header (a proxy or another
+    product may serve something else at ``/``). Empty inventories, refusals, proxies and look-alikes still
+    get ``GET /`` (its banner or page is their evidence). On the real internet most hosts are plain
+    Ollama, so this saves a quarter of the requests of a visit: politer, and faster.
+    """
+    ev = result.evidence
+    return (
+        len(replies) == 2 and all(ex.ok for ex in replies) and result.version is not None
+        and bool(result.models) and "digest_hex64" in ev and "tags_models_list" in ev
+        and not any(e.startswith("server_header:") for e in ev)
+        and lookalikes.classify(ev) is Runtime.OLLAMA
+    )
+
+
 async def scan(client: HostClient, cache: ShowCache, result: Result, *, observed_at: datetime) -> None:
-    """One visit: GET /, /api/version, /api/tags, then /api/ps and /api/show for unseen digests."""
+    """One visit: /api/version, /api/tags, ``GET /`` unless those two settle it, then /api/ps and /api/show
+    for digests the cache has not seen."""
     replies: list[Exchange] = []
-    for path in ("/", "/api/version", "/api/tags"):
+    for path in ("/api/version", "/api/tags", "/"):
+        if path == "/" and _settled(result, replies):
+            break
         ex = await client.request("GET", path)
         if ex is None:
             break
