@@ -7,6 +7,7 @@ Re-exported by ``ollama.py``, whose module shape they belong to.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ SHOW_FIELDS = ("capabilities", "system", "template_sha", "template_flags", "lice
 _TEMPLATE_FLAGS = (("tools", ".Tools"), ("suffix", ".Suffix"), ("thinking", ".Thinking"), ("system", ".System"))
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred distinct versions; asked several times per visit
 def version_tuple(version: str | None) -> tuple[int, int, int] | None:
     """Comparable version; None when unknown or a source build ("0.0.0" reports no real version)."""
     if not version:
