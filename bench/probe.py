@@ -17,6 +17,7 @@ parts down (by 10x for part 2).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -85,6 +86,17 @@ class Factory:
         return bench_views(self.n)
 
 
+def pin(fleet: FleetProcess) -> str:
+    """Fleet on the last core, this client on the others: the client's CPU figure then excludes the fleet's."""
+    cores = sorted(os.sched_getaffinity(0))
+    pid = fleet.pid
+    if len(cores) < 2 or pid is None:
+        return "not pinned"
+    os.sched_setaffinity(pid, {cores[-1]})
+    os.sched_setaffinity(0, set(cores[:-1]))
+    return f"fleet on core {cores[-1]}, client on {cores[:-1]}"
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -111,6 +123,8 @@ def main() -> int:
     ap.add_argument("--candidates", type=int, default=None, help="part 2 candidates (default 175000; quick 17500)")
     ap.add_argument("--in-flight", type=int, default=2000)
     ap.add_argument("--skip-part2", action="store_true")
+    ap.add_argument("--no-pin", action="store_true",
+                    help="do not pin the fleet and this client to separate cores (pinning keeps the figures steady)")
     args = ap.parse_args()
     n_hosts = args.hosts or (2500 if args.quick else 5000)
     n_cand = args.candidates or (17_500 if args.quick else 175_000)
@@ -119,8 +133,9 @@ def main() -> int:
     fleet = FleetProcess(Factory(n_hosts), "llmcensus.simulate.wire:respond", log_requests=False)
     t0 = time.perf_counter()
     dial = fleet.start(0)
+    pinned = pin(fleet) if not args.no_pin else "not pinned"
     print(f"fleet: {n_hosts} Ollama hosts + {SILENT_LISTENERS} silent listeners ready in "
-          f"{time.perf_counter() - t0:.1f} s (child process)")
+          f"{time.perf_counter() - t0:.1f} s (child process; {pinned})")
     try:
         views = [k for k in dial if not k[0].startswith("12.")]
         silent = [v for k, v in dial.items() if k[0].startswith("12.")]

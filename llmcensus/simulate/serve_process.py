@@ -97,6 +97,11 @@ class FleetProcess:
             raise
         return dict(self._dial_map)
 
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs (benchmarks pin it to a core)."""
+        return self._process.pid if self._process is not None else None
+
     def set_day(self, day: int) -> DialMap:
         """Serve ``day`` without restarting: listeners of staying hosts are kept; returns the dial map."""
         self._dial_map = self._call("set_day", day, self.day_timeout_s)
