@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -12,8 +14,10 @@ from analyze_data import model, observation, write_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from llmcensus.analyze.ingest import ingest
 from llmcensus.analyze.run import run_study
 from llmcensus.errors import DataError
+from llmcensus.observations.schema import OBSERVATION_SCHEMA
 
 DAY = dt.date(2025, 5, 1)
 OLD_MODEL = pa.struct([pa.field("name", pa.string()), pa.field("digest", pa.string()),
@@ -72,3 +76,44 @@ def test_shares_and_counts_agree_for_any_dataset(tmp_path_factory: pytest.TempPa
     fams = res["family_ranking"].rows()
     assert all(r["hosts"] <= len(carrying) for r in fams)
     assert sum(r["instances"] for r in fams) == sum(n * m for n, m, _ in spec)
+
+
+def _parts(root: Path, parts: list[tuple[dt.date, list[dict[str, Any]]]]) -> list[Path]:
+    """One part file per entry, several per day allowed (as a resumed or periodically flushed sweep writes them)."""
+    files = []
+    for k, (day, rows) in enumerate(parts):
+        folder = root / "observations" / f"day={day}"
+        folder.mkdir(parents=True, exist_ok=True)
+        files.append(folder / f"part-{k:06d}.parquet")
+        pq.write_table(pa.Table.from_pylist(rows, schema=OBSERVATION_SCHEMA), files[-1])
+    return sorted(files)
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 100_000])
+def test_partials_do_not_depend_on_batches_part_files_or_workers(tmp_path: Path, batch_rows: int) -> None:
+    # host 5.0.0.1 on D1 answers on two ports, in two part files; on D2 once. llama3 and mistral are both family
+    # llama; the same llama3 is seen first (file order) with a projector, later without (a non-key field).
+    d1, d2 = dt.date(2025, 3, 30), dt.date(2025, 3, 31)
+    llama3 = model("llama3:latest", "llama", "Q4_K_M", "8B", ["completion"])
+    mistral = model("mistral:7b", "llama", "Q4_0", "7B", ["completion"])
+    first, later = {**llama3, "has_projector": True}, {**llama3, "has_projector": False}
+    files = _parts(tmp_path, [
+        (d1, [observation("5.0.0.1", d1, [first, mistral])]),
+        (d1, [observation("5.0.0.1", d1, [later], port=8080)]),
+        (d2, [observation("5.0.0.1", d2, [later]), observation("5.0.0.2", d2, [])]),
+    ])  # fmt: skip
+    con = duckdb.connect()
+    ingest(con, files, "hash(ip)", batch_rows=batch_rows)
+    fam = con.execute("SELECT family, observations, host_days, instances FROM host_family_months").fetchall()
+    assert fam == [("llama", 3, 2, 4)]
+    hmm = con.execute(
+        "SELECT c.name, h.instances, h.host_days FROM host_model_month h JOIN model_catalog_raw c USING (model_key) "
+        "ORDER BY 1"
+    ).fetchall()
+    assert hmm == [("llama3:latest", 3, 2), ("mistral:7b", 1, 1)]
+    obs = con.execute("SELECT count(*), count(inventory_sig), sum(local_models) FROM ollama_obs").fetchone()
+    assert obs == (4, 3, 4)
+    # the catalogue keeps each class's first row in file order, whichever worker or batch met it first
+    caps = con.execute("SELECT models[1].name, models[1].has_projector FROM capability_input ORDER BY 1").fetchall()
+    assert caps == [("llama3:latest", True), ("mistral:7b", None)]
+    assert con.execute("SELECT count(*) FROM endpoints").fetchone() == (3,)

@@ -3,25 +3,33 @@
 Why file by file: decoding the nested ``models`` column is by far the dominant cost of the whole study (DuckDB
 does not push a projection into a list of structs, so every one of ~30 model fields would be decoded on every
 scan). Here pyarrow decodes only the leaves the metrics need, each file exactly once, and every table below is
-filled from that one in-memory batch by set-based SQL. What remains per model instance is five integers.
+filled from that one in-memory batch by set-based SQL. Nothing per model instance outlives its batch: instances
+are folded into per-(host, month, model) partials as they come.
 
-Tables filled (``host`` = hash of ip or ip:port, ``obs_key`` = hash of observation_id, ``model_key`` = hash of
-every model field the metrics read, ``cap_key`` = hash of version + model_key; hashes are grouped and joined, never
-shown):
+Two workers run side by side, each on its own DuckDB cursor: one reads a file while the other runs its batch's
+SQL. Batches therefore hold files in any order, and nothing below depends on that order or on where batches
+begin: partials merge by sums and bit sets, and "the first row of a model" means the lowest ``ord`` (file
+number, then position in the file), as a single reader in file order would have met it.
 
-* ``sweep_days``       day, visits (all statuses)
-* ``ollama_obs``       one row per successful Ollama observation (see ``views.py``), with ``inventory_sig``
-* ``endpoints``        distinct (ip, port, host)
-* ``model_instances``  obs_key, host, day, model_key, cap_key
-* ``family_days``      host, day, local family: observations listing it, instances (cloud stubs left out)
-* ``model_catalog_raw`` one row per distinct model_key with the model's fields
-* ``capability_input`` one row per distinct cap_key, shaped like ``observations`` for enrichment's capability SQL
+Tables filled (``host`` = hash of ip or ip:port, ``model_key`` = hash of every model field the metrics read,
+``cap_key`` = hash of version + model_key; hashes are grouped and joined, never shown):
+
+* ``sweep_days``         day, visits (all statuses)
+* ``ollama_obs``         one row per successful Ollama observation (see ``views.py``), with ``inventory_sig``
+* ``endpoints``          distinct (ip, port, host)
+* ``host_model_month``   host, month, model_key: ``instances`` (model instances over the month's observations)
+                         and ``host_days`` (distinct days listing the model)
+* ``host_model_caps``    distinct (host, model_key, cap_key)
+* ``host_family_months`` host, month, local family: ``observations`` listing it, ``host_days``, ``instances``
+                         (cloud stubs left out)
+* ``model_catalog_raw``  one row per distinct model_key with the model's fields
+* ``capability_input``   one row per distinct cap_key, shaped like ``observations`` for enrichment's capability SQL
 """
 
 from __future__ import annotations
 
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +42,29 @@ import pyarrow.parquet as pq
 from llmcensus.errors import DataError
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 
-OBS_LEAVES = ("observation_id", "ip", "port", "day", "status", "runtime", "version", "model_count", "running_count")
+OBS_LEAVES = ("ip", "port", "day", "status", "runtime", "version", "model_count", "running_count")
 MODEL_LEAVES = ("name", "digest", "modified_at", "family", "families", "parameter_size", "quantization_level",
                 "remote_host", "capabilities", "tags_capabilities", "template_flags", "has_projector", "system",
                 "show_status")  # fmt: skip
 # What enrichment's capability SQL reads from a model (equal values and version give equal labels).
 CAP_FIELDS = ("name", "digest", "family", "families", "capabilities", "tags_capabilities", "template_flags",
               "has_projector", "parameter_size")  # fmt: skip
-_MODEL_TYPE = pa.list_(pa.struct([MODEL.field(n) for n in MODEL_LEAVES]))
+# Strings with few distinct values per file are read as dictionaries: cheaper to decode and to hand to DuckDB
+# (which sees plain VARCHAR, hashes included). ``modified_at`` and ``ip`` are nearly unique per row: plain. Lists
+# of strings stay plain: DuckDB 2.0 refuses an Arrow batch whose list<dictionary> column holds only empty lists.
+DICTIONARY_LEAVES = ("status", "runtime", "version", "name", "digest", "family", "parameter_size",
+                     "quantization_level", "remote_host", "system", "show_status")  # fmt: skip
+_DICT = pa.dictionary(pa.int32(), pa.string())
+
+
+def _read_type(field: pa.Field[Any]) -> pa.Field[Any]:
+    """``field`` as read: a string in ``DICTIONARY_LEAVES`` becomes a dictionary."""
+    return field.with_type(_DICT) if field.name in DICTIONARY_LEAVES and field.type == pa.string() else field
+
+
+_OBS_TYPES = {n: _read_type(OBSERVATION_SCHEMA.field(n)).type for n in OBS_LEAVES}
+_MODEL_TYPE = pa.list_(pa.struct([_read_type(MODEL.field(n)) for n in MODEL_LEAVES]))
 _RUNNING_TYPE = pa.list_(pa.struct([pa.field("name", pa.string())]))
-_OLLAMA = "status = 'success' AND runtime = 'ollama'"
 # Every field the metrics read joins name and digest in the key: what /api/show gave depends on the visit
 # (fetched, skipped, failed), and what /api/tags says of one digest depends on the host's version (no
 # details before v0.1.15; hf.co pulls report quantization "unknown" before v0.30). A narrower key let
@@ -51,73 +72,117 @@ _OLLAMA = "status = 'success' AND runtime = 'ollama'"
 _MODEL_KEY = ("hash(name, digest, show_status, capabilities, system, template_flags, family, families, "
               "parameter_size, quantization_level, remote_host)")
 _CAP_STRUCT = ", ".join(f"{f} := {f}" for f in CAP_FIELDS)
+WORKERS = 2  # the study's reference machine has two cores; a third worker would only add memory
+FOLD_ROWS = 4_000_000  # per-instance rows a worker holds before folding them into per-month partials
+_ORD_SHIFT = 32  # ord = file number << 32 | position of the model in the file's flattened models
 
 _CREATE = """
 CREATE OR REPLACE TABLE sweep_days_acc (day DATE, visits BIGINT);
-CREATE OR REPLACE TABLE ollama_obs (obs_key UBIGINT, host UBIGINT, port INTEGER, day DATE, month DATE, version VARCHAR,
+CREATE OR REPLACE TABLE ollama_obs (host UBIGINT, port INTEGER, day DATE, month DATE, version VARCHAR,
   model_count INTEGER, running_count INTEGER, inventory_sig UBIGINT, local_models INTEGER,
   local_without_capabilities INTEGER);
 CREATE OR REPLACE TABLE endpoints_acc (ip VARCHAR, port INTEGER, host UBIGINT);
-CREATE OR REPLACE TABLE model_instances (obs_key UBIGINT, host UBIGINT, day DATE, model_key UBIGINT, cap_key UBIGINT);
-CREATE OR REPLACE TABLE family_days (host UBIGINT, day DATE, family VARCHAR, observations BIGINT, instances BIGINT);
+CREATE OR REPLACE TABLE hmc_acc (host UBIGINT, month DATE, model_key UBIGINT, cap_key UBIGINT, instances BIGINT,
+  days UINTEGER);
+CREATE OR REPLACE TABLE fam_acc (host UBIGINT, month DATE, family VARCHAR, observations HUGEINT, instances HUGEINT,
+  days UINTEGER);
 CREATE OR REPLACE TABLE model_catalog_acc AS
-  SELECT 0::UBIGINT AS model_key, * EXCLUDE (rid, parent) FROM _empty_models;
+  SELECT 0::UBIGINT AS model_key, 0::BIGINT AS ord, * EXCLUDE (rid, ord, parent) FROM _empty_models;
 CREATE OR REPLACE TABLE capability_input_acc AS
-  SELECT 0::UBIGINT AS cap_key, NULL::VARCHAR AS version, struct_pack({cap_struct}) AS mp FROM _empty_models;
+  SELECT 0::UBIGINT AS cap_key, 0::BIGINT AS ord, NULL::VARCHAR AS version, struct_pack({cap_struct}) AS mp
+  FROM _empty_models;
 """
 
-# Per batch: ``obs_all`` (every visit of the file), ``obs`` (its successful Ollama observations) and ``inst`` (their
-# models, flattened by pyarrow: a row id ``rid`` and ``parent``, the row of its observation). Hashes are computed
-# once into the narrow ``bo`` and ``b``; catalogue and capability rows are fetched only for keys not seen before.
+# Each worker's own rows since its last fold (temporary tables belong to one cursor).
+_WORKER_TABLES = """
+CREATE OR REPLACE TEMP TABLE hmc_cur (host UBIGINT, day DATE, model_key UBIGINT, cap_key UBIGINT);
+CREATE OR REPLACE TEMP TABLE fam_cur (host UBIGINT, day DATE, family VARCHAR, observations BIGINT, instances BIGINT);
+"""
+
+# Per batch: ``obs`` (every visit of the batch, ``parent`` = its row) and ``inst`` (the models of every visit,
+# flattened by pyarrow: ``rid`` = its row, ``ord``, and ``parent``, the row of its visit). ``inst`` is scanned
+# once, into the narrow ``bi`` (one row per model of a successful Ollama observation, every hash computed there);
+# the rest reads ``bi`` or the per-(observation, family) ``pf``.
 _PER_BATCH = """
-INSERT INTO sweep_days_acc SELECT day, count(*) FROM obs_all GROUP BY day;
+INSERT INTO sweep_days_acc SELECT day, count(*) FROM obs GROUP BY day;
 CREATE OR REPLACE TEMP TABLE bo AS
-  SELECT hash(observation_id) AS obs_key, {host_expr} AS host, * FROM obs;
-CREATE OR REPLACE TEMP TABLE b AS
-  SELECT i.rid, o.obs_key, o.host, o.day, i.model_key, hash(o.version, i.model_key) AS cap_key, i.inv
-  FROM (SELECT rid, parent, {model_key} AS model_key,
-               hash(coalesce(digest, ''), coalesce(modified_at, '')) AS inv FROM inst) i
+  SELECT parent, {host_expr} AS host, ip, port, day, version, model_count, running_count, models_len, running_len
+  FROM obs WHERE status = 'success' AND runtime = 'ollama';
+CREATE OR REPLACE TEMP TABLE bi AS
+  SELECT i.rid, i.parent, o.host, o.day, i.model_key, hash(o.version, i.model_key) AS cap_key, i.inv, i.local,
+         i.family, i.no_caps
+  FROM (SELECT rid, parent, {model_key} AS model_key, hash(coalesce(digest, ''), coalesce(modified_at, '')) AS inv,
+               NOT (coalesce(remote_host, '') <> '' OR name LIKE '%:cloud' OR name LIKE '%-cloud') AS local,
+               coalesce(nullif(family, ''), 'unknown') AS family, capabilities IS NULL AS no_caps FROM inst) i
   JOIN bo o USING (parent);
-INSERT INTO model_instances SELECT obs_key, host, day, model_key, cap_key FROM b;
-INSERT INTO family_days
-  SELECT o.host, o.day, coalesce(nullif(i.family, ''), 'unknown'), count(DISTINCT o.obs_key), count(*)
-  FROM inst i JOIN bo o USING (parent)
-  WHERE NOT (coalesce(i.remote_host, '') <> '' OR i.name LIKE '%:cloud' OR i.name LIKE '%-cloud')
-  GROUP BY ALL;
+INSERT INTO hmc_cur SELECT host, day, model_key, cap_key FROM bi;
+CREATE OR REPLACE TEMP TABLE pf AS
+  SELECT parent, host, day, family, local, count(*) AS n, sum(inv::HUGEINT) AS inv_sum,
+         count(*) FILTER (WHERE no_caps) AS no_caps
+  FROM bi GROUP BY ALL;
+INSERT INTO fam_cur SELECT host, day, family, count(*), sum(n) FROM pf WHERE local GROUP BY ALL;
 INSERT INTO ollama_obs
-  SELECT o.obs_key, o.host, o.port, o.day, CAST(date_trunc('month', o.day) AS DATE), o.version,
+  SELECT o.host, o.port, o.day, CAST(date_trunc('month', o.day) AS DATE), o.version,
          CAST(coalesce(o.model_count, o.models_len, 0) AS INTEGER),
          CAST(CASE WHEN o.running_len IS NULL THEN NULL ELSE coalesce(o.running_count, o.running_len) END AS INTEGER),
-         s.sig, coalesce(c.local_models, 0), coalesce(c.without, 0)
+         s.sig, coalesce(s.local_models, 0), coalesce(s.without, 0)
   FROM bo o
   -- order-free inventory signature: the same (digest, modified_at) set gives the same value in any order
-  LEFT JOIN (SELECT obs_key, hash(sum(inv::HUGEINT), count(*)) AS sig FROM b GROUP BY obs_key) s USING (obs_key)
-  LEFT JOIN (
-    SELECT parent, count(*) AS local_models, count(*) FILTER (WHERE capabilities IS NULL) AS without FROM inst
-    WHERE NOT (coalesce(remote_host, '') <> '' OR name LIKE '%:cloud' OR name LIKE '%-cloud') GROUP BY parent
-  ) c USING (parent);
+  LEFT JOIN (SELECT parent, hash(sum(inv_sum), CAST(sum(n) AS BIGINT)) AS sig,
+                    sum(n) FILTER (WHERE local) AS local_models, sum(no_caps) FILTER (WHERE local) AS without
+             FROM pf GROUP BY parent) s USING (parent);
 INSERT INTO endpoints_acc SELECT DISTINCT ip, port, host FROM bo;
-INSERT INTO model_catalog_acc
-  SELECT k.model_key, i.* EXCLUDE (rid, parent)
-  FROM (SELECT model_key, min(rid) AS rid FROM b WHERE model_key NOT IN (SELECT model_key FROM model_catalog_acc)
-        GROUP BY model_key) k JOIN inst i USING (rid);
-INSERT INTO capability_input_acc
-  SELECT k.cap_key, k.version, struct_pack({cap_struct})
-  FROM (SELECT b.cap_key, min(b.rid) AS rid, any_value(o.version) AS version FROM b JOIN bo o USING (obs_key)
-        WHERE b.cap_key NOT IN (SELECT cap_key FROM capability_input_acc) GROUP BY b.cap_key) k JOIN inst i USING (rid);
+CREATE OR REPLACE TEMP TABLE bk AS SELECT model_key, cap_key, min(rid) AS rid FROM bi GROUP BY ALL;
+"""
+
+# The first row (lowest ``rid``, hence lowest ``ord``) of each model and capability class of the batch that no
+# earlier file is already known to hold; the catalogue and capability rows are then picked from ``inst`` by row.
+_NEW_MODELS = """
+SELECT model_key, min(rid) AS rid FROM bk
+WHERE model_key NOT IN (SELECT model_key FROM model_catalog_acc WHERE ord < $lo) GROUP BY model_key
+"""
+_NEW_CAPS = """
+SELECT k.cap_key, k.rid, o.version
+FROM (SELECT cap_key, min(rid) AS rid FROM bk
+      WHERE cap_key NOT IN (SELECT cap_key FROM capability_input_acc WHERE ord < $lo) GROUP BY cap_key) k
+JOIN bi USING (rid) JOIN bo o USING (parent)
+"""
+
+# Folds a worker's rows since its last fold into per-month partials. Distinct days are a bit set of the day of
+# the month, so partials merge by sum and bit_or whatever the batch boundaries: a day whose visits are spread
+# over several part files, batches or workers still counts once.
+_DAY_BIT = "bit_or(CAST(1 AS UINTEGER) << (dayofmonth(day) - 1))"
+_FOLD = f"""
+INSERT INTO hmc_acc
+  SELECT host, CAST(date_trunc('month', day) AS DATE), model_key, cap_key, count(*), {_DAY_BIT}
+  FROM hmc_cur GROUP BY ALL;
+INSERT INTO fam_acc
+  SELECT host, CAST(date_trunc('month', day) AS DATE), family, sum(observations), sum(instances), {_DAY_BIT}
+  FROM fam_cur GROUP BY ALL;
+{_WORKER_TABLES}
 """
 
 _FINISH = """
 CREATE OR REPLACE TABLE sweep_days AS
   SELECT day, CAST(sum(visits) AS BIGINT) AS visits FROM sweep_days_acc GROUP BY day;
 CREATE OR REPLACE TABLE endpoints AS SELECT DISTINCT ip, port, host FROM endpoints_acc;
-CREATE OR REPLACE TABLE model_catalog_raw AS SELECT * FROM model_catalog_acc;
+CREATE OR REPLACE TABLE host_model_month AS
+  SELECT host, month, model_key, CAST(sum(instances) AS HUGEINT) AS instances,
+         CAST(bit_count(bit_or(days)) AS BIGINT) AS host_days
+  FROM hmc_acc GROUP BY host, month, model_key;
+CREATE OR REPLACE TABLE host_model_caps AS SELECT DISTINCT host, model_key, cap_key FROM hmc_acc;
+CREATE OR REPLACE TABLE host_family_months AS
+  SELECT host, month, family, CAST(sum(observations) AS HUGEINT) AS observations,
+         CAST(bit_count(bit_or(days)) AS BIGINT) AS host_days, CAST(sum(instances) AS HUGEINT) AS instances
+  FROM fam_acc GROUP BY host, month, family;
+CREATE OR REPLACE TABLE model_catalog_raw AS
+  SELECT * EXCLUDE (ord) FROM model_catalog_acc QUALIFY row_number() OVER (PARTITION BY model_key ORDER BY ord) = 1;
 CREATE OR REPLACE TABLE capability_input AS
   SELECT CAST(cap_key AS VARCHAR) AS observation_id, NULL::VARCHAR AS sweep_id, NULL::VARCHAR AS ip,
          NULL::INTEGER AS port, NULL::DATE AS day, version, [mp] AS models
-  FROM capability_input_acc;
+  FROM capability_input_acc QUALIFY row_number() OVER (PARTITION BY cap_key ORDER BY ord) = 1;
 DROP TABLE sweep_days_acc; DROP TABLE endpoints_acc; DROP TABLE model_catalog_acc; DROP TABLE capability_input_acc;
-DROP TABLE IF EXISTS b; DROP TABLE IF EXISTS bo;
+DROP TABLE hmc_acc; DROP TABLE fam_acc;
 """
 
 
@@ -125,9 +190,8 @@ def _conform(table: pa.Table, path: Path) -> pa.Table:
     """The batch with every column the SQL reads; fields a file's (older) schema lacks become nulls."""
     n = table.num_rows
     cols: dict[str, Any] = {}
-    for name in OBS_LEAVES:
-        field = OBSERVATION_SCHEMA.field(name)
-        cols[name] = table.column(name).cast(field.type) if name in table.column_names else pa.nulls(n, field.type)
+    for name, want in _OBS_TYPES.items():
+        cols[name] = table.column(name).cast(want) if name in table.column_names else pa.nulls(n, want)
     for name, want in (("models", _MODEL_TYPE), ("running", _RUNNING_TYPE)):
         if name not in table.column_names:
             cols[name] = pa.nulls(n, want)
@@ -152,87 +216,143 @@ def _conform(table: pa.Table, path: Path) -> pa.Table:
 
 def _read(path: Path) -> pa.Table:
     try:
-        pf = pq.ParquetFile(path)
-        paths = {pf.schema.column(i).path for i in range(len(pf.schema))}
+        meta = pq.read_metadata(path)
+        paths = {meta.schema.column(i).path for i in range(len(meta.schema))}
         want = [c for c in OBS_LEAVES if c in paths]
         # a list<struct> leaf path is models.<list>.<element>.<field>[...]; writers name the middle parts differently
         prefixes = sorted({".".join(p.split(".")[:3]) for p in paths if p.startswith("models.")})
         element = prefixes[0] if prefixes else "models.list.element"
         want += [f"{element}.{leaf}" for leaf in MODEL_LEAVES if any(p.startswith(f"{element}.{leaf}") for p in paths)]
         running = sorted(p for p in paths if p.startswith("running.") and p.count(".") == 3 and p.endswith(".name"))
+        leaves = [*DICTIONARY_LEAVES, *(f"{element}.{leaf}" for leaf in DICTIONARY_LEAVES)]
+        dictionary = [p for p in leaves if p in paths]
+        pf = pq.ParquetFile(path, metadata=meta, read_dictionary=dictionary)
         table = pf.read(columns=want + running[:1], use_threads=False)
     except (OSError, pa.ArrowException) as exc:
         raise DataError(f"{path}: unreadable observation file: {exc}") from exc
     return _conform(table, path)
 
 
-def _batch(table: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """(every visit, successful Ollama observations, their flattened models) of one file, all columnar."""
-    ok: Any = pc.and_(
-        pc.equal(table.column("status"), pa.scalar("success")), pc.equal(table.column("runtime"), pa.scalar("ollama"))
-    )
-    obs = table.filter(ok)
-    models: Any = obs.column("models").combine_chunks()
-    running: Any = obs.column("running").combine_chunks()
-    obs_cols: dict[str, Any] = {n: obs.column(n) for n in ("observation_id", "ip", "port", "day", "version",
-                                                           "model_count", "running_count")}  # fmt: skip
-    obs_cols["parent"] = pa.array(np.arange(obs.num_rows, dtype=np.int32))  # joins ``inst.parent``
-    obs_cols["models_len"] = pc.list_value_length(models)
-    obs_cols["running_len"] = pc.list_value_length(running)
-    flat: Any = pc.list_flatten(models)
-    inst_cols: dict[str, Any] = {
-        "rid": pa.array(np.arange(len(flat), dtype=np.int64)),
-        "parent": pc.list_parent_indices(models),  # row of its observation in ``obs``
-    }
-    for i, f in enumerate(flat.type):
-        inst_cols[f.name] = flat.field(i)
-    return table.select(["day"]), pa.table(obs_cols), pa.table(inst_cols)
+def _batch(files: list[tuple[int, pa.Table]]) -> tuple[pa.Table, pa.Table]:
+    """(every visit, the flattened models of every visit) of a batch of (file number, table), in file order.
 
-
-def ingest(
-    con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, prefetch: int = 3, batch_rows: int = 100_000
-) -> None:
-    """Decode each file once (reads run ahead on threads, SQL runs in order) and fill the tables above.
-
-    Small files are gathered until ``batch_rows`` visits, so that the fixed cost of the per-batch statements is paid
-    per hundred thousand visits rather than per file.
+    Nothing is filtered here: the SQL keeps successful Ollama observations, and their models by joining
+    ``parent``. (Filtering the nested column in pyarrow would copy every model string once more.)
     """
-    con.register("_empty_models", _batch(_empty())[2])
-    con.execute(_CREATE.format(cap_struct=_CAP_STRUCT))
-    con.unregister("_empty_models")
-    per_batch = _PER_BATCH.format(host_expr=host_expr, model_key=_MODEL_KEY, cap_struct=_CAP_STRUCT)
+    table = pa.concat_tables([t for _, t in files]) if len(files) > 1 else files[0][1]
+    models: Any = table.column("models")
+    obs_cols: dict[str, Any] = {n: table.column(n) for n in OBS_LEAVES}
+    obs_cols["parent"] = pa.array(np.arange(table.num_rows, dtype=np.int64))  # joins ``inst.parent``
+    obs_cols["models_len"] = pc.list_value_length(models)
+    obs_cols["running_len"] = pc.list_value_length(table.column("running"))
+    inst = pa.Table.from_struct_array(pc.list_flatten(models))
+    ords = [(n << _ORD_SHIFT) + np.arange(pc.sum(pc.list_value_length(t.column("models"))).as_py() or 0, dtype=np.int64)
+            for n, t in files]  # fmt: skip
+    inst = inst.add_column(0, "parent", pc.list_parent_indices(models))  # row of its visit in ``obs``
+    inst = inst.add_column(0, "ord", pa.array(np.concatenate(ords)))
+    inst = inst.add_column(0, "rid", pa.array(np.arange(inst.num_rows, dtype=np.int64)))
+    return pa.table(obs_cols), inst
 
-    def run(tables: list[pa.Table]) -> None:
-        obs_all, obs, inst = _batch(pa.concat_tables(tables) if len(tables) > 1 else tables[0])
-        con.register("obs_all", obs_all)
+
+class _Worker:
+    """One cursor's share of the work: its batches, and its own per-instance rows until it folds them."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, per_batch: str) -> None:
+        self.con = con
+        self.per_batch = per_batch
+        self.month = 0  # latest month (year * 12 + month) seen, to fold when a later one starts
+        self.held = 0  # instance rows since the last fold
+        con.execute(_WORKER_TABLES)
+
+    def run(self, files: list[tuple[int, pa.Table]]) -> None:
+        days: Any = pa.chunked_array([c for _, t in files for c in t.column("day").chunks], type=_OBS_TYPES["day"])
+        lo, hi = (_month(v) for v in pc.min_max(days).values())
+        if self.held and (lo > self.month or self.held >= FOLD_ROWS):
+            self.fold()
+        self.month = max(self.month, hi)
+        obs, inst = _batch(files)
+        con = self.con
         con.register("obs", obs)
         con.register("inst", inst)
-        con.execute(per_batch)
-        for name in ("obs_all", "obs", "inst"):
-            con.unregister(name)
+        con.execute(self.per_batch)
+        self.held += inst.num_rows
+        first = {"lo": files[0][0] << _ORD_SHIFT}
+        new = con.execute(_NEW_MODELS, first).fetchnumpy()
+        if len(new["rid"]):
+            picked = inst.take(new["rid"]).drop_columns(["rid", "parent"])
+            con.register("_new", picked.add_column(0, "model_key", pa.array(new["model_key"])))
+            con.execute("INSERT INTO model_catalog_acc SELECT * FROM _new")
+            con.unregister("_new")
+        caps = con.sql(_NEW_CAPS, params=first).to_arrow_table()
+        if caps.num_rows:
+            picked = inst.take(caps.column("rid")).select(["ord", *CAP_FIELDS])
+            picked = picked.add_column(1, "version", caps.column("version"))
+            con.register("_new", picked.add_column(0, "cap_key", caps.column("cap_key")))
+            con.execute(f"INSERT INTO capability_input_acc SELECT cap_key, ord, version, struct_pack({_CAP_STRUCT}) "
+                        "FROM _new")  # fmt: skip
+            con.unregister("_new")
+        con.unregister("obs")
+        con.unregister("inst")
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        pending: deque[Future[pa.Table]] = deque(pool.submit(_read, p) for p in files[:prefetch])
-        queue = iter(files[prefetch:])
-        gathered: list[pa.Table] = []
-        rows = 0
-        while pending:
-            table = pending.popleft().result()
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.append(pool.submit(_read, nxt))
-            gathered.append(table)
-            rows += table.num_rows
-            if rows >= batch_rows:
-                run(gathered)
-                gathered, rows = [], 0
-        if gathered:
-            run(gathered)
+    def fold(self) -> None:
+        self.con.execute(_FOLD)
+        self.held = 0
+
+
+def _month(value: Any) -> int:
+    day = value.as_py()
+    return 0 if day is None else day.year * 12 + day.month
+
+
+def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, batch_rows: int = 100_000) -> None:
+    """Decode each file once and fill the tables above, with ``WORKERS`` workers taking files in turn.
+
+    A worker gathers files until ``batch_rows`` visits, so that the fixed cost of the per-batch statements is paid
+    per hundred thousand visits rather than per file, and folds its per-instance rows into per-month partials when
+    a batch starts a later month (or when they pile up): the result does not depend on when this happens, only the
+    memory held does.
+    """
+    con.register("_empty_models", _batch([(0, _empty())])[1])
+    con.execute(_CREATE.format(cap_struct=_CAP_STRUCT))
+    con.unregister("_empty_models")
+    per_batch = _PER_BATCH.format(host_expr=host_expr, model_key=_MODEL_KEY)
+    lock = threading.Lock()
+    queue = iter(enumerate(files))
+    failed = threading.Event()
+
+    def work() -> None:
+        worker = _Worker(con.cursor(), per_batch)
+        try:
+            gathered: list[tuple[int, pa.Table]] = []
+            rows = 0
+            while not failed.is_set():
+                with lock:
+                    item = next(queue, None)
+                if item is None:
+                    break
+                table = _read(item[1])
+                gathered.append((item[0], table))
+                rows += table.num_rows
+                if rows >= batch_rows:
+                    worker.run(gathered)
+                    gathered, rows = [], 0
+            if gathered and not failed.is_set():
+                worker.run(gathered)
+            worker.fold()
+        except BaseException:
+            failed.set()
+            raise
+        finally:
+            worker.con.close()
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for future in [pool.submit(work) for _ in range(WORKERS)]:
+            future.result()
     con.execute(_FINISH)
 
 
 def _empty() -> pa.Table:
-    cols = {n: pa.nulls(0, OBSERVATION_SCHEMA.field(n).type) for n in OBS_LEAVES}
+    cols = {n: pa.nulls(0, t) for n, t in _OBS_TYPES.items()}
     cols["models"] = pa.nulls(0, _MODEL_TYPE)
     cols["running"] = pa.nulls(0, _RUNNING_TYPE)
     return pa.table(cols)

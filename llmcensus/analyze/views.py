@@ -7,18 +7,19 @@ Relations (``T`` = table filled once; ``V`` = view). The observation files are d
                           and ``month``. For ad-hoc use: the metrics read the tables below.
 * ``sweep_days``       T  one row per UTC day with any visit (whatever its status): ``day, visits``.
 * ``ollama_obs``       T  successful Ollama observations (``status = 'success' AND runtime = 'ollama'``; look-alike
-                          runtimes are already excluded by their runtime verdict): ``obs_key, host, port, day, month,
-                          version, model_count, running_count, inventory_sig`` (``running_count`` null = /api/ps not
-                          read; ``inventory_sig`` = hash of the sorted (digest, modified_at) pairs, null if no model).
+                          runtimes are already excluded by their runtime verdict): ``host, port, day, month,
+                          version, model_count, running_count, inventory_sig, local_models,
+                          local_without_capabilities`` (``running_count`` null = /api/ps not read; ``inventory_sig``
+                          = order-free hash of the (digest, modified_at) pairs, null if no model).
 * ``endpoints``        T  distinct ``(ip, port, host)`` of those observations.
-* ``model_instances``  T  one row per model per successful Ollama observation: ``obs_key, host, day, model_key,
-                          cap_key``.
 * ``model_catalog``    T  one row per distinct model (``model_key``): name, digest, family, quantization_level,
                           has_capabilities, prompt_sha, cloud, and enrichment's lineage, lab, lab_country,
                           quant_bits, param_band, uncensored_name, uncensored_marker (``unknown`` filled).
-* ``instances``        V  ``model_instances`` joined to ``model_catalog``, plus ``month`` (per instance: costly).
-* ``host_model_months`` V one row per (host, month, model) with ``instances`` and ``host_days``, plus the catalogue's
-                          columns: what most model metrics read.
+* ``host_model_month`` T  one row per (host, month, model_key): ``instances`` (the model listed, counted over the
+                          month's observations) and ``host_days`` (distinct days it was listed). Built during the
+                          ingest from per-batch partials; no per-instance table is ever kept.
+* ``host_model_months`` V ``host_model_month`` plus the catalogue's columns: what most model metrics read.
+* ``host_model_caps``  T  distinct (host, model_key, cap_key): which capability classes each host's models had.
 * ``host_family_months`` T one row per (host, month, local family): ``observations`` (listing the family),
                           ``host_days``, ``instances``.
 * ``geo``, ``models_enriched``, ``prompts``  T  the enrichment datasets, one row per key; an absent dataset is an
@@ -27,15 +28,14 @@ Relations (``T`` = table filled once; ``V`` = view). The observation files are d
 * ``model_capabilities``  V  enrichment's view (``llmcensus/enrich/sql/model_capabilities.sql``), evaluated over
                           one row per distinct capability class (version + model fields), not once per instance.
 * ``capability_classes`` T  ``cap_key`` -> each capability as the word yes / no / unknown.
-* ``instance_capabilities`` V  per instance: ``obs_key, host, cloud`` and the six capability words.
 * ``host_stats``       T  one row per host: observations, host_days, first/last seen, opportunities, uptime,
                           max_models, mean_running.
-* ``host_cap_keys``    T  distinct (host, cap_key) of local models.
+* ``host_cap_keys``    T  distinct (host, cap_key) of local models (``host_model_caps`` without cloud models).
 * ``host_capabilities`` T  one row per (host, capability): ``label`` yes/no/unknown over the host's local models.
 * ``flags``            T  one row per (host, flag): ``clone_farm`` and ``multi_port`` (see ``ViewParams``).
 
-Keys are 64-bit hashes (``host`` = hash of ip or ip:port, ``obs_key`` = hash of observation_id): they are only
-ever grouped, counted and joined, never shown, and keep the per-instance table at a few integers a row.
+Keys are 64-bit hashes (``host`` = hash of ip or ip:port, ``model_key``, ``cap_key``: see ``ingest.py``): they are
+only ever grouped, counted and joined, never shown.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ CREATE OR REPLACE VIEW observations AS
 SELECT *, {host_expr} AS host, CAST(date_trunc('month', day) AS DATE) AS month FROM obs_raw;
 """
 
-# Derived once after ingest: the enriched model catalogue, the instance view over it, and host geography.
+# Derived once after ingest: the enriched model catalogue, the views over it, and host geography.
 _DERIVED_SQL = """
 CREATE OR REPLACE TABLE model_catalog AS
 SELECT c.model_key, c.name, c.digest, c.family, c.quantization_level,
@@ -115,29 +115,12 @@ SELECT c.model_key, c.name, c.digest, c.family, c.quantization_level,
        coalesce(e.uncensored_name, false) AS uncensored_name, e.uncensored_marker
 FROM model_catalog_raw c LEFT JOIN models_enriched e ON e.name = c.name AND e.digest IS NOT DISTINCT FROM c.digest;
 
-CREATE OR REPLACE VIEW instances AS
-SELECT i.obs_key, i.host, i.day, CAST(date_trunc('month', i.day) AS DATE) AS month, i.cap_key, c.*
-FROM model_instances i JOIN model_catalog c USING (model_key);
-
--- Pre-aggregates the metrics read instead of the per-instance table (a few rows per host and month, not per visit).
--- Two plain GROUP BYs instead of one COUNT(DISTINCT): much cheaper over tens of millions of rows.
-CREATE OR REPLACE TABLE host_model_month AS
-SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, model_key, sum(n) AS instances, count(*) AS host_days
-FROM (SELECT host, day, model_key, count(*) AS n FROM model_instances GROUP BY ALL) GROUP BY ALL;
-
 CREATE OR REPLACE VIEW host_model_months AS
 SELECT h.host, h.month, h.instances, h.host_days, c.* FROM host_model_month h JOIN model_catalog c USING (model_key);
 
-CREATE OR REPLACE TABLE host_family_months AS
-SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, family, sum(observations) AS observations,
-       count(*) AS host_days, sum(instances) AS instances
-FROM (SELECT host, day, family, sum(observations) AS observations, sum(instances) AS instances
-      FROM family_days GROUP BY ALL)
-GROUP BY ALL;
-
 -- Distinct (host, capability class) pairs of local models: what host-level capability metrics read.
 CREATE OR REPLACE TABLE host_cap_keys AS
-SELECT DISTINCT host, cap_key FROM model_instances JOIN model_catalog USING (model_key) WHERE NOT cloud;
+SELECT DISTINCT host, cap_key FROM host_model_caps JOIN model_catalog USING (model_key) WHERE NOT cloud;
 
 CREATE OR REPLACE TABLE host_geo AS
 SELECT h.host, coalesce(g.country, 'unknown') AS country, coalesce(g.subdivision, 'unknown') AS subdivision,
@@ -213,11 +196,6 @@ def _create_capabilities(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE OR REPLACE TABLE capability_classes AS "
         f"SELECT CAST(observation_id AS UBIGINT) AS cap_key, {labels} FROM model_capabilities"
-    )
-    con.execute(
-        "CREATE OR REPLACE VIEW instance_capabilities AS "
-        f"SELECT m.obs_key, m.host, k.cloud, {', '.join('c.' + c for c in CAPABILITY_COLUMNS)} "
-        "FROM model_instances m JOIN model_catalog k USING (model_key) JOIN capability_classes c USING (cap_key)"
     )
 
 

@@ -5,19 +5,24 @@
 -- denominator: local model instances of the band (unknown_share)
 -- window: the whole study window
 -- params: none
-WITH o AS (
-  SELECT host, local_models, local_without_capabilities, CASE
+WITH hv AS (  -- per (host, version) first: the version is parsed once per pair, not once per observation
+  SELECT host, version, count(*) AS observations, sum(local_models) AS local_models,
+         sum(local_without_capabilities) AS local_without_capabilities
+  FROM ollama_obs GROUP BY host, version
+),
+o AS (
+  SELECT host, observations, local_models, local_without_capabilities, CASE
       WHEN v IS NULL THEN 'unknown'
       WHEN v < [0, 6, 4] THEN 'before_0_6_4'
       WHEN v < [0, 9, 0] THEN 'from_0_6_4_to_0_8'
       ELSE 'from_0_9_0' END AS version_band
-  FROM (SELECT host, local_models, local_without_capabilities,
+  FROM (SELECT host, observations, local_models, local_without_capabilities,
                CASE WHEN regexp_matches(coalesce(version, ''), '^v?[0-9]+\.[0-9]+\.[0-9]+')
                     THEN CAST(string_split(regexp_extract(version, '^v?([0-9]+\.[0-9]+\.[0-9]+)', 1), '.') AS INTEGER[])
                END AS v
-        FROM ollama_obs)
+        FROM hv)
 )
-SELECT version_band, count(*) AS observations, count(DISTINCT host) AS hosts,
+SELECT version_band, CAST(sum(observations) AS BIGINT) AS observations, count(DISTINCT host) AS hosts,
        CAST(sum(local_models) AS BIGINT) AS instances,
        CAST(sum(local_without_capabilities) AS BIGINT) AS instances_without_capabilities,
        sum(local_without_capabilities) / nullif(sum(local_models), 0) AS unknown_share

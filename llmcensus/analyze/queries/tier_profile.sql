@@ -5,10 +5,15 @@
 -- denominator: observations of the tier with /api/ps read (running_share); observations of the tier (inventory)
 -- window: the whole study window
 -- params: none
-SELECT g.tier, count(DISTINCT o.host) AS hosts, count(*) AS observations,
-       count(*) / count(DISTINCT o.host) AS mean_observations_per_host,
-       avg(CASE WHEN o.running_count IS NULL THEN NULL WHEN o.running_count > 0 THEN 1.0 ELSE 0.0 END)
-         AS running_share,
-       avg(o.model_count) AS mean_inventory_size
-FROM ollama_obs o JOIN host_geo g USING (host)
+WITH h AS (  -- per host first (one row per host, not per observation), then per tier: exact integer counts
+  SELECT host, count(*) AS observations, count(running_count) AS ps_read,
+         count(*) FILTER (WHERE running_count > 0) AS running, sum(model_count) AS models,
+         count(model_count) AS with_models
+  FROM ollama_obs GROUP BY host
+)
+SELECT g.tier, count(*) AS hosts, CAST(sum(h.observations) AS BIGINT) AS observations,
+       sum(h.observations) / count(*) AS mean_observations_per_host,
+       sum(h.running) / nullif(sum(h.ps_read), 0) AS running_share,
+       sum(h.models) / nullif(sum(h.with_models), 0) AS mean_inventory_size
+FROM h JOIN host_geo g USING (host)
 GROUP BY g.tier ORDER BY hosts DESC, g.tier
