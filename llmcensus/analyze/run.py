@@ -7,6 +7,7 @@ flagged hosts. All of it is set-based SQL in DuckDB: no per-row Python.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,11 @@ def connect(memory_limit: str | None = DEFAULT_MEMORY_LIMIT, threads: int | None
         con.execute(f"SET memory_limit = '{memory_limit}'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    # An in-memory database spills to ".tmp" in the working directory by default: the user's folder would
+    # fill with DuckDB's scratch files. Spill under the system temp directory instead.
+    spill = Path(tempfile.gettempdir()) / "llmcensus-duckdb"
+    quoted = str(spill).replace("'", "''")
+    con.execute(f"SET temp_directory = '{quoted}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
     return con
