@@ -277,3 +277,23 @@ def test_tls_handshake_failure_is_tls_error(tmp_path: Path) -> None:
     asyncio.run(main())
     (r,) = rows(tmp_path).values()
     assert (r["status"], r["scheme"], r["runtime"], r["requests"]) == ("tls_error", "https", None, 1)
+
+
+def test_plain_http_connects_bypass_happy_eyeballs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LiteralConnector overrides a private aiohttp method: fail loudly if an upgrade stops routing through it."""
+    import aiohappyeyeballs
+
+    async def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("plain-HTTP literal address went through aiohappyeyeballs")
+
+    monkeypatch.setattr(aiohappyeyeballs, "start_connection", refuse)
+
+    async def main() -> None:
+        async with fleet() as f:
+            await f.add(("192.0.2.1", 11434), ollama_persona(TAGS_BODY, show=show_ok))
+            f.add_refused(("192.0.2.2", 11434))
+            await _sweep(f, [Target("192.0.2.1", 11434), Target("192.0.2.2", 11434)], tmp_path)
+
+    asyncio.run(main())
+    got = rows(tmp_path)
+    assert got["192.0.2.1"]["status"] == "success" and got["192.0.2.2"]["status"] == "connection_refused"

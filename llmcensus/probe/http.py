@@ -98,7 +98,7 @@ class LiteralConnector(aiohttp.TCPConnector):
     CPU in ``bench/probe.py``). One address without TLS goes straight to ``loop.create_connection``
     under the same connect timeout, and errors are wrapped exactly as aiohttp wraps them; anything else
     (TLS, several addresses, a local address) takes aiohttp's own path. ``tests/test_probe_engine.py``
-    pins the statuses of refused, timed-out and answered connections through this class.
+    pins that plain-HTTP connects take this path and that refused and answering hosts keep their statuses.
     """
 
     async def _wrap_create_connection(  # type: ignore[override]
