@@ -7,6 +7,7 @@ flagged hosts. All of it is set-based SQL in DuckDB: no per-row Python.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -43,15 +44,37 @@ class StudyResults:
         return self.metrics[name]
 
 
-# DuckDB's own budget: with it the whole study stays under ~4 GB of RSS at seed scale (the rest is Python, pyarrow
-# batches and result tables); DuckDB spills to its temp directory instead of growing past it.
-DEFAULT_MEMORY_LIMIT = "2560MB"
+MEMORY_LIMIT_ENV = "LLMCENSUS_MEMORY_LIMIT"
+_MIN_MEMORY_MB = 2560
 
 
-def connect(memory_limit: str | None = DEFAULT_MEMORY_LIMIT, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def default_memory_limit() -> str:
+    """DuckDB's budget: ``$LLMCENSUS_MEMORY_LIMIT`` if set, else two thirds of physical memory (at least 2560 MB).
+
+    The rest is left to Python, pyarrow batches and the system. At seed scale the study needs about 1.5 GB whatever
+    the budget; ten times the data needs about 14 GB in memory, and a fixed 2.5 GB budget made it spill most of its
+    tables to disk, which cost a third of the run (bench/RESULTS.md). Past the budget DuckDB spills to its temp
+    directory rather than failing.
+    """
+    env = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if env:
+        return env
+    try:
+        total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError, AttributeError):
+        return f"{_MIN_MEMORY_MB}MB"
+    return f"{max(_MIN_MEMORY_MB, total_mb * 2 // 3)}MB"
+
+
+def connect(memory_limit: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the study's settings; ``memory_limit`` defaults to
+    ``default_memory_limit()``."""
+    memory_limit = memory_limit or default_memory_limit()
     con = duckdb.connect()
-    if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
+    try:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    except duckdb.Error as exc:
+        raise ConfigError(f"memory limit {memory_limit!r}: {exc}") from None
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     # An in-memory database spills to ".tmp" in the working directory by default: the user's folder would

@@ -1,0 +1,45 @@
+"""The study's DuckDB connection: its memory budget follows the machine unless the user sets one."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from llmcensus.analyze.run import MEMORY_LIMIT_ENV, connect, default_memory_limit
+from llmcensus.errors import ConfigError
+
+
+def _limit_bytes(con_limit: str) -> float:
+    """DuckDB shows the setting rounded to one decimal, e.g. "2.7 GiB"."""
+    number, unit = con_limit.split()
+    return float(number) * {"MiB": 2**20, "GiB": 2**30, "KiB": 2**10}[unit]
+
+
+def test_default_budget_is_two_thirds_of_physical_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
+    total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    assert default_memory_limit() == f"{max(2560, total_mb * 2 // 3)}MB"
+    got = connect().execute("SELECT current_setting('memory_limit')").fetchone()
+    assert got is not None
+    assert _limit_bytes(got[0]) == pytest.approx(max(2560, total_mb * 2 // 3) * 1e6, rel=0.05)
+
+
+def test_budget_never_below_the_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
+    monkeypatch.setattr(os, "sysconf", lambda name: 1024 if name == "SC_PHYS_PAGES" else 4096)  # a 4 MiB machine
+    assert default_memory_limit() == "2560MB"
+
+
+def test_environment_and_argument_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "3GB")
+    got = connect().execute("SELECT current_setting('memory_limit')").fetchone()
+    assert got is not None and _limit_bytes(got[0]) == pytest.approx(3e9, rel=0.05)
+    got = connect("1GB").execute("SELECT current_setting('memory_limit')").fetchone()
+    assert got is not None and _limit_bytes(got[0]) == pytest.approx(1e9, rel=0.05)
+
+
+def test_malformed_budget_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
+    with pytest.raises(ConfigError, match="memory limit 'lots'"):
+        connect()
