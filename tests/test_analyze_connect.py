@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from llmcensus.analyze.ingest import fold_rows
 from llmcensus.analyze.run import MEMORY_LIMIT_ENV, connect, default_memory_limit
 from llmcensus.errors import ConfigError
 
@@ -43,3 +44,16 @@ def test_malformed_budget_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
     with pytest.raises(ConfigError, match="memory limit 'lots'"):
         connect()
+
+
+@pytest.mark.parametrize(("budget", "expected"), [("2560MB", 6_431_266), ("16070MB", 41_663_419), ("100MB", 1_000_000)])
+def test_rows_held_before_a_mid_month_fold_follow_the_budget(budget: str, expected: int) -> None:
+    # a quarter of the budget over two workers at 48 bytes a held row: 2560 MB shows as "2.3 GiB",
+    # 2.3 * 2**30 / (4 * 2 * 48) = 6,431,266; 100 MB would give 260,000 rows, below the floor of a million
+    assert fold_rows(connect(budget)) == expected
+
+
+def test_an_unlimited_budget_means_no_mid_month_fold() -> None:
+    con = connect()
+    con.execute("SET memory_limit = '-1'")  # shown as "16383.9 PiB": no mid-month fold, as the user asked
+    assert fold_rows(con) > 10**12

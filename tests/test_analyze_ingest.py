@@ -89,8 +89,10 @@ def _parts(root: Path, parts: list[tuple[dt.date, list[dict[str, Any]]]]) -> lis
     return sorted(files)
 
 
-@pytest.mark.parametrize("batch_rows", [1, 2, 100_000])
-def test_partials_do_not_depend_on_batches_part_files_or_workers(tmp_path: Path, batch_rows: int) -> None:
+@pytest.mark.parametrize(("batch_rows", "max_held"), [(1, None), (2, None), (100_000, None), (1, 1)])
+def test_partials_do_not_depend_on_batches_part_files_or_workers(
+    tmp_path: Path, batch_rows: int, max_held: int | None
+) -> None:
     # host 5.0.0.1 on D1 answers on two ports, in two part files; on D2 once. llama3 and mistral are both family
     # llama; the same llama3 is seen first (file order) with a projector, later without (a non-key field).
     d1, d2 = dt.date(2025, 3, 30), dt.date(2025, 3, 31)
@@ -103,7 +105,7 @@ def test_partials_do_not_depend_on_batches_part_files_or_workers(tmp_path: Path,
         (d2, [observation("5.0.0.1", d2, [later]), observation("5.0.0.2", d2, [])]),
     ])  # fmt: skip
     con = duckdb.connect()
-    ingest(con, files, "hash(ip)", batch_rows=batch_rows)
+    ingest(con, files, "hash(ip)", batch_rows=batch_rows, max_held=max_held)  # max_held=1: a fold every batch
     fam = con.execute("SELECT family, observations, host_days, instances FROM host_family_months").fetchall()
     assert fam == [("llama", 3, 2, 4)]
     hmm = con.execute(

@@ -28,6 +28,7 @@ Tables filled (``host`` = hash of ip or ip:port, ``model_key`` = hash of every m
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -73,7 +74,14 @@ _MODEL_KEY = ("hash(name, digest, show_status, capabilities, system, template_fl
               "parameter_size, quantization_level, remote_host)")
 _CAP_STRUCT = ", ".join(f"{f} := {f}" for f in CAP_FIELDS)
 WORKERS = 2  # the study's reference machine has two cores; a third worker would only add memory
-FOLD_ROWS = 4_000_000  # per-instance rows a worker holds before folding them into per-month partials
+# A worker folds its per-instance rows into per-month partials when a later month starts, or earlier when they
+# would take more than a quarter of DuckDB's memory budget across workers (``fold_rows``). Folding once a month
+# keeps the work linear in the data: with a fixed cap, ten times the data meant four or five folds a month per
+# worker, each reducing less, and the fold grew 17x (bench/RESULTS.md).
+HELD_ROW_BYTES = 48  # one held instance: host, day, model_key, cap_key, plus its share of the per-family rows
+FOLD_MEMORY_SHARE = 4
+MIN_FOLD_ROWS = 1_000_000
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50, "E": 2**60}
 _ORD_SHIFT = 32  # ord = file number << 32 | position of the model in the file's flattened models
 
 _CREATE = """
@@ -257,9 +265,10 @@ def _batch(files: list[tuple[int, pa.Table]]) -> tuple[pa.Table, pa.Table]:
 class _Worker:
     """One cursor's share of the work: its batches, and its own per-instance rows until it folds them."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, per_batch: str) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, per_batch: str, max_held: int) -> None:
         self.con = con
         self.per_batch = per_batch
+        self.max_held = max_held
         self.month = 0  # latest month (year * 12 + month) seen, to fold when a later one starts
         self.held = 0  # instance rows since the last fold
         con.execute(_WORKER_TABLES)
@@ -267,7 +276,7 @@ class _Worker:
     def run(self, files: list[tuple[int, pa.Table]]) -> None:
         days: Any = pa.chunked_array([c for _, t in files for c in t.column("day").chunks], type=_OBS_TYPES["day"])
         lo, hi = (_month(v) for v in pc.min_max(days).values())
-        if self.held and (lo > self.month or self.held >= FOLD_ROWS):
+        if self.held and (lo > self.month or self.held >= self.max_held):
             self.fold()
         self.month = max(self.month, hi)
         obs, inst = _batch(files)
@@ -299,29 +308,41 @@ class _Worker:
         self.held = 0
 
 
+def fold_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """Instance rows one worker may hold before it folds mid-month, from the connection's memory budget."""
+    setting = str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])  # type: ignore[index]
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([KMGTPE]?)i?B\s*", setting, flags=re.IGNORECASE)
+    if match is None:
+        return MIN_FOLD_ROWS
+    budget = float(match.group(1)) * _UNITS[match.group(2).upper()]
+    return max(MIN_FOLD_ROWS, int(budget / (FOLD_MEMORY_SHARE * WORKERS * HELD_ROW_BYTES)))
+
+
 def _month(value: Any) -> int:
     day = value.as_py()
     return 0 if day is None else day.year * 12 + day.month
 
 
-def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, batch_rows: int = 100_000) -> None:
+def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, batch_rows: int = 100_000,
+           max_held: int | None = None) -> None:
     """Decode each file once and fill the tables above, with ``WORKERS`` workers taking files in turn.
 
     A worker gathers files until ``batch_rows`` visits, so that the fixed cost of the per-batch statements is paid
     per hundred thousand visits rather than per file, and folds its per-instance rows into per-month partials when
-    a batch starts a later month (or when they pile up): the result does not depend on when this happens, only the
-    memory held does.
+    a batch starts a later month (or when they would outgrow their share of the memory budget, ``fold_rows``): the
+    result does not depend on when this happens, only the memory held does. ``max_held`` overrides that share.
     """
     con.register("_empty_models", _batch([(0, _empty())])[1])
     con.execute(_CREATE.format(cap_struct=_CAP_STRUCT))
     con.unregister("_empty_models")
     per_batch = _PER_BATCH.format(host_expr=host_expr, model_key=_MODEL_KEY)
+    max_held = max_held or fold_rows(con)
     lock = threading.Lock()
     queue = iter(enumerate(files))
     failed = threading.Event()
 
     def work() -> None:
-        worker = _Worker(con.cursor(), per_batch)
+        worker = _Worker(con.cursor(), per_batch, max_held)
         try:
             gathered: list[tuple[int, pa.Table]] = []
             rows = 0
