@@ -79,7 +79,9 @@ def _reports(data: Path, out: Path, times: int) -> dict[str, float]:
 
 def _times(rep: dict[str, float]) -> str:
     n = int(rep["runs"])
-    return f"{rep['seconds']:.1f} s" if n == 1 else f"{rep['seconds']:.1f} s (median of {n}, spread {rep['spread']:.1f} s)"
+    if n == 1:
+        return f"{rep['seconds']:.1f} s"
+    return f"{rep['seconds']:.1f} s (median of {n}, spread {rep['spread']:.1f} s)"
 
 
 def _dataset(workdir: Path, name: str, hosts: int, days: int) -> Path:
