@@ -8,10 +8,10 @@ and every unnested model instance read once), and the report time at 10x the dat
     python bench/study.py --data DIR      # time an existing dataset, e.g. the simulator's fast path output
     python bench/study.py --quick         # 1/20 of the hosts: a smoke run in about a minute
 
-Each measurement runs in its own process so that peak memory (ru_maxrss) belongs to that run alone. The 1x
-report runs ``--repeat`` times (3 by default) and the 10x report ``--repeat-10x`` times (1): times are medians, peak
-memory the largest of the runs. On a shared two-core machine a single 1x run varies by about 15 %, which alone
-moves the 10x ratio across its goal, so the ratio compares medians.
+Each measurement runs in its own process so that peak memory (ru_maxrss) belongs to that run alone. The plain
+scan and the 1x report run ``--repeat`` times (3 by default) and the 10x report ``--repeat-10x`` times (1), taking
+turns: times are medians, peak memory the largest of the runs. On this shared two-core machine one run varies by
+about 15 %, which alone moves the 10x ratio across its goal, so the ratios compare medians.
 """
 
 from __future__ import annotations
@@ -69,9 +69,8 @@ def _run(*args: str) -> dict[str, float]:
     return result
 
 
-def _reports(data: Path, out: Path, times: int) -> dict[str, float]:
-    """Median time (and largest peak memory) of ``times`` report runs, each in its own process."""
-    runs = [_run("_report", str(data), str(out)) for _ in range(max(1, times))]
+def _summary(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Median time (and largest peak memory) of report runs, each made in its own process."""
     med = {k: statistics.median(r[k] for r in runs) for k in ("seconds", "analyze_seconds")}
     return {**runs[0], **med, "peak_mb": max(r["peak_mb"] for r in runs), "runs": len(runs),
             "spread": max(r["seconds"] for r in runs) - min(r["seconds"] for r in runs)}  # fmt: skip
@@ -117,17 +116,34 @@ def main() -> None:
     hosts = SEED_HOSTS // 20 if args.quick else SEED_HOSTS
     args.workdir.mkdir(parents=True, exist_ok=True)
     data = args.data or _dataset(args.workdir, f"data_{hosts}", hosts, SEED_DAYS)
-    scan = _run("_scan", str(data))
-    rep = _reports(data, args.workdir / "report_1x", args.repeat)
+    if args.skip_10x:
+        args.repeat_10x = 0
+    data10 = args.data_10x or (
+        _dataset(args.workdir, f"data_{hosts * 10}", hosts * 10, SEED_DAYS) if args.repeat_10x > 0 else None
+    )
+    # the two scales take turns (1x, 10x, 1x, 10x, 1x, ...) so that both see the same spells of machine noise
+    scans: list[dict[str, float]] = []
+    runs: list[dict[str, float]] = []
+    runs10: list[dict[str, float]] = []
+    for i in range(max(args.repeat, args.repeat_10x, 1)):
+        if i < max(args.repeat, 1):
+            scans.append(_run("_scan", str(data)))
+            runs.append(_run("_report", str(data), str(args.workdir / "report_1x")))
+            print(f"  1x run {i + 1}: scan {scans[-1]['seconds']:.1f} s, report {runs[-1]['seconds']:.1f} s")
+            sys.stdout.flush()
+        if data10 is not None and i < args.repeat_10x:
+            runs10.append(_run("_report", str(data10), str(args.workdir / "report_10x")))
+            print(f"  10x run {i + 1}: {runs10[-1]['seconds']:.1f} s", flush=True)
+    rep = _summary(runs)
+    scan = {"seconds": statistics.median(r["seconds"] for r in scans)}
     print(f"dataset: {rep['observations']:,.0f} observations, {rep['hosts']:,.0f} hosts ({data})")
     print(f"plain DuckDB scan (observations + unnested models): {scan['seconds']:.1f} s")
     ratio = rep["seconds"] / scan["seconds"]
     print(f"full report: {_times(rep)} (analysis {rep['analyze_seconds']:.1f} s), "
           f"peak memory {rep['peak_mb'] / 1024:.2f} GB, {ratio:.1f}x the plain scan")  # fmt: skip
-    if args.skip_10x:
+    if not runs10:
         return
-    data10 = args.data_10x or _dataset(args.workdir, f"data_{hosts * 10}", hosts * 10, SEED_DAYS)
-    rep10 = _reports(data10, args.workdir / "report_10x", args.repeat_10x)
+    rep10 = _summary(runs10)
     ratio10 = rep10["seconds"] / rep["seconds"]
     print(f"full report at 10x data ({rep10['observations']:,.0f} observations): {_times(rep10)}, "
           f"peak memory {rep10['peak_mb'] / 1024:.2f} GB, {ratio10:.1f}x the 1x time")  # fmt: skip
