@@ -28,6 +28,11 @@ Relations (``T`` = table filled once; ``V`` = view). The observation files are d
 * ``model_capabilities``  V  enrichment's view (``llmcensus/enrich/sql/model_capabilities.sql``), evaluated over
                           one row per distinct capability class (version + model fields), not once per instance.
 * ``capability_classes`` T  ``cap_key`` -> each capability as the word yes / no / unknown.
+* ``host_months``      T  one row per (host, month) with successful Ollama observations: ``observations``,
+                          ``days`` (bit set of the days of the month), ``first_day``, ``last_day``, ``max_models``,
+                          ``models_sum``/``models_n`` and ``running_sum``/``running_n`` (sums and counts of the
+                          non-null ``model_count``/``running_count``), ``running_positive`` (observations running
+                          a model): what per-host and per-month figures read instead of every observation.
 * ``host_stats``       T  one row per host: observations, host_days, first/last seen, opportunities, uptime,
                           max_models, mean_running.
 * ``host_cap_keys``    T  distinct (host, cap_key) of local models (``host_model_caps`` without cloud models).
@@ -128,15 +133,28 @@ SELECT h.host, coalesce(g.country, 'unknown') AS country, coalesce(g.subdivision
 FROM (SELECT host, min(ip) AS ip FROM endpoints GROUP BY host) h LEFT JOIN geo g ON g.ip = h.ip;
 """
 
+# Per (host, month): one pass over ``ollama_obs`` whose partials (sums, counts, a bit set of the days of the month)
+# give every per-host and per-month figure without re-reading the observations. Per-host figures read about 16x
+# fewer rows, and distinct days need no DISTINCT: a month's days are a bit set, and months do not overlap.
+_HOST_MONTHS_SQL = """
+CREATE OR REPLACE TABLE host_months AS
+SELECT host, month, count(*) AS observations, bit_or(CAST(1 AS UINTEGER) << (dayofmonth(day) - 1)) AS days,
+       min(day) AS first_day, max(day) AS last_day, max(model_count) AS max_models,
+       sum(model_count) AS models_sum, count(model_count) AS models_n, sum(running_count) AS running_sum,
+       count(running_count) AS running_n, count(*) FILTER (WHERE running_count > 0) AS running_positive
+FROM ollama_obs GROUP BY host, month;
+"""
+
 # Per host: its observations, distinct UTC days, first/last seen and uptime. Uptime is the share of sweep days
 # (days on which any visit happened, whatever its status) from the host's first successful day to the end of the
 # window on which it answered as Ollama: a daily scanner's "scan opportunities after first seen".
 _HOST_STATS_SQL = """
 CREATE OR REPLACE TABLE host_stats AS
 WITH per_host AS (
-  SELECT host, count(*) AS observations, count(DISTINCT day) AS host_days, min(day) AS first_seen,
-         max(day) AS last_seen, max(model_count) AS max_models, avg(running_count) AS mean_running
-  FROM ollama_obs GROUP BY host
+  SELECT host, CAST(sum(observations) AS BIGINT) AS observations, CAST(sum(bit_count(days)) AS BIGINT) AS host_days,
+         min(first_day) AS first_seen, max(last_day) AS last_seen, max(max_models) AS max_models,
+         sum(running_sum) / sum(running_n) AS mean_running
+  FROM host_months GROUP BY host
 ),
 firsts AS (SELECT first_seen, count(*) AS n FROM per_host GROUP BY first_seen),
 opportunities AS (
@@ -216,6 +234,7 @@ def create_views(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: V
         ingest(con, files, host_expr)
         con.execute(_DERIVED_SQL)
         _create_capabilities(con)
+        con.execute(_HOST_MONTHS_SQL)
         con.execute(_HOST_STATS_SQL)
         con.execute(_HOST_CAPABILITIES_SQL)
         con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,

@@ -4,7 +4,7 @@
 -- denominator: hosts with a successful Ollama observation in that month
 -- window: each UTC month of the study window
 -- params: none
-WITH act AS (SELECT month, count(DISTINCT host) AS active_hosts FROM ollama_obs GROUP BY month),
+WITH act AS (SELECT month, count(*) AS active_hosts FROM host_months GROUP BY month),
 f AS (
   SELECT month, family, count(DISTINCT host) AS hosts FROM host_family_months GROUP BY 1, 2
 )

@@ -5,7 +5,7 @@
 -- denominator: hosts with a successful Ollama observation in that month
 -- window: each UTC month of the study window
 -- params: none
-WITH act AS (SELECT month, count(DISTINCT host) AS active_hosts FROM ollama_obs GROUP BY month)
+WITH act AS (SELECT month, count(*) AS active_hosts FROM host_months GROUP BY month)
 SELECT i.month, i.lab_country, count(DISTINCT i.host) AS hosts, count(DISTINCT i.host) / max(act.active_hosts) AS host_share
 FROM host_model_months i JOIN act USING (month) WHERE NOT i.cloud
 GROUP BY i.month, i.lab_country ORDER BY i.month, hosts DESC, i.lab_country

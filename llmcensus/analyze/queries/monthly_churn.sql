@@ -5,7 +5,7 @@
 -- denominator: hosts active in the previous month (churn_rate)
 -- window: each UTC month of the study window
 -- params: none
-WITH hm AS (SELECT DISTINCT host, month FROM ollama_obs),
+WITH hm AS (SELECT host, month FROM host_months),
 months AS (SELECT month, row_number() OVER (ORDER BY month) AS k FROM (SELECT DISTINCT CAST(date_trunc('month', day) AS DATE) AS month FROM sweep_days)),
 hk AS (SELECT hm.host, months.k FROM hm JOIN months USING (month)),
 firsts AS (SELECT host, min(k) AS k0 FROM hk GROUP BY host),

@@ -6,10 +6,9 @@
 -- window: the whole study window
 -- params: none
 WITH h AS (  -- per host first (one row per host, not per observation), then per tier: exact integer counts
-  SELECT host, count(*) AS observations, count(running_count) AS ps_read,
-         count(*) FILTER (WHERE running_count > 0) AS running, sum(model_count) AS models,
-         count(model_count) AS with_models
-  FROM ollama_obs GROUP BY host
+  SELECT host, sum(observations) AS observations, sum(running_n) AS ps_read, sum(running_positive) AS running,
+         sum(models_sum) AS models, sum(models_n) AS with_models
+  FROM host_months GROUP BY host
 )
 SELECT g.tier, count(*) AS hosts, CAST(sum(h.observations) AS BIGINT) AS observations,
        sum(h.observations) / count(*) AS mean_observations_per_host,
