@@ -159,13 +159,13 @@ JOIN bi USING (rid) JOIN bo o USING (parent)
 # Folds a worker's rows since its last fold into per-month partials. Distinct days are a bit set of the day of
 # the month, so partials merge by sum and bit_or whatever the batch boundaries: a day whose visits are spread
 # over several part files, batches or workers still counts once.
-_DAY_BIT = "bit_or(CAST(1 AS UINTEGER) << (dayofmonth(day) - 1))"
+DAY_BIT = "bit_or(CAST(1 AS UINTEGER) << (dayofmonth(day) - 1))"
 _FOLD = f"""
 INSERT INTO hmc_acc
-  SELECT host, CAST(date_trunc('month', day) AS DATE), model_key, cap_key, count(*), {_DAY_BIT}
+  SELECT host, CAST(date_trunc('month', day) AS DATE), model_key, cap_key, count(*), {DAY_BIT}
   FROM hmc_cur GROUP BY ALL;
 INSERT INTO fam_acc
-  SELECT host, CAST(date_trunc('month', day) AS DATE), family, sum(observations), sum(instances), {_DAY_BIT}
+  SELECT host, CAST(date_trunc('month', day) AS DATE), family, sum(observations), sum(instances), {DAY_BIT}
   FROM fam_cur GROUP BY ALL;
 {_WORKER_TABLES}
 """

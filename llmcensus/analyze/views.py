@@ -52,7 +52,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from llmcensus.analyze.ingest import ingest
+from llmcensus.analyze.ingest import DAY_BIT, ingest
 from llmcensus.enrich.capabilities import capabilities_sql
 from llmcensus.enrich.schema import GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
 from llmcensus.errors import ConfigError, DataError
@@ -136,9 +136,9 @@ FROM (SELECT host, min(ip) AS ip FROM endpoints GROUP BY host) h LEFT JOIN geo g
 # Per (host, month): one pass over ``ollama_obs`` whose partials (sums, counts, a bit set of the days of the month)
 # give every per-host and per-month figure without re-reading the observations. Per-host figures read about 16x
 # fewer rows, and distinct days need no DISTINCT: a month's days are a bit set, and months do not overlap.
-_HOST_MONTHS_SQL = """
+_HOST_MONTHS_SQL = f"""
 CREATE OR REPLACE TABLE host_months AS
-SELECT host, month, count(*) AS observations, bit_or(CAST(1 AS UINTEGER) << (dayofmonth(day) - 1)) AS days,
+SELECT host, month, count(*) AS observations, {DAY_BIT} AS days,
        min(day) AS first_day, max(day) AS last_day, max(model_count) AS max_models,
        sum(model_count) AS models_sum, count(model_count) AS models_n, sum(running_count) AS running_sum,
        count(running_count) AS running_n, count(*) FILTER (WHERE running_count > 0) AS running_positive
