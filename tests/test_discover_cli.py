@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,10 @@ def test_dry_run_touches_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[s
         # the same sweep for real finds the one listener and writes a part
         rc = main([*argv, "--dial-map", str(tmp_path / "map.csv"), "--ports", "11434,80", "--rate", "0"])
         assert rc == 0 and "11.22.40.1:11434" in capsys.readouterr().out
+        # the server's accept callback runs on its own thread's loop and may record the hit just after the sweep
+        deadline = time.monotonic() + 5
+        while not hits and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert hits == [1] and read_candidates(data).num_rows == 1
     finally:
         stop.set()
