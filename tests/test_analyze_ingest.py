@@ -119,3 +119,26 @@ def test_partials_do_not_depend_on_batches_part_files_or_workers(
     caps = con.execute("SELECT models[1].name, models[1].has_projector FROM capability_input ORDER BY 1").fetchall()
     assert caps == [("llama3:latest", True), ("mistral:7b", None)]
     assert con.execute("SELECT count(*) FROM endpoints").fetchone() == (3,)
+
+
+def test_a_file_of_many_row_groups_reads_like_one_row_group(tmp_path: Path) -> None:
+    # pyarrow refuses to return a dictionary nested in a list across row groups as one array; another writer's
+    # (or a large sweep's) file with several row groups must still be read, and give what one row group gives
+    llama3 = model("llama3:latest", "llama", "Q4_K_M", "8B", ["completion", "tools"])
+    qwen = model("qwen2:7b", "qwen2", "Q4_0", "7B", None)
+    rows = [observation(f"6.0.0.{k}", DAY, [llama3, qwen][: k % 3]) for k in range(7)]
+    table = pa.Table.from_pylist(rows, schema=OBSERVATION_SCHEMA)
+    tables = {}
+    for name, group in (("one", 7), ("many", 2)):
+        path = tmp_path / name / "observations" / f"day={DAY}" / "part-0.parquet"
+        path.parent.mkdir(parents=True)
+        pq.write_table(table, path, row_group_size=group)
+        assert pq.read_metadata(path).num_row_groups == (1 if name == "one" else 4)
+        con = duckdb.connect()
+        ingest(con, [path], "hash(ip)")
+        tables[name] = {
+            t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+            for t in ("ollama_obs", "endpoints", "host_model_month", "host_family_months", "model_catalog_raw")
+        }
+    assert tables["many"] == tables["one"]
+    assert len(tables["one"]["ollama_obs"]) == 7 and len(tables["one"]["model_catalog_raw"]) == 2

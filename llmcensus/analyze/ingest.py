@@ -78,7 +78,8 @@ WORKERS = 2  # the study's reference machine has two cores; a third worker would
 # would take more than a quarter of DuckDB's memory budget across workers (``fold_rows``). Folding once a month
 # keeps the work linear in the data: with a fixed cap, ten times the data meant four or five folds a month per
 # worker, each reducing less, and the fold grew 17x (bench/RESULTS.md).
-HELD_ROW_BYTES = 48  # one held instance: host, day, model_key, cap_key, plus its share of the per-family rows
+HELD_ROW_BYTES = 48  # one held instance: host, day, model_key, cap_key, plus its share of the per-family and
+#                     endpoint rows
 FOLD_MEMORY_SHARE = 4
 MIN_FOLD_ROWS = 1_000_000
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50, "E": 2**60}
@@ -105,6 +106,7 @@ CREATE OR REPLACE TABLE capability_input_acc AS
 _WORKER_TABLES = """
 CREATE OR REPLACE TEMP TABLE hmc_cur (host UBIGINT, day DATE, model_key UBIGINT, cap_key UBIGINT);
 CREATE OR REPLACE TEMP TABLE fam_cur (host UBIGINT, day DATE, family VARCHAR, observations BIGINT, instances BIGINT);
+CREATE OR REPLACE TEMP TABLE ep_cur (ip VARCHAR, port INTEGER, host UBIGINT);
 """
 
 # Per batch: ``obs`` (every visit of the batch, ``parent`` = its row) and ``inst`` (the models of every visit,
@@ -139,7 +141,7 @@ INSERT INTO ollama_obs
   LEFT JOIN (SELECT parent, hash(sum(inv_sum), CAST(sum(n) AS BIGINT)) AS sig,
                     sum(n) FILTER (WHERE local) AS local_models, sum(no_caps) FILTER (WHERE local) AS without
              FROM pf GROUP BY parent) s USING (parent);
-INSERT INTO endpoints_acc SELECT DISTINCT ip, port, host FROM bo;
+INSERT INTO ep_cur SELECT DISTINCT ip, port, host FROM bo;
 CREATE OR REPLACE TEMP TABLE bk AS SELECT model_key, cap_key, min(rid) AS rid FROM bi GROUP BY ALL;
 """
 
@@ -167,6 +169,7 @@ INSERT INTO hmc_acc
 INSERT INTO fam_acc
   SELECT host, CAST(date_trunc('month', day) AS DATE), family, sum(observations), sum(instances), {DAY_BIT}
   FROM fam_cur GROUP BY ALL;
+INSERT INTO endpoints_acc SELECT DISTINCT ip, port, host FROM ep_cur;
 {_WORKER_TABLES}
 """
 
@@ -235,10 +238,15 @@ def _read(path: Path) -> pa.Table:
         leaves = [*DICTIONARY_LEAVES, *(f"{element}.{leaf}" for leaf in DICTIONARY_LEAVES)]
         dictionary = [p for p in leaves if p in paths]
         pf = pq.ParquetFile(path, metadata=meta, read_dictionary=dictionary)
-        table = pf.read(columns=want + running[:1], use_threads=False)
+        # Row group by row group: pyarrow cannot return a dictionary nested in a list as one array spanning
+        # several row groups ("Nested data conversions not implemented for chunked array outputs").
+        parts = [_conform(pf.read_row_group(i, columns=want + running[:1], use_threads=False), path)
+                 for i in range(meta.num_row_groups)]  # fmt: skip
+        if not parts:  # a file with no row group at all
+            parts = [_conform(pf.read(columns=want + running[:1], use_threads=False), path)]
     except (OSError, pa.ArrowException) as exc:
         raise DataError(f"{path}: unreadable observation file: {exc}") from exc
-    return _conform(table, path)
+    return pa.concat_tables(parts) if len(parts) != 1 else parts[0]
 
 
 def _batch(files: list[tuple[int, pa.Table]]) -> tuple[pa.Table, pa.Table]:
