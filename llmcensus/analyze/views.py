@@ -33,6 +33,8 @@ Relations (``T`` = table filled once; ``V`` = view). The observation files are d
                           ``models_sum``/``models_n`` and ``running_sum``/``running_n`` (sums and counts of the
                           non-null ``model_count``/``running_count``), ``running_positive`` (observations running
                           a model): what per-host and per-month figures read instead of every observation.
+* ``host_versions``    T  one row per (host, version): ``observations``, ``local_models``,
+                          ``local_without_capabilities`` (sums over the host's observations with that version).
 * ``host_stats``       T  one row per host: observations, host_days, first/last seen, opportunities, uptime,
                           max_models, mean_running.
 * ``host_cap_keys``    T  distinct (host, cap_key) of local models (``host_model_caps`` without cloud models).
@@ -145,6 +147,14 @@ SELECT host, month, count(*) AS observations, {DAY_BIT} AS days,
 FROM ollama_obs GROUP BY host, month;
 """
 
+# Per (host, version): what the per-version figures read (a host that upgraded has one row per version it ran).
+_HOST_VERSIONS_SQL = """
+CREATE OR REPLACE TABLE host_versions AS
+SELECT host, version, count(*) AS observations, sum(local_models) AS local_models,
+       sum(local_without_capabilities) AS local_without_capabilities
+FROM ollama_obs GROUP BY host, version;
+"""
+
 # Per host: its observations, distinct UTC days, first/last seen and uptime. Uptime is the share of sweep days
 # (days on which any visit happened, whatever its status) from the host's first successful day to the end of the
 # window on which it answered as Ollama: a daily scanner's "scan opportunities after first seen".
@@ -167,17 +177,22 @@ FROM per_host p JOIN opportunities o USING (first_seen);
 
 # Host-level capability label, long format (host, capability, label) over local models: yes if any model says
 # yes; otherwise unknown if any model's label is unknown (e.g. versions before v0.6.4 report no capabilities);
-# otherwise no. A host without local models is 'no' for every capability.
+# otherwise no. A host without local models is 'no' for every capability. The labels are ranked (yes 2 > unknown
+# 1 > no 0) so that one GROUP BY host takes every capability's maximum at once; the wide rows are then unpivoted.
+_RANK = "CASE {c} WHEN 'yes' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END"
 _HOST_CAPABILITIES_SQL = (
     "CREATE OR REPLACE TABLE host_capabilities AS "
-    "WITH l AS (SELECT host, capability, label FROM "
-    "(SELECT k.host, c.* FROM host_cap_keys k JOIN capability_classes c USING (cap_key)) "
-    f"UNPIVOT (label FOR capability IN ({', '.join(CAPABILITY_COLUMNS)}))), "
-    "agg AS (SELECT host, capability, CASE WHEN bool_or(label = 'yes') THEN 'yes' "
-    "WHEN bool_or(label = 'unknown') THEN 'unknown' ELSE 'no' END AS label FROM l GROUP BY host, capability) "
-    "SELECT h.host, k.capability, coalesce(a.label, 'no') AS label FROM host_stats h "
-    f"CROSS JOIN (SELECT unnest({list(CAPABILITY_COLUMNS)}) AS capability) k "
-    "LEFT JOIN agg a ON a.host = h.host AND a.capability = k.capability"
+    "WITH ranked AS (SELECT cap_key, "
+    + ", ".join(f"CAST({_RANK.format(c=c)} AS UTINYINT) AS {c}" for c in CAPABILITY_COLUMNS)
+    + " FROM capability_classes), "
+    "per_host AS (SELECT k.host, "
+    + ", ".join(f"max(r.{c}) AS {c}" for c in CAPABILITY_COLUMNS)
+    + " FROM host_cap_keys k JOIN ranked r USING (cap_key) GROUP BY k.host), "
+    "wide AS (SELECT h.host, "
+    + ", ".join(f"coalesce(p.{c}, 0) AS {c}" for c in CAPABILITY_COLUMNS)
+    + " FROM host_stats h LEFT JOIN per_host p USING (host)) "
+    "SELECT host, capability, CASE r WHEN 2 THEN 'yes' WHEN 1 THEN 'unknown' ELSE 'no' END AS label "
+    f"FROM wide UNPIVOT (r FOR capability IN ({', '.join(CAPABILITY_COLUMNS)}))"
 )
 
 # Clone farms: identical non-empty inventories, timestamps included, on many addresses. Multi-port: one address
@@ -235,6 +250,7 @@ def create_views(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: V
         con.execute(_DERIVED_SQL)
         _create_capabilities(con)
         con.execute(_HOST_MONTHS_SQL)
+        con.execute(_HOST_VERSIONS_SQL)
         con.execute(_HOST_STATS_SQL)
         con.execute(_HOST_CAPABILITIES_SQL)
         con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,

@@ -6,7 +6,13 @@
 -- window: each UTC day of the study window
 -- params: none
 WITH days AS (SELECT day FROM sweep_days),
-active AS (SELECT day, count(DISTINCT host) AS active_hosts FROM ollama_obs GROUP BY day),
+-- a host is active on day i + 1 of a month when bit i of its month's day set is on; hosts sharing a month's day
+-- set are counted together first (a bit test per distinct set, not per host)
+sets AS (SELECT month, days, count(*) AS n FROM host_months GROUP BY month, days),
+active AS (
+  SELECT month + CAST(i AS INTEGER) AS day, CAST(sum(n) AS BIGINT) AS active_hosts
+  FROM sets, range(31) r(i) WHERE (days >> i) & 1 = 1 GROUP BY 1
+),
 b AS (SELECT first_seen AS day, count(*) AS n FROM host_stats GROUP BY 1),
 d AS (SELECT last_seen AS day, count(*) AS n FROM host_stats GROUP BY 1),
 w AS (SELECT min(day) AS lo, max(day) AS hi FROM sweep_days)

@@ -5,12 +5,7 @@
 -- denominator: local model instances of the band (unknown_share)
 -- window: the whole study window
 -- params: none
-WITH hv AS (  -- per (host, version) first: the version is parsed once per pair, not once per observation
-  SELECT host, version, count(*) AS observations, sum(local_models) AS local_models,
-         sum(local_without_capabilities) AS local_without_capabilities
-  FROM ollama_obs GROUP BY host, version
-),
-o AS (
+WITH o AS (  -- per (host, version): the version is parsed once per pair, not once per observation
   SELECT host, observations, local_models, local_without_capabilities, CASE
       WHEN v IS NULL THEN 'unknown'
       WHEN v < [0, 6, 4] THEN 'before_0_6_4'
@@ -20,7 +15,7 @@ o AS (
                CASE WHEN regexp_matches(coalesce(version, ''), '^v?[0-9]+\.[0-9]+\.[0-9]+')
                     THEN CAST(string_split(regexp_extract(version, '^v?([0-9]+\.[0-9]+\.[0-9]+)', 1), '.') AS INTEGER[])
                END AS v
-        FROM hv)
+        FROM host_versions)
 )
 SELECT version_band, CAST(sum(observations) AS BIGINT) AS observations, count(DISTINCT host) AS hosts,
        CAST(sum(local_models) AS BIGINT) AS instances,

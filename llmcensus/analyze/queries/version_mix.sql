@@ -4,7 +4,7 @@
 -- denominator: all unique hosts (host_share); all successful Ollama observations (observation_share)
 -- window: the whole study window
 -- params: none
-SELECT coalesce(version, 'unknown') AS version, count(*) AS observations,
-       count(*) / (SELECT count(*) FROM ollama_obs) AS observation_share, count(DISTINCT host) AS hosts,
-       count(DISTINCT host) / (SELECT count(*) FROM host_stats) AS host_share
-FROM ollama_obs GROUP BY 1 ORDER BY hosts DESC, version
+SELECT coalesce(version, 'unknown') AS version, CAST(sum(observations) AS BIGINT) AS observations,
+       sum(observations) / (SELECT sum(observations) FROM host_versions) AS observation_share,
+       count(DISTINCT host) AS hosts, count(DISTINCT host) / (SELECT count(*) FROM host_stats) AS host_share
+FROM host_versions GROUP BY 1 ORDER BY hosts DESC, version
