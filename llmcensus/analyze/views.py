@@ -18,7 +18,10 @@ Relations (``T`` = table filled once; ``V`` = view). The observation files are d
 * ``host_model_month`` T  one row per (host, month, model_key): ``instances`` (the model listed, counted over the
                           month's observations) and ``host_days`` (distinct days it was listed). Built during the
                           ingest from per-batch partials; no per-instance table is ever kept.
-* ``host_model_months`` V ``host_model_month`` plus the catalogue's columns: what most model metrics read.
+* ``host_model_months`` V ``host_model_month`` plus the catalogue's columns: what per-month model metrics read.
+* ``host_model``       T  one row per (host, model_key): ``instances`` and ``host_days`` over the whole window (months
+                          are disjoint, so the sums are exact).
+* ``host_models``      V  ``host_model`` plus the catalogue's columns: what whole-window model metrics read.
 * ``host_model_caps``  T  distinct (host, model_key, cap_key): which capability classes each host's models had.
 * ``host_family_months`` T one row per (host, month, local family): ``observations`` (listing the family),
                           ``host_days``, ``instances``.
@@ -124,6 +127,14 @@ FROM model_catalog_raw c LEFT JOIN models_enriched e ON e.name = c.name AND e.di
 
 CREATE OR REPLACE VIEW host_model_months AS
 SELECT h.host, h.month, h.instances, h.host_days, c.* FROM host_model_month h JOIN model_catalog c USING (model_key);
+
+-- The same without the month: what every whole-window model metric reads (at 10x data 6.9 M rows against 16.5 M).
+CREATE OR REPLACE TABLE host_model AS
+SELECT host, model_key, CAST(sum(instances) AS HUGEINT) AS instances, CAST(sum(host_days) AS BIGINT) AS host_days
+FROM host_model_month GROUP BY host, model_key;
+
+CREATE OR REPLACE VIEW host_models AS
+SELECT h.host, h.instances, h.host_days, c.* FROM host_model h JOIN model_catalog c USING (model_key);
 
 -- Distinct (host, capability class) pairs of local models: what host-level capability metrics read.
 CREATE OR REPLACE TABLE host_cap_keys AS

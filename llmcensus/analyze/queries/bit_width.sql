@@ -9,4 +9,4 @@ SELECT CASE WHEN quant_bits IS NULL THEN 'unknown' WHEN quant_bits = floor(quant
             ELSE CAST(quant_bits AS VARCHAR) END AS bits, sum(instances) AS instances,
        sum(instances) / sum(sum(instances)) OVER () AS instance_share, count(DISTINCT host) AS hosts,
        count(DISTINCT host) / (SELECT count(*) FROM host_stats) AS host_share
-FROM host_model_months WHERE NOT cloud GROUP BY 1 ORDER BY instances DESC, 1
+FROM host_models WHERE NOT cloud GROUP BY 1 ORDER BY instances DESC, 1

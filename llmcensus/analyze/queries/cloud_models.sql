@@ -5,11 +5,11 @@
 -- denominator: all unique hosts (host_share); all model instances (cloud_instance_share)
 -- window: the whole study window
 -- params: none
-WITH h AS (SELECT host, bool_or(cloud) AS any_cloud, bool_and(cloud) AS all_cloud FROM host_model_months GROUP BY host)
+WITH h AS (SELECT host, bool_or(cloud) AS any_cloud, bool_and(cloud) AS all_cloud FROM host_models GROUP BY host)
 SELECT (SELECT count(*) FROM h WHERE any_cloud) AS hosts,
        (SELECT count(*) FROM h WHERE any_cloud) / (SELECT count(*) FROM host_stats) AS host_share,
        (SELECT count(*) FROM h WHERE all_cloud) AS cloud_only_hosts,
-       (SELECT sum(instances) FROM host_model_months WHERE cloud) AS cloud_instances,
-       (SELECT sum(instances) FROM host_model_months WHERE NOT cloud) AS local_instances,
-       (SELECT sum(instances) FROM host_model_months WHERE cloud)
-         / nullif((SELECT sum(instances) FROM host_model_months), 0) AS cloud_instance_share
+       (SELECT sum(instances) FROM host_models WHERE cloud) AS cloud_instances,
+       (SELECT sum(instances) FROM host_models WHERE NOT cloud) AS local_instances,
+       (SELECT sum(instances) FROM host_models WHERE cloud)
+         / nullif((SELECT sum(instances) FROM host_models), 0) AS cloud_instance_share

@@ -6,7 +6,7 @@
 -- denominator: hosts with a visible system prompt (share_of_visible)
 -- window: the whole study window
 -- params: none
-WITH v AS (SELECT DISTINCT i.host, i.prompt_sha FROM host_model_months i WHERE NOT i.cloud AND i.prompt_sha IS NOT NULL),
+WITH v AS (SELECT DISTINCT i.host, i.prompt_sha FROM host_models i WHERE NOT i.cloud AND i.prompt_sha IS NOT NULL),
 vis AS (SELECT count(DISTINCT host) AS n FROM v)
 SELECT coalesce(p.cluster_id, 'unclassified') AS cluster_id, coalesce(p.cluster_kind, 'unknown') AS cluster_kind,
        coalesce(bool_or(p.guardrail_removal), false) AS guardrail_removal, count(DISTINCT v.host) AS hosts,

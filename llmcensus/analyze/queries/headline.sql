@@ -37,7 +37,7 @@ caps AS (
 hi AS (
   SELECT host, bool_or(quantization_level = 'Q4_K_M') AS q4km, bool_or(prompt_sha IS NOT NULL) AS prompt,
          bool_or(coalesce(p.guardrail_removal, false)) AS guardrail
-  FROM host_model_months LEFT JOIN prompts p USING (prompt_sha) WHERE NOT cloud GROUP BY host
+  FROM host_models LEFT JOIN prompts p USING (prompt_sha) WHERE NOT cloud GROUP BY host
 ),
 m AS (
   SELECT sh.scope, count(*) FILTER (WHERE hi.q4km) AS q4km, count(*) FILTER (WHERE hi.prompt) AS prompt,

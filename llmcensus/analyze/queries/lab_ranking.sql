@@ -7,4 +7,4 @@
 SELECT lab, lab_country, count(DISTINCT host) AS hosts,
        count(DISTINCT host) / (SELECT count(*) FROM host_stats) AS host_share, sum(instances) AS instances,
        rank() OVER (ORDER BY count(DISTINCT host) DESC) AS rank
-FROM host_model_months WHERE NOT cloud GROUP BY lab, lab_country ORDER BY rank, lab
+FROM host_models WHERE NOT cloud GROUP BY lab, lab_country ORDER BY rank, lab

@@ -8,4 +8,4 @@
 SELECT lineage, count(DISTINCT host) AS hosts, count(DISTINCT host) / (SELECT count(*) FROM host_stats) AS host_share,
        sum(instances) AS instances, sum(host_days) AS host_days,
        rank() OVER (ORDER BY count(DISTINCT host) DESC) AS rank
-FROM host_model_months WHERE NOT cloud GROUP BY lineage ORDER BY rank, lineage
+FROM host_models WHERE NOT cloud GROUP BY lineage ORDER BY rank, lineage

@@ -8,7 +8,7 @@
 -- params: none
 WITH v AS (
   SELECT DISTINCT i.host, p.misuse_categories, p.guardrail_removal
-  FROM host_model_months i LEFT JOIN prompts p USING (prompt_sha) WHERE NOT i.cloud AND i.prompt_sha IS NOT NULL
+  FROM host_models i LEFT JOIN prompts p USING (prompt_sha) WHERE NOT i.cloud AND i.prompt_sha IS NOT NULL
 ),
 vis AS (SELECT count(DISTINCT host) AS n FROM v),
 c AS (

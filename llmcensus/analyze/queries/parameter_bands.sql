@@ -7,6 +7,6 @@
 -- params: none
 SELECT param_band, count(DISTINCT host) AS hosts, count(DISTINCT host) / (SELECT count(*) FROM host_stats) AS host_share,
        sum(instances) AS instances, sum(instances) / sum(sum(instances)) OVER () AS instance_share
-FROM host_model_months WHERE NOT cloud GROUP BY param_band
+FROM host_models WHERE NOT cloud GROUP BY param_band
 ORDER BY CASE param_band WHEN '<1B' THEN 1 WHEN '1-3B' THEN 2 WHEN '4-7B' THEN 3 WHEN '8-14B' THEN 4
                          WHEN '15-34B' THEN 5 WHEN '35-70B' THEN 6 WHEN '>70B' THEN 7 ELSE 8 END

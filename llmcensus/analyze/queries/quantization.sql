@@ -8,4 +8,4 @@
 SELECT coalesce(nullif(quantization_level, ''), 'unknown') AS quantization_level, sum(instances) AS instances,
        sum(instances) / sum(sum(instances)) OVER () AS instance_share, count(DISTINCT host) AS hosts,
        count(DISTINCT host) / (SELECT count(*) FROM host_stats) AS host_share
-FROM host_model_months WHERE NOT cloud GROUP BY 1 ORDER BY instances DESC, 1
+FROM host_models WHERE NOT cloud GROUP BY 1 ORDER BY instances DESC, 1

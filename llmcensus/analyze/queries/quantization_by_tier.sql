@@ -9,7 +9,7 @@ WITH t AS (SELECT tier, count(*) AS tier_hosts FROM host_geo GROUP BY tier),
 q AS (
   SELECT g.tier, coalesce(i.quantization_level, 'unknown') AS quantization_level, sum(i.instances) AS instances,
          count(DISTINCT i.host) AS hosts
-  FROM host_model_months i JOIN host_geo g USING (host) WHERE NOT i.cloud GROUP BY 1, 2
+  FROM host_models i JOIN host_geo g USING (host) WHERE NOT i.cloud GROUP BY 1, 2
 )
 SELECT q.tier, q.quantization_level, q.instances, q.instances / sum(q.instances) OVER (PARTITION BY q.tier) AS instance_share,
        q.hosts, q.hosts / t.tier_hosts AS host_share,

@@ -6,4 +6,4 @@
 -- params: none
 SELECT count(DISTINCT host) AS hosts, count(DISTINCT host) / (SELECT count(*) FROM host_stats) AS host_share,
        count(DISTINCT prompt_sha) AS distinct_prompts
-FROM host_model_months WHERE NOT cloud AND prompt_sha IS NOT NULL
+FROM host_models WHERE NOT cloud AND prompt_sha IS NOT NULL

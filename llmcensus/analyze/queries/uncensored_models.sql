@@ -6,7 +6,7 @@
 -- window: the whole study window
 -- params: none
 WITH u AS (
-  SELECT host, coalesce(uncensored_marker, 'unspecified') AS marker, instances FROM host_model_months
+  SELECT host, coalesce(uncensored_marker, 'unspecified') AS marker, instances FROM host_models
   WHERE NOT cloud AND uncensored_name
 )
 SELECT marker, count(DISTINCT host) AS hosts, count(DISTINCT host) / (SELECT count(*) FROM host_stats) AS host_share,
