@@ -25,6 +25,7 @@ Relations (``T`` = table filled once; ``V`` = view). The observation files are d
 * ``host_model_caps``  T  distinct (host, model_key, cap_key): which capability classes each host's models had.
 * ``host_family_months`` T one row per (host, month, local family): ``observations`` (listing the family),
                           ``host_days``, ``instances``.
+* ``host_families``    T  one row per (host, local family) over the whole window: the sums of ``host_family_months``.
 * ``geo``, ``models_enriched``, ``prompts``  T  the enrichment datasets, one row per key; an absent dataset is an
                           empty table of its schema, so every label becomes ``unknown``.
 * ``host_geo``         T  one row per host: ``country, subdivision, asn, tier, asn_type`` (``unknown`` filled).
@@ -135,6 +136,12 @@ FROM host_model_month GROUP BY host, model_key;
 
 CREATE OR REPLACE VIEW host_models AS
 SELECT h.host, h.instances, h.host_days, c.* FROM host_model h JOIN model_catalog c USING (model_key);
+
+-- Per (host, local family) over the whole window: what rankings and co-deployment read.
+CREATE OR REPLACE TABLE host_families AS
+SELECT host, family, CAST(sum(observations) AS HUGEINT) AS observations, CAST(sum(host_days) AS BIGINT) AS host_days,
+       CAST(sum(instances) AS HUGEINT) AS instances
+FROM host_family_months GROUP BY host, family;
 
 -- Distinct (host, capability class) pairs of local models: what host-level capability metrics read.
 CREATE OR REPLACE TABLE host_cap_keys AS

@@ -5,7 +5,7 @@
 -- denominator: hosts with two or more local families
 -- window: the whole study window
 -- params: top_n = 100
-WITH hf AS (SELECT DISTINCT host, family FROM host_family_months),
+WITH hf AS (SELECT host, family FROM host_families),
 multi AS (SELECT count(*) AS n FROM (SELECT host FROM hf GROUP BY host HAVING count(*) >= 2))
 SELECT a.family AS family_a, b.family AS family_b, count(*) AS hosts, count(*) / max(multi.n) AS multi_family_share
 FROM hf a JOIN hf b ON a.host = b.host AND a.family < b.family CROSS JOIN multi

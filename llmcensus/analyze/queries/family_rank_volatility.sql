@@ -7,7 +7,7 @@
 -- params: top_k = 20
 WITH overall AS (
   SELECT family, rank() OVER (ORDER BY hosts DESC) AS overall_rank FROM (
-    SELECT family, count(DISTINCT host) AS hosts FROM host_family_months GROUP BY 1)
+    SELECT family, count(*) AS hosts FROM host_families GROUP BY 1)
 ),
 monthly AS (
   SELECT month, family, rank() OVER (PARTITION BY month ORDER BY hosts DESC) AS rank FROM (

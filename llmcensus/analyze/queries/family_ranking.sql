@@ -8,9 +8,9 @@
 -- window: the whole study window
 -- params: none
 WITH f AS (
-  SELECT family, count(DISTINCT host) AS hosts, sum(observations) AS observations, sum(host_days) AS host_days,
+  SELECT family, count(*) AS hosts, sum(observations) AS observations, sum(host_days) AS host_days,
          sum(instances) AS instances
-  FROM host_family_months GROUP BY family
+  FROM host_families GROUP BY family
 ),
 r AS (
   SELECT *, rank() OVER (ORDER BY hosts DESC) AS rank_hosts, rank() OVER (ORDER BY observations DESC) AS rank_observations,

@@ -14,5 +14,6 @@ subset AS (
 )
 SELECT count(*) AS hosts, count(*) / (SELECT count(*) FROM host_stats) AS host_share,
        avg(uptime) AS mean_uptime,
-       (SELECT avg(o.running_count) FROM ollama_obs o WHERE o.host IN (SELECT host FROM subset)) AS mean_running_models
+       (SELECT sum(m.running_sum) / sum(m.running_n) FROM host_months m WHERE m.host IN (SELECT host FROM subset))
+         AS mean_running_models
 FROM subset

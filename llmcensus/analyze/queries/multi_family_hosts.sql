@@ -5,7 +5,7 @@
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none
-WITH hf AS (SELECT host, count(DISTINCT family) AS families FROM host_family_months GROUP BY host)
+WITH hf AS (SELECT host, count(*) AS families FROM host_families GROUP BY host)
 SELECT (SELECT count(*) FROM hf) AS hosts_with_models,
        (SELECT count(*) FROM hf WHERE families >= 2) AS multi_family_hosts,
        (SELECT count(*) FROM hf WHERE families >= 2) / (SELECT count(*) FROM host_stats) AS multi_family_share

@@ -10,6 +10,6 @@
 SELECT coalesce(r.show_status, 'unknown') AS show_status, CAST(sum(i.instances) AS BIGINT) AS instances,
        sum(i.instances) / sum(sum(i.instances)) OVER () AS instance_share, count(DISTINCT i.host) AS hosts,
        count(DISTINCT i.host) / (SELECT count(*) FROM host_stats) AS host_share
-FROM host_model_month i JOIN model_catalog_raw r USING (model_key)
+FROM host_model i JOIN model_catalog_raw r USING (model_key)
 WHERE NOT (coalesce(r.remote_host, '') <> '' OR r.name LIKE '%:cloud' OR r.name LIKE '%-cloud')
 GROUP BY 1 ORDER BY instances DESC, 1
