@@ -142,18 +142,17 @@ INSERT INTO ollama_obs
                     sum(n) FILTER (WHERE local) AS local_models, sum(no_caps) FILTER (WHERE local) AS without
              FROM pf GROUP BY parent) s USING (parent);
 INSERT INTO ep_cur SELECT DISTINCT ip, port, host FROM bo;
-CREATE OR REPLACE TEMP TABLE bk AS SELECT model_key, cap_key, min(rid) AS rid FROM bi GROUP BY ALL;
 """
 
 # The first row (lowest ``rid``, hence lowest ``ord``) of each model and capability class of the batch that no
 # earlier file is already known to hold; the catalogue and capability rows are then picked from ``inst`` by row.
 _NEW_MODELS = """
-SELECT model_key, min(rid) AS rid FROM bk
+SELECT model_key, min(rid) AS rid FROM bi
 WHERE model_key NOT IN (SELECT model_key FROM model_catalog_acc WHERE ord < $lo) GROUP BY model_key
 """
 _NEW_CAPS = """
 SELECT k.cap_key, k.rid, o.version
-FROM (SELECT cap_key, min(rid) AS rid FROM bk
+FROM (SELECT cap_key, min(rid) AS rid FROM bi
       WHERE cap_key NOT IN (SELECT cap_key FROM capability_input_acc WHERE ord < $lo) GROUP BY cap_key) k
 JOIN bi USING (rid) JOIN bo o USING (parent)
 """
