@@ -95,6 +95,18 @@ def test_parts_are_never_overwritten(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left behind
 
 
+def test_row_groups_are_bounded_so_the_layout_does_not_depend_on_file_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("llmcensus.observations.writer.ROW_GROUP_ROWS", 4)
+    table = pa.Table.from_pylist([row("s1", i) for i in range(10)], schema=OBSERVATION_SCHEMA)
+    path = tmp_path / "part-s1-000000.parquet"
+    write_parquet_atomic(table, path)
+    meta = pq.read_metadata(path)
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [4, 4, 2]
+    assert pq.read_table(path).equals(table)
+
+
 def test_sweeps_do_not_mix(tmp_path: Path) -> None:
     for sweep in ("s1", "s1-b"):  # a prefix of another sweep id must not capture its parts
         w = ObservationWriter(tmp_path, sweep)
