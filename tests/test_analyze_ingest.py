@@ -113,8 +113,14 @@ def test_partials_do_not_depend_on_batches_part_files_or_workers(
         "ORDER BY 1"
     ).fetchall()
     assert hmm == [("llama3:latest", 3, 2), ("mistral:7b", 1, 1)]
-    obs = con.execute("SELECT count(*), count(inventory_sig), sum(local_models) FROM ollama_obs").fetchone()
-    assert obs == (4, 3, 4)
+    # observations are folded too: per (host, month), per (host, version), distinct inventories, a model-count
+    # histogram; 5.0.0.1 answered three times (two ports on D1, once on D2), 5.0.0.2 once with no model
+    months = con.execute("SELECT observations, bit_count(days), max_models, models_sum FROM host_months ORDER BY 1")
+    assert months.fetchall() == [(1, 1, 0, 0), (3, 2, 2, 4)]
+    assert con.execute("SELECT sum(observations), sum(local_models) FROM host_versions").fetchone() == (4, 4)
+    assert con.execute("SELECT count(*) FROM host_inventories").fetchone() == (2,)  # [first, mistral] and [later]
+    counts = con.execute("SELECT model_count, observations FROM month_model_counts ORDER BY 1").fetchall()
+    assert counts == [(0, 1), (1, 2), (2, 1)]
     # the catalogue keeps each class's first row in file order, whichever worker or batch met it first
     caps = con.execute("SELECT models[1].name, models[1].has_projector FROM capability_input ORDER BY 1").fetchall()
     assert caps == [("llama3:latest", True), ("mistral:7b", None)]
@@ -138,7 +144,8 @@ def test_a_file_of_many_row_groups_reads_like_one_row_group(tmp_path: Path) -> N
         ingest(con, [path], "hash(ip)")
         tables[name] = {
             t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
-            for t in ("ollama_obs", "endpoints", "host_model_month", "host_family_months", "model_catalog_raw")
+            for t in ("host_months", "host_versions", "host_inventories", "month_model_counts", "endpoints",
+                      "host_model_month", "host_family_months", "model_catalog_raw")
         }
     assert tables["many"] == tables["one"]
-    assert len(tables["one"]["ollama_obs"]) == 7 and len(tables["one"]["model_catalog_raw"]) == 2
+    assert len(tables["one"]["host_months"]) == 7 and len(tables["one"]["model_catalog_raw"]) == 2

@@ -3,8 +3,9 @@
 Why file by file: decoding the nested ``models`` column is by far the dominant cost of the whole study (DuckDB
 does not push a projection into a list of structs, so every one of ~30 model fields would be decoded on every
 scan). Here pyarrow decodes only the leaves the metrics need, each file exactly once, and every table below is
-filled from that one in-memory batch by set-based SQL. Nothing per model instance outlives its batch: instances
-are folded into per-(host, month, model) partials as they come.
+filled from that one in-memory batch by set-based SQL. Nothing per observation or per model instance outlives
+its month: a worker folds them into per-(host, month, ...) partials as it goes, so no table grows with the number
+of observations (at 10x the seed data a per-observation table alone took about 4 GB).
 
 Two workers run side by side, each on its own DuckDB cursor: one reads a file while the other runs its batch's
 SQL. Batches therefore hold files in any order, and nothing below depends on that order or on where batches
@@ -15,7 +16,15 @@ Tables filled (``host`` = hash of ip or ip:port, ``model_key`` = hash of every m
 ``cap_key`` = hash of version + model_key; hashes are grouped and joined, never shown):
 
 * ``sweep_days``         day, visits (all statuses)
-* ``ollama_obs``         one row per successful Ollama observation (see ``views.py``), with ``inventory_sig``
+* ``host_months``        host, month: the month's successful Ollama observations (``status = 'success' AND
+                         runtime = 'ollama'``) as partials: ``observations``, ``days`` (bit set of the days of the
+                         month), ``first_day``, ``last_day``, ``max_models``, ``models_sum``/``models_n`` and
+                         ``running_sum``/``running_n`` (sums and counts of the non-null ``model_count`` and
+                         ``running_count``; null ``running_count`` = /api/ps not read), ``running_positive``
+* ``host_versions``      host, version: ``observations``, ``local_models``, ``local_without_capabilities`` (sums)
+* ``host_inventories``   distinct (host, ``inventory_sig``): the order-free hash of an observation's (digest,
+                         modified_at) pairs, for non-empty inventories
+* ``month_model_counts`` month, model_count: ``observations`` listing that many models (a histogram, for medians)
 * ``endpoints``          distinct (ip, port, host)
 * ``host_model_month``   host, month, model_key: ``instances`` (model instances over the month's observations)
                          and ``host_days`` (distinct days listing the model)
@@ -87,9 +96,13 @@ _ORD_SHIFT = 32  # ord = file number << 32 | position of the model in the file's
 
 _CREATE = """
 CREATE OR REPLACE TABLE sweep_days_acc (day DATE, visits BIGINT);
-CREATE OR REPLACE TABLE ollama_obs (host UBIGINT, port INTEGER, day DATE, month DATE, version VARCHAR,
-  model_count INTEGER, running_count INTEGER, inventory_sig UBIGINT, local_models INTEGER,
-  local_without_capabilities INTEGER);
+CREATE OR REPLACE TABLE host_months_acc (host UBIGINT, month DATE, observations BIGINT, days BIGINT,
+  first_day DATE, last_day DATE, max_models INTEGER, models_sum HUGEINT, models_n BIGINT, running_sum HUGEINT,
+  running_n BIGINT, running_positive BIGINT);
+CREATE OR REPLACE TABLE host_versions_acc (host UBIGINT, version VARCHAR, observations BIGINT, local_models HUGEINT,
+  local_without_capabilities HUGEINT);
+CREATE OR REPLACE TABLE host_inventories_acc (host UBIGINT, inventory_sig UBIGINT);
+CREATE OR REPLACE TABLE month_model_counts_acc (month DATE, model_count INTEGER, observations BIGINT);
 CREATE OR REPLACE TABLE endpoints_acc (ip VARCHAR, port INTEGER, host UBIGINT);
 CREATE OR REPLACE TABLE hmc_acc (host UBIGINT, month DATE, model_key UBIGINT, cap_key UBIGINT, instances BIGINT,
   days UINTEGER);
@@ -107,6 +120,8 @@ _WORKER_TABLES = """
 CREATE OR REPLACE TEMP TABLE hmc_cur (host UBIGINT, day DATE, model_key UBIGINT, cap_key UBIGINT);
 CREATE OR REPLACE TEMP TABLE fam_cur (host UBIGINT, day DATE, family VARCHAR, observations BIGINT, instances BIGINT);
 CREATE OR REPLACE TEMP TABLE ep_cur (ip VARCHAR, port INTEGER, host UBIGINT);
+CREATE OR REPLACE TEMP TABLE obs_cur (host UBIGINT, day DATE, version VARCHAR, model_count INTEGER,
+  running_count INTEGER, inventory_sig UBIGINT, local_models INTEGER, local_without_capabilities INTEGER);
 """
 
 # Per batch: ``obs`` (every visit of the batch, ``parent`` = its row) and ``inst`` (the models of every visit,
@@ -131,8 +146,8 @@ CREATE OR REPLACE TEMP TABLE pf AS
          count(*) FILTER (WHERE no_caps) AS no_caps
   FROM bi GROUP BY ALL;
 INSERT INTO fam_cur SELECT host, day, family, count(*), sum(n) FROM pf WHERE local GROUP BY ALL;
-INSERT INTO ollama_obs
-  SELECT o.host, o.port, o.day, CAST(date_trunc('month', o.day) AS DATE), o.version,
+INSERT INTO obs_cur
+  SELECT o.host, o.day, o.version,
          CAST(coalesce(o.model_count, o.models_len, 0) AS INTEGER),
          CAST(CASE WHEN o.running_len IS NULL THEN NULL ELSE coalesce(o.running_count, o.running_len) END AS INTEGER),
          s.sig, coalesce(s.local_models, 0), coalesce(s.without, 0)
@@ -169,6 +184,16 @@ INSERT INTO fam_acc
   SELECT host, CAST(date_trunc('month', day) AS DATE), family, sum(observations), sum(instances), {DAY_BIT}
   FROM fam_cur GROUP BY ALL;
 INSERT INTO endpoints_acc SELECT DISTINCT ip, port, host FROM ep_cur;
+INSERT INTO host_months_acc
+  SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, count(*), {DAY_BIT}, min(day), max(day),
+         max(model_count), sum(model_count), count(model_count), sum(running_count), count(running_count),
+         count(*) FILTER (WHERE running_count > 0)
+  FROM obs_cur GROUP BY host, month;
+INSERT INTO host_versions_acc
+  SELECT host, version, count(*), sum(local_models), sum(local_without_capabilities) FROM obs_cur GROUP BY ALL;
+INSERT INTO host_inventories_acc SELECT DISTINCT host, inventory_sig FROM obs_cur WHERE inventory_sig IS NOT NULL;
+INSERT INTO month_model_counts_acc
+  SELECT CAST(date_trunc('month', day) AS DATE) AS month, model_count, count(*) FROM obs_cur GROUP BY ALL;
 {_WORKER_TABLES}
 """
 
@@ -176,6 +201,22 @@ _FINISH = """
 CREATE OR REPLACE TABLE sweep_days AS
   SELECT day, CAST(sum(visits) AS BIGINT) AS visits FROM sweep_days_acc GROUP BY day;
 CREATE OR REPLACE TABLE endpoints AS SELECT DISTINCT ip, port, host FROM endpoints_acc;
+CREATE OR REPLACE TABLE host_months AS
+  SELECT host, month, CAST(sum(observations) AS BIGINT) AS observations, bit_or(days) AS days,
+         min(first_day) AS first_day, max(last_day) AS last_day, max(max_models) AS max_models,
+         CAST(sum(models_sum) AS HUGEINT) AS models_sum, CAST(sum(models_n) AS BIGINT) AS models_n,
+         CAST(sum(running_sum) AS HUGEINT) AS running_sum, CAST(sum(running_n) AS BIGINT) AS running_n,
+         CAST(sum(running_positive) AS BIGINT) AS running_positive
+  FROM host_months_acc GROUP BY host, month;
+CREATE OR REPLACE TABLE host_versions AS
+  SELECT host, version, CAST(sum(observations) AS BIGINT) AS observations,
+         CAST(sum(local_models) AS HUGEINT) AS local_models,
+         CAST(sum(local_without_capabilities) AS HUGEINT) AS local_without_capabilities
+  FROM host_versions_acc GROUP BY host, version;
+CREATE OR REPLACE TABLE host_inventories AS SELECT DISTINCT host, inventory_sig FROM host_inventories_acc;
+CREATE OR REPLACE TABLE month_model_counts AS
+  SELECT month, model_count, CAST(sum(observations) AS BIGINT) AS observations
+  FROM month_model_counts_acc GROUP BY month, model_count;
 CREATE OR REPLACE TABLE host_model_month AS
   SELECT host, month, model_key, CAST(sum(instances) AS HUGEINT) AS instances,
          CAST(bit_count(bit_or(days)) AS BIGINT) AS host_days
@@ -192,7 +233,8 @@ CREATE OR REPLACE TABLE capability_input AS
          NULL::INTEGER AS port, NULL::DATE AS day, version, [mp] AS models
   FROM capability_input_acc QUALIFY row_number() OVER (PARTITION BY cap_key ORDER BY ord) = 1;
 DROP TABLE sweep_days_acc; DROP TABLE endpoints_acc; DROP TABLE model_catalog_acc; DROP TABLE capability_input_acc;
-DROP TABLE hmc_acc; DROP TABLE fam_acc;
+DROP TABLE hmc_acc; DROP TABLE fam_acc; DROP TABLE host_months_acc; DROP TABLE host_versions_acc;
+DROP TABLE host_inventories_acc; DROP TABLE month_model_counts_acc;
 """
 
 
@@ -291,7 +333,7 @@ class _Worker:
         con.register("obs", obs)
         con.register("inst", inst)
         con.execute(self.per_batch)
-        self.held += inst.num_rows
+        self.held += inst.num_rows + obs.num_rows
         first = {"lo": files[0][0] << _ORD_SHIFT}
         new = con.execute(_NEW_MODELS, first).fetchnumpy()
         if len(new["rid"]):

@@ -6,11 +6,9 @@ Relations (``T`` = table filled once; ``V`` = view). The observation files are d
 * ``observations``     V  every visit (all statuses) straight from Parquet, without raw ``exchanges``; adds ``host``
                           and ``month``. For ad-hoc use: the metrics read the tables below.
 * ``sweep_days``       T  one row per UTC day with any visit (whatever its status): ``day, visits``.
-* ``ollama_obs``       T  successful Ollama observations (``status = 'success' AND runtime = 'ollama'``; look-alike
-                          runtimes are already excluded by their runtime verdict): ``host, port, day, month,
-                          version, model_count, running_count, inventory_sig, local_models,
-                          local_without_capabilities`` (``running_count`` null = /api/ps not read; ``inventory_sig``
-                          = order-free hash of the (digest, modified_at) pairs, null if no model).
+* successful Ollama observations (``status = 'success' AND runtime = 'ollama'``; look-alike runtimes are already
+  excluded by their runtime verdict) are never kept one row each: the ingest folds them, month by month, into
+  ``host_months``, ``host_versions``, ``host_inventories`` and ``month_model_counts`` (below).
 * ``endpoints``        T  distinct ``(ip, port, host)`` of those observations.
 * ``model_catalog``    T  one row per distinct model (``model_key``): name, digest, family, quantization_level,
                           has_capabilities, prompt_sha, cloud, and enrichment's lineage, lab, lab_country,
@@ -35,10 +33,14 @@ Relations (``T`` = table filled once; ``V`` = view). The observation files are d
 * ``host_months``      T  one row per (host, month) with successful Ollama observations: ``observations``,
                           ``days`` (bit set of the days of the month), ``first_day``, ``last_day``, ``max_models``,
                           ``models_sum``/``models_n`` and ``running_sum``/``running_n`` (sums and counts of the
-                          non-null ``model_count``/``running_count``), ``running_positive`` (observations running
-                          a model): what per-host and per-month figures read instead of every observation.
+                          non-null ``model_count``/``running_count``; ``running_count`` null = /api/ps not read),
+                          ``running_positive`` (observations running a model): what per-host and per-month figures
+                          read instead of every observation. Built by the ingest.
 * ``host_versions``    T  one row per (host, version): ``observations``, ``local_models``,
                           ``local_without_capabilities`` (sums over the host's observations with that version).
+* ``host_inventories`` T  distinct (host, ``inventory_sig``): ``inventory_sig`` = order-free hash of an
+                          observation's (digest, modified_at) pairs, non-empty inventories only.
+* ``month_model_counts`` T one row per (month, model_count): ``observations`` listing that many models.
 * ``host_stats``       T  one row per host: observations, host_days, first/last seen, opportunities, uptime,
                           max_models, mean_running.
 * ``host_cap_keys``    T  distinct (host, cap_key) of local models (``host_model_caps`` without cloud models).
@@ -58,7 +60,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from llmcensus.analyze.ingest import DAY_BIT, ingest
+from llmcensus.analyze.ingest import ingest
 from llmcensus.enrich.capabilities import capabilities_sql
 from llmcensus.enrich.schema import GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
 from llmcensus.errors import ConfigError, DataError
@@ -153,26 +155,6 @@ SELECT h.host, coalesce(g.country, 'unknown') AS country, coalesce(g.subdivision
 FROM (SELECT host, min(ip) AS ip FROM endpoints GROUP BY host) h LEFT JOIN geo g ON g.ip = h.ip;
 """
 
-# Per (host, month): one pass over ``ollama_obs`` whose partials (sums, counts, a bit set of the days of the month)
-# give every per-host and per-month figure without re-reading the observations. Per-host figures read about 16x
-# fewer rows, and distinct days need no DISTINCT: a month's days are a bit set, and months do not overlap.
-_HOST_MONTHS_SQL = f"""
-CREATE OR REPLACE TABLE host_months AS
-SELECT host, month, count(*) AS observations, {DAY_BIT} AS days,
-       min(day) AS first_day, max(day) AS last_day, max(model_count) AS max_models,
-       sum(model_count) AS models_sum, count(model_count) AS models_n, sum(running_count) AS running_sum,
-       count(running_count) AS running_n, count(*) FILTER (WHERE running_count > 0) AS running_positive
-FROM ollama_obs GROUP BY host, month;
-"""
-
-# Per (host, version): what the per-version figures read (a host that upgraded has one row per version it ran).
-_HOST_VERSIONS_SQL = """
-CREATE OR REPLACE TABLE host_versions AS
-SELECT host, version, count(*) AS observations, sum(local_models) AS local_models,
-       sum(local_without_capabilities) AS local_without_capabilities
-FROM ollama_obs GROUP BY host, version;
-"""
-
 # Per host: its observations, distinct UTC days, first/last seen and uptime. Uptime is the share of sweep days
 # (days on which any visit happened, whatever its status) from the host's first successful day to the end of the
 # window on which it answered as Ollama: a daily scanner's "scan opportunities after first seen".
@@ -217,14 +199,13 @@ _HOST_CAPABILITIES_SQL = (
 # answering as Ollama on many ports. Both are host-level; a host may carry both flags.
 _FLAGS_SQL = """
 CREATE OR REPLACE TABLE flags AS
-WITH host_sig AS (SELECT DISTINCT host, inventory_sig FROM ollama_obs WHERE inventory_sig IS NOT NULL),
-ip_of AS (SELECT host, min(ip) AS ip FROM endpoints GROUP BY host),
+WITH ip_of AS (SELECT host, min(ip) AS ip FROM endpoints GROUP BY host),
 farm_sigs AS (
-  SELECT inventory_sig FROM host_sig JOIN ip_of USING (host) GROUP BY inventory_sig
+  SELECT inventory_sig FROM host_inventories JOIN ip_of USING (host) GROUP BY inventory_sig
   HAVING count(DISTINCT ip) >= {clone_farm_min_hosts}
 ),
 multi_ips AS (SELECT ip FROM endpoints GROUP BY ip HAVING count(DISTINCT port) >= {multi_port_min_ports})
-SELECT DISTINCT host, 'clone_farm' AS flag FROM host_sig WHERE inventory_sig IN (SELECT inventory_sig FROM farm_sigs)
+SELECT host, 'clone_farm' AS flag FROM host_inventories WHERE inventory_sig IN (SELECT inventory_sig FROM farm_sigs)
 UNION
 SELECT DISTINCT host, 'multi_port' AS flag FROM endpoints WHERE ip IN (SELECT ip FROM multi_ips);
 """
@@ -267,8 +248,6 @@ def create_views(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: V
         ingest(con, files, host_expr)
         con.execute(_DERIVED_SQL)
         _create_capabilities(con)
-        con.execute(_HOST_MONTHS_SQL)
-        con.execute(_HOST_VERSIONS_SQL)
         con.execute(_HOST_STATS_SQL)
         con.execute(_HOST_CAPABILITIES_SQL)
         con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,

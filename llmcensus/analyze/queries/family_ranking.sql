@@ -18,7 +18,7 @@ r AS (
   FROM f
 )
 SELECT family, hosts, hosts / (SELECT count(*) FROM host_stats) AS host_share, observations,
-       observations / (SELECT count(*) FROM ollama_obs) AS observation_share, host_days, instances,
+       observations / (SELECT sum(observations) FROM host_stats) AS observation_share, host_days, instances,
        rank_hosts, rank_observations, rank_host_days,
        greatest(rank_hosts, rank_observations, rank_host_days) - least(rank_hosts, rank_observations, rank_host_days)
          AS rank_volatility

@@ -8,7 +8,7 @@
 -- params: none
 SELECT
   (SELECT CAST(sum(visits) AS BIGINT) FROM sweep_days) AS visits,
-  (SELECT count(*) FROM ollama_obs) AS observations,
+  (SELECT CAST(sum(observations) AS BIGINT) FROM host_stats) AS observations,
   (SELECT count(*) FROM host_stats) AS unique_hosts,
   (SELECT count(DISTINCT country) FROM host_geo WHERE country <> 'unknown') AS countries,
   (SELECT count(DISTINCT asn) FROM host_geo WHERE asn IS NOT NULL) AS asns,

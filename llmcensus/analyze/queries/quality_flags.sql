@@ -8,5 +8,5 @@
 -- params: none
 WITH f AS (SELECT host, flag FROM flags UNION ALL SELECT DISTINCT host, 'any' FROM flags)
 SELECT f.flag, count(*) AS hosts, count(*) / (SELECT count(*) FROM host_stats) AS host_share,
-       CAST(sum(h.observations) AS BIGINT) AS observations, sum(h.observations) / (SELECT count(*) FROM ollama_obs) AS observation_share
+       CAST(sum(h.observations) AS BIGINT) AS observations, sum(h.observations) / (SELECT sum(observations) FROM host_stats) AS observation_share
 FROM f JOIN host_stats h USING (host) GROUP BY f.flag ORDER BY CASE f.flag WHEN 'any' THEN 2 ELSE 1 END, f.flag
