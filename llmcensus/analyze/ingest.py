@@ -3,9 +3,11 @@
 Why file by file: decoding the nested ``models`` column is by far the dominant cost of the whole study (DuckDB
 does not push a projection into a list of structs, so every one of ~30 model fields would be decoded on every
 scan). Here pyarrow decodes only the leaves the metrics need, each file exactly once, and every table below is
-filled from that one in-memory batch by set-based SQL. Nothing per observation or per model instance outlives
-its month: a worker folds them into per-(host, month, ...) partials as it goes, so no table grows with the number
-of observations (at 10x the seed data a per-observation table alone took about 4 GB).
+filled from that one in-memory batch by set-based SQL. Model instances do not outlive their batch: each
+observation keeps the key of its inventory, and each distinct inventory its members, once. Observations do not
+outlive their month: a worker folds them into per-(host, month, ...) partials as it goes, expanding inventories
+into models and families only then, so no table grows with the number of observations (at 10x the seed data a
+per-observation table alone took about 4 GB, and the per-instance rows of a month more than that).
 
 Two workers run side by side, each on its own DuckDB cursor: one reads a file while the other runs its batch's
 SQL. Batches therefore hold files in any order, and nothing below depends on that order or on where batches
@@ -83,12 +85,11 @@ _MODEL_KEY = ("hash(name, digest, show_status, capabilities, system, template_fl
               "parameter_size, quantization_level, remote_host)")
 _CAP_STRUCT = ", ".join(f"{f} := {f}" for f in CAP_FIELDS)
 WORKERS = 2  # the study's reference machine has two cores; a third worker would only add memory
-# A worker folds its per-instance rows into per-month partials when a later month starts, or earlier when they
-# would take more than a quarter of DuckDB's memory budget across workers (``fold_rows``). Folding once a month
-# keeps the work linear in the data: with a fixed cap, ten times the data meant four or five folds a month per
-# worker, each reducing less, and the fold grew 17x (bench/RESULTS.md).
-HELD_ROW_BYTES = 48  # one held instance: host, day, model_key, cap_key, plus its share of the per-family and
-#                     endpoint rows
+# A worker folds its held rows into per-month partials when a later month starts, or earlier when they would take
+# more than a quarter of DuckDB's memory budget across workers (``fold_rows``). Folding once a month keeps the work
+# linear in the data: with a fixed cap, ten times the data meant four or five folds a month per worker, each
+# reducing less, and the fold grew 17x (bench/RESULTS.md).
+HELD_ROW_BYTES = 96  # one held observation: its obs_cur row, plus its share of the endpoint and inventory rows
 FOLD_MEMORY_SHARE = 4
 MIN_FOLD_ROWS = 1_000_000
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50, "E": 2**60}
@@ -117,45 +118,56 @@ CREATE OR REPLACE TABLE capability_input_acc AS
 
 # Each worker's own rows since its last fold (temporary tables belong to one cursor).
 _WORKER_TABLES = """
-CREATE OR REPLACE TEMP TABLE hmc_cur (host UBIGINT, day DATE, model_key UBIGINT, cap_key UBIGINT);
-CREATE OR REPLACE TEMP TABLE fam_cur (host UBIGINT, day DATE, family VARCHAR, observations BIGINT, instances BIGINT);
 CREATE OR REPLACE TEMP TABLE ep_cur (ip VARCHAR, port INTEGER, host UBIGINT);
 CREATE OR REPLACE TEMP TABLE obs_cur (host UBIGINT, day DATE, version VARCHAR, model_count INTEGER,
-  running_count INTEGER, inventory_sig UBIGINT, local_models INTEGER, local_without_capabilities INTEGER);
+  running_count INTEGER, inventory_sig UBIGINT, local_models INTEGER, local_without_capabilities INTEGER,
+  inv_key UBIGINT);
+CREATE OR REPLACE TEMP TABLE inv_cur (inv_key UBIGINT, model_key UBIGINT, cap_key UBIGINT, family VARCHAR,
+  local BOOLEAN, mult BIGINT);
+CREATE OR REPLACE TEMP TABLE prev_keys (inv_key UBIGINT);
 """
 
 # Per batch: ``obs`` (every visit of the batch, ``parent`` = its row) and ``inst`` (the models of every visit,
 # flattened by pyarrow: ``rid`` = its row, ``ord``, and ``parent``, the row of its visit). ``inst`` is scanned
-# once, into the narrow ``bi`` (one row per model of a successful Ollama observation, every hash computed there);
-# the rest reads ``bi`` or the per-(observation, family) ``pf``.
+# once, into the narrow ``bi`` (one row per model of a successful Ollama observation, every hash computed there),
+# and ``bi`` once, into the per-observation ``bp``. Model instances are not kept: an observation keeps the key of
+# its inventory (``inv_key``, an order-free hash of its (model_key, cap_key) multiset), and a worker keeps each
+# inventory's members once (``inv_cur``) until its fold. A host's inventory rarely changes from one day to the
+# next, so the fold groups observations, about a fifth as many rows as instances, before expanding inventories.
 _PER_BATCH = """
 INSERT INTO sweep_days_acc SELECT day, count(*) FROM obs GROUP BY day;
 CREATE OR REPLACE TEMP TABLE bo AS
   SELECT parent, {host_expr} AS host, ip, port, day, version, model_count, running_count, models_len, running_len
   FROM obs WHERE status = 'success' AND runtime = 'ollama';
 CREATE OR REPLACE TEMP TABLE bi AS
-  SELECT i.rid, i.parent, o.host, o.day, i.model_key, hash(o.version, i.model_key) AS cap_key, i.inv, i.local,
-         i.family, i.no_caps
+  SELECT i.rid, i.parent, i.model_key, hash(o.version, i.model_key) AS cap_key, i.inv, i.local, i.family, i.no_caps
   FROM (SELECT rid, parent, {model_key} AS model_key, hash(coalesce(digest, ''), coalesce(modified_at, '')) AS inv,
                NOT (coalesce(remote_host, '') <> '' OR name LIKE '%:cloud' OR name LIKE '%-cloud') AS local,
                coalesce(nullif(family, ''), 'unknown') AS family, capabilities IS NULL AS no_caps FROM inst) i
   JOIN bo o USING (parent);
-INSERT INTO hmc_cur SELECT host, day, model_key, cap_key FROM bi;
-CREATE OR REPLACE TEMP TABLE pf AS
-  SELECT parent, host, day, family, local, count(*) AS n, sum(inv::HUGEINT) AS inv_sum,
-         count(*) FILTER (WHERE no_caps) AS no_caps
-  FROM bi GROUP BY ALL;
-INSERT INTO fam_cur SELECT host, day, family, count(*), sum(n) FROM pf WHERE local GROUP BY ALL;
+-- order-free signatures: the same (digest, modified_at) set gives the same inventory_sig in any order, the same
+-- (model_key, cap_key) multiset the same inv_key
+CREATE OR REPLACE TEMP TABLE bp AS
+  SELECT parent, hash(sum(inv::HUGEINT), count(*)) AS sig,
+         hash(sum(hash(model_key, cap_key)::HUGEINT), count(*)) AS inv_key,
+         count(*) FILTER (WHERE local) AS local_models, count(*) FILTER (WHERE local AND no_caps) AS without
+  FROM bi GROUP BY parent;
+-- members of the batch's inventories, except those the worker's previous batch already had (a host's inventory
+-- rarely changes from one day to the next); an inventory met again later is stored again, and the fold keeps one
+-- copy: its members are the same whenever it is met. (Looking every key up among all the month's inventories cost
+-- time in proportion to the month's inventories per batch: 20x for 10x the data.)
+CREATE OR REPLACE TEMP TABLE bk AS SELECT inv_key, min(parent) AS parent FROM bp GROUP BY inv_key;
+INSERT INTO inv_cur
+  SELECT n.inv_key, b.model_key, b.cap_key, b.family, b.local, count(*)
+  FROM (SELECT * FROM bk WHERE inv_key NOT IN (SELECT inv_key FROM prev_keys)) n JOIN bi b USING (parent)
+  GROUP BY ALL;
+CREATE OR REPLACE TEMP TABLE prev_keys AS SELECT inv_key FROM bk;
 INSERT INTO obs_cur
   SELECT o.host, o.day, o.version,
          CAST(coalesce(o.model_count, o.models_len, 0) AS INTEGER),
          CAST(CASE WHEN o.running_len IS NULL THEN NULL ELSE coalesce(o.running_count, o.running_len) END AS INTEGER),
-         s.sig, coalesce(s.local_models, 0), coalesce(s.without, 0)
-  FROM bo o
-  -- order-free inventory signature: the same (digest, modified_at) set gives the same value in any order
-  LEFT JOIN (SELECT parent, hash(sum(inv_sum), CAST(sum(n) AS BIGINT)) AS sig,
-                    sum(n) FILTER (WHERE local) AS local_models, sum(no_caps) FILTER (WHERE local) AS without
-             FROM pf GROUP BY parent) s USING (parent);
+         p.sig, coalesce(p.local_models, 0), coalesce(p.without, 0), p.inv_key
+  FROM bo o LEFT JOIN bp p USING (parent);
 INSERT INTO ep_cur SELECT DISTINCT ip, port, host FROM bo;
 """
 
@@ -177,12 +189,19 @@ JOIN bi USING (rid) JOIN bo o USING (parent)
 # over several part files, batches or workers still counts once.
 DAY_BIT = "bit_or(CAST(1 AS UINTEGER) << (dayofmonth(day) - 1))"
 _FOLD = f"""
+CREATE OR REPLACE TEMP TABLE inv_obs AS
+  SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, inv_key, count(*) AS n, {DAY_BIT} AS days
+  FROM obs_cur WHERE inv_key IS NOT NULL GROUP BY ALL;
+CREATE OR REPLACE TEMP TABLE inv_members AS SELECT DISTINCT * FROM inv_cur;
 INSERT INTO hmc_acc
-  SELECT host, CAST(date_trunc('month', day) AS DATE), model_key, cap_key, count(*), {DAY_BIT}
-  FROM hmc_cur GROUP BY ALL;
+  SELECT o.host, o.month, m.model_key, m.cap_key, sum(o.n * m.mult), bit_or(o.days)
+  FROM inv_obs o JOIN inv_members m USING (inv_key) GROUP BY ALL;
 INSERT INTO fam_acc
-  SELECT host, CAST(date_trunc('month', day) AS DATE), family, sum(observations), sum(instances), {DAY_BIT}
-  FROM fam_cur GROUP BY ALL;
+  SELECT o.host, o.month, f.family, sum(o.n), sum(o.n * f.instances), bit_or(o.days)
+  FROM inv_obs o
+  JOIN (SELECT inv_key, family, sum(mult) AS instances FROM inv_members WHERE local GROUP BY ALL) f USING (inv_key)
+  GROUP BY ALL;
+DROP TABLE inv_obs; DROP TABLE inv_members;
 INSERT INTO endpoints_acc SELECT DISTINCT ip, port, host FROM ep_cur;
 INSERT INTO host_months_acc
   SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, count(*), {DAY_BIT}, min(day), max(day),
@@ -312,14 +331,15 @@ def _batch(files: list[tuple[int, pa.Table]]) -> tuple[pa.Table, pa.Table]:
 
 
 class _Worker:
-    """One cursor's share of the work: its batches, and its own per-instance rows until it folds them."""
+    """One cursor's share of the work: its batches, and its held rows (observations, inventories, endpoints) until
+    it folds them."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, per_batch: str, max_held: int) -> None:
         self.con = con
         self.per_batch = per_batch
         self.max_held = max_held
         self.month = 0  # latest month (year * 12 + month) seen, to fold when a later one starts
-        self.held = 0  # instance rows since the last fold
+        self.held = 0  # observation rows since the last fold
         con.execute(_WORKER_TABLES)
 
     def run(self, files: list[tuple[int, pa.Table]]) -> None:
@@ -333,7 +353,7 @@ class _Worker:
         con.register("obs", obs)
         con.register("inst", inst)
         con.execute(self.per_batch)
-        self.held += inst.num_rows + obs.num_rows
+        self.held += obs.num_rows
         first = {"lo": files[0][0] << _ORD_SHIFT}
         new = con.execute(_NEW_MODELS, first).fetchnumpy()
         if len(new["rid"]):
@@ -358,7 +378,7 @@ class _Worker:
 
 
 def fold_rows(con: duckdb.DuckDBPyConnection) -> int:
-    """Instance rows one worker may hold before it folds mid-month, from the connection's memory budget."""
+    """Observation rows one worker may hold before it folds mid-month, from the connection's memory budget."""
     setting = str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])  # type: ignore[index]
     match = re.fullmatch(r"\s*([0-9.]+)\s*([KMGTPE]?)i?B\s*", setting, flags=re.IGNORECASE)
     if match is None:
@@ -377,7 +397,7 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
     """Decode each file once and fill the tables above, with ``WORKERS`` workers taking files in turn.
 
     A worker gathers files until ``batch_rows`` visits, so that the fixed cost of the per-batch statements is paid
-    per hundred thousand visits rather than per file, and folds its per-instance rows into per-month partials when
+    per hundred thousand visits rather than per file, and folds its held rows into per-month partials when
     a batch starts a later month (or when they would outgrow their share of the memory budget, ``fold_rows``): the
     result does not depend on when this happens, only the memory held does. ``max_held`` overrides that share.
     """
