@@ -12,6 +12,8 @@ PKG = Path(__file__).resolve().parents[1] / "llmcensus"
 # Position in the pipeline; a module may import stages at its own position or earlier.
 ORDER = {
     "errors": 0,
+    "inert": 0,  # the sanitising boundary every output uses
+    "datalock": 0,  # one writer per data folder: every writing stage takes it
     "reference": 0,
     "targets": 1,
     "discover": 1,

@@ -64,4 +64,4 @@ def lineage_cmd(
         "param_band": param_band(billions),
         "name_marker": name_marker(name),
     }
-    typer.echo(json.dumps(out, indent=2))
+    typer.echo(json.dumps(out, indent=2))  # ensure_ascii (the default) escapes controls, C1 and bidi: inert

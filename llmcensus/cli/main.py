@@ -2,6 +2,8 @@
 
 Each stage owns one sub-application in ``llmcensus/cli/<stage>.py``. Errors from the library are
 ``LLMCensusError`` subclasses; they become one line on stderr and their exit code, never a traceback.
+An error text can quote an input file or a host's reply, so every such line goes through
+``llmcensus.inert.terminal``: controls and bidi characters shown as escapes, cut to 500 characters.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import typer
 from llmcensus import __version__
 from llmcensus.cli import discover, enrich, optout, report, scan, simulate, study
 from llmcensus.errors import LLMCensusError
+from llmcensus.inert import terminal
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -42,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False)
     except LLMCensusError as exc:
-        typer.echo(f"llmcensus: error: {exc}", err=True)
+        typer.echo(terminal(f"llmcensus: error: {exc}"), err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         typer.echo("llmcensus: interrupted", err=True)
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("llmcensus: aborted", err=True)
         return 1
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
-        typer.echo(f"llmcensus: error: {exc.format_message()}", err=True)
+        typer.echo(terminal(f"llmcensus: error: {exc.format_message()}"), err=True)
         return int(getattr(exc, "exit_code", 2))
     return 0
 

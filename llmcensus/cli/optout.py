@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from llmcensus.discover import optout as lib
+from llmcensus.inert import terminal
 
 app = typer.Typer(no_args_is_help=True, help="networks whose operators asked not to be scanned (DATA/optout.txt).")
 
@@ -43,4 +44,4 @@ def remove_cmd(
 def list_cmd(data: Annotated[Path, typer.Option("--data", help="data directory")]) -> None:
     """Print the opt-out list, one network per line."""
     for entry in lib.list_entries(data):
-        typer.echo(entry.line())
+        typer.echo(terminal(entry.line()))

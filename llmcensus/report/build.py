@@ -1,7 +1,10 @@
 """``build_report``: run every metric, then write report.html, report.md, metrics.json and one CSV per metric.
 
 The HTML is self-contained (inline CSS, inline SVG from ``charts.py``; no script, no external fetch). Text from
-probed hosts reaches the page only through Jinja2 autoescaping (HTML) or ``md_escape`` (Markdown).
+probed hosts is made inert (``llmcensus.inert``, ``docs/outputs.md``) at one boundary per format: ``fmt`` for every
+HTML/Markdown table cell (capped at ``DISPLAY_LIMIT`` characters), the templates' ``finalize`` for anything else a
+template prints (then Jinja2 autoescaping for HTML, ``md_escape`` for Markdown), ``csv_table`` for each CSV and
+``inert_json`` for metrics.json (CSV and JSON keep the whole value).
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ from typing import Any
 import jinja2
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from markupsafe import Markup
 
 from llmcensus import __version__
 from llmcensus.analyze.registry import ParamValue
 from llmcensus.analyze.run import StudyResults, headline, run_study
 from llmcensus.analyze.views import ViewParams
 from llmcensus.errors import DataError
+from llmcensus.inert import DISPLAY_LIMIT, csv_table, inert, inert_json
 from llmcensus.report import charts
 from llmcensus.report.published import PUBLISHED, Published, lookup
 
@@ -71,7 +76,8 @@ def _plain(value: Any) -> Any:
 
 
 def fmt(value: Any, column: str = "") -> str:
-    """A table cell as text: shares as percentages, other decimals to 3 places, counts with separators."""
+    """A table cell as text: shares as percentages, other decimals to 3 places, counts with separators; text
+    inert and cut to ``DISPLAY_LIMIT`` characters (the CSV and metrics.json keep all of it)."""
     value = _plain(value)
     if value is None:
         return "–"
@@ -83,16 +89,29 @@ def fmt(value: Any, column: str = "") -> str:
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.3f}"
     if isinstance(value, int):
         return f"{value:,}"
-    return str(value)
+    return inert(str(value), limit=DISPLAY_LIMIT)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+|!~])")
 
 
 def md_escape(value: Any) -> str:
-    """Markdown-inert text: HTML metacharacters become entities, Markdown punctuation is backslash-escaped."""
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+    """Markdown-inert text: controls shown as escapes, HTML metacharacters as entities, Markdown punctuation
+    backslash-escaped (so the escape ``\\x1b`` renders as written)."""
+    text = inert(str(value)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ expression }}`` of both templates, before autoescaping: text inert; markup built here
+    (the SVG charts, which escape their own labels) and non-text values as they are."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return inert(value)
+    return value
+
+
+def _write_csv(table: pa.Table, path: Path) -> None:
+    pacsv.write_csv(csv_table(table), path)
 
 
 def _published_rows(results: StudyResults, published: tuple[Published, ...]) -> list[dict[str, Any]]:
@@ -212,12 +231,12 @@ def build_report(
     summary = ReportSummary(out, metrics=len(res.metrics), analyze_seconds=analyze_seconds, headline=headline(res))
     for name, m in res.metrics.items():
         path = out / "tables" / f"{name}.csv"
-        pacsv.write_csv(m.table, path)
+        _write_csv(m.table, path)
         summary.files.append(path)
     channel_section, channel_doc, channel_tables = _channel_section(Path(data_dir))
     for name, table in channel_tables.items():
         path = out / "tables" / f"{name}.csv"
-        pacsv.write_csv(table, path)
+        _write_csv(table, path)
         summary.files.append(path)
     doc = {
         "llmcensus_version": __version__,
@@ -241,14 +260,17 @@ def build_report(
         "sections": _sections(res) + ([channel_section] if channel_section else []),
     }  # fmt: skip
     html_env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
     )
     md_env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, undefined=jinja2.StrictUndefined
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
     )
     md_env.filters["md"] = md_escape
     files = {
-        "metrics.json": json.dumps(doc, indent=1, ensure_ascii=False, default=str),
+        "metrics.json": json.dumps(inert_json(doc), indent=1, ensure_ascii=False,
+                                   default=lambda v: inert(str(v))),
         "report.html": html_env.get_template("report.html.j2").render(charts=_charts(res), **context),
         "report.md": md_env.get_template("report.md.j2").render(**context),
     }

@@ -1,12 +1,15 @@
 """Inline SVG charts, generated in Python: no JavaScript, no external file, nothing fetched.
 
 Every label may come from a probed host (family and model names), so every text node and attribute goes through
-``_esc``; the templates insert the returned SVG as markup, which is safe only because of that.
+``_esc`` (controls and bidi characters made inert, text cut to ``DISPLAY_LIMIT``, then XML-escaped); the templates
+insert the returned SVG as markup, which is safe only because of that.
 """
 
 from __future__ import annotations
 
 from html import escape
+
+from llmcensus.inert import DISPLAY_LIMIT, inert
 
 PALETTE = ("#3b6ea8", "#e08a2c", "#5a9e5a", "#b84a4a", "#8a6bb8", "#8c6d4f", "#d47fb4", "#7f7f7f", "#b5b83a",
            "#3ab5c0")  # fmt: skip
@@ -14,7 +17,7 @@ FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
 def _esc(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(inert(str(text), limit=DISPLAY_LIMIT), quote=True)
 
 
 def _fmt(value: float, unit: str) -> str:
