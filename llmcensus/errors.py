@@ -12,6 +12,7 @@ they are statuses in observation records (see ``llmcensus.observations.schema.St
     ├── ConfigError                   an inconsistent setting or parameter
     ├── DataError                     stored data that cannot be read or does not match the schema
     │   └── SchemaVersionError        a dataset written by a newer schema than this code reads
+    ├── BusyError                     the data folder is held by another writer (exit 75: try again later)
     ├── PolicyError                   an action refused by the scanning policy (blocklist, allowlist)
     └── SimulationError               the simulated internet could not be built or served
 """
@@ -57,6 +58,12 @@ class DataError(LLMCensusError):
 
 class SchemaVersionError(DataError):
     pass
+
+
+class BusyError(LLMCensusError):
+    """Another llmcensus command holds the data folder's writer lock (``llmcensus.datalock``)."""
+
+    exit_code = 75  # EX_TEMPFAIL (sysexits.h): nothing is wrong, try again when the other writer is done
 
 
 class PolicyError(LLMCensusError):

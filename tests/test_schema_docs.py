@@ -54,3 +54,11 @@ def test_every_setting_is_documented() -> None:
     text = (DOCS / "probing.md").read_text()
     for s in SETTINGS:
         assert f"`{s.name}`" in text, f"setting {s.name} is not documented in docs/probing.md"
+
+
+def test_length_caps_are_documented_as_enforced() -> None:
+    from llmcensus.probe.runtimes.fields import CAPS
+
+    text = (DOCS / "schema.md").read_text().split("## Length caps", 1)[1]
+    documented = dict(re.findall(r"^\| `(\w+)` \| (\d+) \|$", text, re.MULTILINE))
+    assert {k: int(v) for k, v in documented.items()} == CAPS

@@ -56,6 +56,11 @@ def _fsync_dir(directory: Path) -> None:
 # fell back to plain encoding (79x larger uncompressed, and slower to read back as a dictionary).
 ROW_GROUP_ROWS = 65_536
 
+# Buffered rows + models before a flush, whatever ``flush_records`` says: a model costs about 1.5 KB as a
+# Python dict, so hosts with large inventories (up to ``max_models`` each) cannot grow the buffer past
+# ~150 MB. Typical sweeps (3-4 models a host) reach ``flush_records`` long before this.
+MAX_BUFFER_WEIGHT = 100_000
+
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
     """Write ``table`` to ``path`` so that the file appears complete or not at all; never overwrite.
@@ -92,6 +97,11 @@ class ObservationWriter:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._buffer: list[dict[str, Any]] = []
         self._buffered_ids: set[str] = set()
+        self._weight = 0  # buffered rows plus their models: what the buffer's memory follows
+        # Called at the start of every flush, before any part is committed: a companion dataset (the show
+        # data) whose rows these observations refer to is made durable first, so a crash between the two
+        # leaves an unreferenced companion row (harmless; resume re-uses it), never a dangling reference.
+        self.before_commit: list[Callable[[], object]] = []
         self._last_flush = time.monotonic()
         self.duplicates_dropped = 0
         exists = manifest_path(self.data_dir, sweep_id).exists()
@@ -147,7 +157,8 @@ class ObservationWriter:
             return False
         self._buffer.append(row)
         self._buffered_ids.add(obs_id)
-        if len(self._buffer) >= self.flush_records:
+        self._weight += 1 + len(row.get("models") or ())
+        if len(self._buffer) >= self.flush_records or self._weight >= MAX_BUFFER_WEIGHT:
             self.flush()
         return True
 
@@ -158,6 +169,8 @@ class ObservationWriter:
     def flush(self) -> None:
         """Commit the buffer: one part per UTC day present in it, then the manifest."""
         self._last_flush = time.monotonic()
+        for hook in self.before_commit:
+            hook()
         if not self._buffer:
             return
         by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -180,6 +193,7 @@ class ObservationWriter:
             self.manifest.observations += len(rows)
             self.manifest.parts.append(str(path.relative_to(self.data_dir)))
         self._buffer.clear()
+        self._weight = 0
         self.manifest.write(self.data_dir)
 
     def close(self, *, complete: bool, interrupted: bool = False, extra: Mapping[str, Any] | None = None) -> Manifest:

@@ -22,10 +22,16 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from llmcensus.errors import PolicyError
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from llmcensus.errors import DataError, PolicyError
+from llmcensus.observations.reader import observations_dir
 from llmcensus.observations.schema import Status
 from llmcensus.observations.writer import ObservationWriter, observation_id
 from llmcensus.probe import progress as progress_mod
@@ -57,6 +63,7 @@ class SweepSummary:
     show_cached: int = 0  # models whose show fields came from the cache
     elapsed_s: float = 0.0
     interrupted: bool = False
+    address_wait_s: float = 0.0  # time visits waited for room under the per-address cap
 
     @property
     def rate(self) -> float:
@@ -66,7 +73,8 @@ class SweepSummary:
         return {"sweep_id": self.sweep_id, "targets": self.targets, "written": self.written,
                 "skipped_resume": self.skipped_resume, "duplicates": self.duplicates, "counts": dict(self.counts),
                 "requests": self.requests, "show_fetched": self.show_fetched, "show_cached": self.show_cached,
-                "elapsed_s": round(self.elapsed_s, 3), "interrupted": self.interrupted}
+                "elapsed_s": round(self.elapsed_s, 3), "interrupted": self.interrupted,
+                "address_wait_s": round(self.address_wait_s, 3)}
 
 
 class Policy:
@@ -135,7 +143,10 @@ async def run_sweep(
     clock = clock or (lambda: datetime.now(UTC))
     cache = show_cache if show_cache is not None else ShowCache(raw_body_cap=settings.raw_body_cap)
     policy = Policy(settings, dial_map, blocklist if blocklist is not None else Blocklist.default(), optout)
-    limiter = RateLimiter(settings.per_ip_rate, settings.global_rate)
+    limiter = RateLimiter(settings.per_ip_rate, settings.global_rate, address_requests=settings.address_requests,
+                          address_window=settings.address_window)
+    seed_address_cap(limiter, writer.data_dir, clock(), settings.address_window)
+    writer.before_commit.append(lambda: cache.flush(writer.sweep_id))
     summary = SweepSummary(writer.sweep_id)
     stop = stop or asyncio.Event()
     queue: asyncio.Queue[tuple[Target, str] | None] = asyncio.Queue(maxsize=settings.concurrency * 2)
@@ -147,19 +158,19 @@ async def run_sweep(
     session = make_session(connector, settings)
 
     async def visit(target: Target, oid: str) -> dict[str, Any]:
-        observed_at = clock()
         route = policy.route(target)
         if isinstance(route, str):
-            return blocked_row(sweep_id=writer.sweep_id, target=target, observed_at=observed_at, reason=route,
+            return blocked_row(sweep_id=writer.sweep_id, target=target, observed_at=clock(), reason=route,
                                obs_id=oid)
-        limiter.open(target.ip)
+        reserved = await limiter.admit(target.ip, settings.request_budget)  # waits for room: not the visit's time
+        observed_at = clock()
         client = HostClient(session, public=(target.ip, target.port), dial=route, scheme=target.scheme,
                             settings=settings, limiter=limiter, allowlist=ALLOWLIST)
         result = ollama_mod.Result()
         t0 = time.perf_counter()
         try:
             async with asyncio.timeout(settings.total_timeout):  # no extra task per visit, unlike wait_for
-                await ollama_mod.scan(client, cache, result, observed_at=observed_at)
+                await ollama_mod.scan(client, cache, result, observed_at=observed_at, sweep_id=writer.sweep_id)
         except TimeoutError:
             result.status, result.error = Status.READ_TIMEOUT, f"visit exceeded {settings.total_timeout:g} s"
         except PolicyError:
@@ -167,7 +178,7 @@ async def run_sweep(
         except Exception as exc:  # a parser bug must cost one target, not the sweep
             result.status, result.error = Status.UNKNOWN_ERROR, f"internal: {type(exc).__name__}: {exc}"[:300]
         finally:
-            limiter.close(target.ip)
+            limiter.release(target.ip, max(reserved - client.requests, 0))
         elapsed = (time.perf_counter() - t0) * 1000.0
         dial = route if dial_map is not None else None
         return observation_row(sweep_id=writer.sweep_id, target=target, observed_at=observed_at, dial=dial,
@@ -213,10 +224,14 @@ async def run_sweep(
     bar = progress_mod.SweepProgress(total, enabled=progress)
 
     async def tick() -> None:
+        ticks = 0
         while True:
             await asyncio.sleep(0.25)
             bar.update(summary.written + summary.skipped_resume, summary.counts)
             writer.maybe_flush()
+            ticks += 1
+            if ticks % 40 == 0:
+                limiter.prune()
 
     loop = asyncio.get_running_loop()
     handler = False
@@ -252,6 +267,33 @@ async def run_sweep(
             summary.show_fetched = cache.learnt - learnt_before
             bar.update(summary.written + summary.skipped_resume, summary.counts)
             bar.stop()
-            writer.flush()
-            cache.flush(writer.sweep_id)
+            summary.address_wait_s = limiter.waited
+            writer.flush()  # flushes the show data first (before_commit)
+            writer.before_commit.clear()
     return summary
+
+
+def seed_address_cap(limiter: RateLimiter, data_dir: Path, now: datetime, window: float) -> None:
+    """Feed the address cap with the requests of committed visits inside the last window (earlier sweeps,
+    or this sweep before a crash), so a new or resumed sweep cannot restart an address's count at zero."""
+    if not limiter.address_requests:
+        return
+    since = now - timedelta(seconds=window)
+    days = {since.date(), now.date()}
+    files = [p for d in sorted(days) for p in (observations_dir(data_dir) / f"day={d.isoformat()}").glob(
+        "part-*.parquet")]
+    if not files:
+        return
+    try:
+        table = ds.dataset([str(p) for p in files], format="parquet").to_table(
+            columns=["ip", "observed_at", "requests"], filter=pc.field("observed_at") >= pa.scalar(since))
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(f"cannot read recent observations in {data_dir}: {exc}") from None
+    mono_now = limiter.clock()
+    by_ip: dict[str, list[float]] = {}
+    for ip, at, n in zip(*(table.column(c).to_pylist() for c in ("ip", "observed_at", "requests")), strict=True):
+        if n:
+            t = mono_now - (now - at).total_seconds()
+            by_ip.setdefault(ip, []).extend([t] * int(n))
+    for ip, times in by_ip.items():
+        limiter.seed(ip, times)

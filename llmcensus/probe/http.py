@@ -62,7 +62,11 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
 
 
-def translate_error(exc: BaseException) -> tuple[Status, str]:
+# A reset or abort while connecting: the peer refused the connection (plain TCP) or the handshake (TLS).
+_RESET = (errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE)
+
+
+def translate_error(exc: BaseException, *, tls: bool = False) -> tuple[Status, str]:
     """The single place where third-party errors become statuses. Order matters: subclasses first."""
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return Status.CONNECTION_TIMEOUT, _one_line(exc)
@@ -74,6 +78,8 @@ def translate_error(exc: BaseException) -> tuple[Status, str]:
             return Status.CONNECTION_REFUSED, _one_line(exc)
         if code == errno.ETIMEDOUT:
             return Status.CONNECTION_TIMEOUT, _one_line(exc)
+        if code in _RESET:
+            return (Status.TLS_ERROR if tls else Status.CONNECTION_REFUSED), _one_line(exc)
         return Status.UNKNOWN_ERROR, _one_line(exc)
     if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError | TimeoutError):
         return Status.READ_TIMEOUT, _one_line(exc) if str(exc) else "no complete reply within the read timeout"
@@ -152,7 +158,8 @@ class HostClient:
         self.settings = settings
         self.limiter = limiter
         self.allowlist = allowlist
-        self.public_ip = public[0]
+        self.public_ip, self.public_port = public
+        self.tls = scheme == "https"
         ip, port = public
         dial_ip, dial_port = dial
         host = f"[{ip}]" if ":" in ip else ip
@@ -217,6 +224,6 @@ class HostClient:
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
-            ex.failure, ex.error = translate_error(exc)
+            ex.failure, ex.error = translate_error(exc, tls=self.tls)
         ex.ms = (time.perf_counter() - start) * 1000.0
         return ex

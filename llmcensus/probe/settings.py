@@ -8,6 +8,8 @@ no credentials are ever sent: neither is a setting, on purpose.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -32,7 +34,10 @@ class ProbeSettings:
     total_timeout: float = _s(60.0, "seconds for a whole visit; what was read by then is kept")
     max_response_bytes: int = _s(256 * 1024, "body bytes read per reply; more is cut and recorded as truncated")
     max_show_bytes: int = _s(1024 * 1024, "body bytes read per /api/show reply (tensor lists can be large)")
-    request_budget: int = _s(10, "max HTTP requests to one target per visit (defenders alert at >120 in 5 min)")
+    request_budget: int = _s(20, "max HTTP requests to one target per visit (address_requests caps an address)")
+    address_requests: int = _s(40, "max requests to one IP in any address_window, all ports and sweeps together")
+    address_window: float = _s(300.0, "seconds of the sliding window of address_requests (a visit waits for room)")
+    max_models: int = _s(500, "models kept per inventory; a longer one keeps the first ones and is 'truncated'")
     user_agent: str = _s(DEFAULT_USER_AGENT, "User-Agent header: names the project and where to opt out")
     verify_tls: bool = _s(False, "verify TLS certificates (off: exposed servers use self-signed certificates)")
     raw_body_cap: int = _s(64 * 1024, "raw body bytes kept per exchange (zstd-compressed) for re-parsing")
@@ -44,21 +49,23 @@ class ProbeSettings:
     loopback_only: bool = _s(False, "refuse to connect anywhere but 127.0.0.0/8 (tests, simulator, benchmarks)")
 
     def __post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise ConfigError(f"concurrency must be >= 1, got {self.concurrency}")
-        if self.request_budget < 1:
-            raise ConfigError(f"request_budget must be >= 1, got {self.request_budget}")
-        for name in ("connect_timeout", "read_timeout", "total_timeout"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be > 0")
+        for f in fields(self):  # types first: a library caller can pass anything
+            value = getattr(self, f.name)
+            kind = _KINDS[str(f.type)]
+            if type(value) is not kind and not (kind is float and type(value) is int):
+                raise ConfigError(f"{f.name} must be {_KIND_NAMES[kind]}, got {_shown(value)}")
+        for name in ("connect_timeout", "read_timeout", "total_timeout", "address_window"):
+            _check_range(name, getattr(self, name), low=0.0, high=_MAX_SECONDS, low_open=True)
+        _check_range("flush_seconds", self.flush_seconds, low=0.0, high=_MAX_SECONDS)
         for name in ("per_ip_rate", "global_rate"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be >= 0")
-        for name in ("max_response_bytes", "max_show_bytes", "raw_body_cap", "flush_records", "max_cidr"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be >= 1")
-        if not self.user_agent.strip():
-            raise ConfigError("user_agent must not be empty: an honest scanner says who it is")
+            _check_range(name, getattr(self, name), low=0.0, high=1e9)
+        for name in ("concurrency", "request_budget", "max_response_bytes", "max_show_bytes", "raw_body_cap",
+                     "flush_records", "max_cidr", "max_models", "address_requests"):
+            _check_range(name, getattr(self, name), low=1, high=_MAX_COUNT)
+        if self.address_requests < self.request_budget:
+            raise ConfigError(f"address_requests ({self.address_requests}) must be >= request_budget "
+                              f"({self.request_budget}): one visit must fit in an address's window")
+        _check_user_agent(self.user_agent)
 
     def with_(self, **changes: Any) -> ProbeSettings:
         unknown = set(changes) - {f.name for f in fields(self)}
@@ -68,6 +75,44 @@ class ProbeSettings:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_KINDS = {"int": int, "float": float, "bool": bool, "str": str}
+_KIND_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+_MAX_SECONDS = 7 * 86400.0  # a week: anything longer is a typo, and inf/nan are never meant
+_MAX_COUNT = 2**31 - 1
+# A browser's user agent hides who is scanning; defenders and operators must be able to tell us apart.
+_BROWSER_UA = re.compile(r"^Mozilla/|\b(?:Chrome|Safari|Firefox|Edg|Opera|Trident)/", re.IGNORECASE)
+_CONTACT = re.compile(r"https?://[^\s;()]+|[^\s@;()<>]+@[^\s@;()<>]+\.[A-Za-z]{2,}")
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_range(name: str, value: float, *, low: float, high: float, low_open: bool = False) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {value}")
+    if value < low or (low_open and value == low) or value > high:
+        lower = f"> {low:g}" if low_open else f">= {low:g}"
+        raise ConfigError(f"{name} must be {lower} and <= {high:g}, got {value:g}")
+
+
+def _check_user_agent(ua: str) -> None:
+    """The policy is an honest user agent: printable, one line, naming a contact, not a browser's."""
+    if not ua.strip():
+        raise ConfigError("user_agent must not be empty: an honest scanner says who it is")
+    if len(ua) > 256:
+        raise ConfigError(f"user_agent is {len(ua)} characters long; at most 256")
+    if any(not (" " <= ch <= "~") for ch in ua):
+        raise ConfigError("user_agent must be printable ASCII on one line (no CR, LF or other control characters)")
+    if _BROWSER_UA.search(ua):
+        raise ConfigError("user_agent looks like a browser's; an honest scanner names itself "
+                          "(e.g. 'myproject/1.0 (+https://example.org/scanning)')")
+    if not _CONTACT.search(ua):
+        raise ConfigError("user_agent must name a contact: a URL (https://...) or an e-mail address "
+                          "where operators can opt out")
 
 
 @dataclass(frozen=True, slots=True)

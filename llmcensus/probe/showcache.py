@@ -1,27 +1,35 @@
-"""The ``/api/show`` cache, keyed by model digest, across hosts and sweeps.
+"""What each host said on ``/api/show``, remembered per (ip, port, digest) across sweeps.
 
-``/api/show`` output depends only on the manifest digest (same digest = same blobs = same template,
-license, parameters, model_info), so a digest is fetched once and every other host carrying it gets
-``show_status = cached``. One caveat is version, not digest: hosts older than v0.6.4 do not send
-``capabilities`` and hosts older than v0.1.45 no ``model_info``; an entry learnt from such a host is
-re-fetched (and upgraded) the first time a newer host carries the digest (see ``richness``).
-A second caveat: a lying host (honeypot) could seed a wrong entry; entries record where they came
-from (``ip``, ``version``, ``sweep_id``) so analysis can audit them.
+Why per host and never per digest alone: a digest is only what a host *claims* to serve. If one
+host's reply were reused for every host carrying the same digest, a host could write the system
+prompt and capabilities recorded for any other host (cross-host poisoning, issue #14). So an
+observation's show fields always come from its own host: asked on this visit (``fetched``), asked
+earlier in the same sweep before a crash (also ``fetched``: the resumed visit does not ask again),
+or asked in an earlier sweep (``cached``). Replies with the same content are stored once in memory
+(interned), so the cost of remembering per host is a key per (host, digest).
 
-Persisted as the ``show`` dataset: ``<data>/show/part-<sweep_id>-<seq>.parquet`` (written atomically
-by the observation writer's part writer; never rewritten), with the template text and the raw body
-(zstd, capped) beside the parsed fields.
+One caveat is version: hosts older than v0.6.4 do not send ``capabilities``, and hosts older than
+v0.1.45 no ``model_info``; an entry learnt before the same host upgraded is asked again (see
+``richness``).
+
+Persisted as the ``show`` dataset: ``<data>/show/part-<sweep_id>-<seq>.parquet``, written atomically,
+never rewritten, with the template text and the raw body (zstd, capped) beside the parsed fields.
+New entries are written by ``flush``, which the observation writer calls *before* it commits each
+observation part (``ObservationWriter.before_commit``): a record that says ``fetched`` is never
+committed before its show data, so a ``kill -9`` loses no show data. Parts written before the
+``port`` column existed (schema v1 of this dataset) hold one host's reply each and are matched by
+address alone.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import zstandard
 
@@ -33,6 +41,7 @@ _SHOW_FIELDS: list[pa.Field[Any]] = [
     pa.field("observed_at", pa.timestamp("us", tz="UTC")),
     pa.field("sweep_id", pa.string()),
     pa.field("ip", pa.string()),
+    pa.field("port", pa.int32()),  # null in parts written before per-host show data
     pa.field("version", pa.string()),
     pa.field("capabilities", pa.list_(pa.string())),
     pa.field("system", pa.string()),
@@ -53,6 +62,8 @@ SHOW_SCHEMA = pa.schema(_SHOW_FIELDS)
 FIELD_COLUMNS = ("capabilities", "system", "template_sha", "template_flags", "license_head", "parameters",
                  "modelfile_from", "arch", "parameter_count", "train_context_length", "has_projector", "show_keys")
 
+Key = tuple[str, int | None, str]  # (ip, port or None for pre-port parts, digest)
+
 
 def richness(fields: dict[str, Any], version: str | None = None) -> int:
     """0 = pre-v0.1.45 reply, 1 = has model_info, 2 = has capabilities (v0.6.4+), 3 = capabilities from a
@@ -68,20 +79,22 @@ def richness(fields: dict[str, Any], version: str | None = None) -> int:
 @dataclass(slots=True)
 class ShowEntry:
     digest: str
-    fields: dict[str, Any]  # the MODEL struct's show fields, ready to merge into a model record
+    fields: dict[str, Any]  # the MODEL struct's show fields, ready to merge into a model record (shared: read-only)
     template: str | None = None
     body: bytes | None = None  # raw reply (new entries only, until flushed)
     ip: str | None = None
+    port: int | None = None
     version: str | None = None
     observed_at: datetime | None = None
+    sweep_id: str | None = None
 
 
 class ShowCache:
     def __init__(self, directory: str | Path | None = None, *, raw_body_cap: int = 64 * 1024) -> None:
         self.directory = Path(directory) if directory is not None else None
         self.raw_body_cap = raw_body_cap
-        self._entries: dict[str, ShowEntry] = {}
-        self._pending: dict[str, asyncio.Future[ShowEntry | None]] = {}
+        self._entries: dict[Key, ShowEntry] = {}
+        self._interned: dict[bytes, dict[str, Any]] = {}
         self._new: list[ShowEntry] = []
         self._seq = itertools.count()
         self.learnt = 0  # entries added by fetches since this cache was opened
@@ -91,56 +104,49 @@ class ShowCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __contains__(self, digest: object) -> bool:
-        return digest in self._entries
+    def _intern(self, fields: dict[str, Any]) -> dict[str, Any]:
+        key = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+        return self._interned.setdefault(key, fields)
 
     def _load(self, directory: Path) -> None:
         import pyarrow.dataset as ds
 
         try:
             table = ds.dataset(str(directory), format="parquet", schema=SHOW_SCHEMA).to_table(
-                columns=["digest", "ip", "version", *FIELD_COLUMNS]
+                columns=["digest", "ip", "port", "version", "sweep_id", *FIELD_COLUMNS]
             )
         except (OSError, pa.ArrowException) as exc:
             raise DataError(f"cannot read the show cache in {directory}: {exc}") from None
         for row in table.to_pylist():  # files are in write order: a later entry refines an earlier one
-            fields = {k: row[k] for k in FIELD_COLUMNS}
-            old = self._entries.get(row["digest"])
+            if row["ip"] is None:
+                continue  # no owner: it cannot be attributed to any host
+            fields = self._intern({k: row[k] for k in FIELD_COLUMNS})
+            key = (row["ip"], row["port"], row["digest"])
+            old = self._entries.get(key)
             if old is None or richness(fields, row["version"]) >= richness(old.fields, old.version):
-                self._entries[row["digest"]] = ShowEntry(row["digest"], fields, ip=row["ip"], version=row["version"])
+                self._entries[key] = ShowEntry(row["digest"], fields, ip=row["ip"], port=row["port"],
+                                               version=row["version"], sweep_id=row["sweep_id"])
 
-    def get(self, digest: str, need: int = 0) -> ShowEntry | None:
-        """The entry for ``digest`` if it is at least as rich as this host's version can give (``need``)."""
-        entry = self._entries.get(digest)
+    def get(self, ip: str, port: int, digest: str, need: int = 0) -> ShowEntry | None:
+        """What this host said about ``digest``, if it is as rich as its version can give (``need``)."""
+        entry = self._entries.get((ip, port, digest)) or self._entries.get((ip, None, digest))
         if entry is not None and richness(entry.fields, entry.version) < need:
-            return None  # learnt from an older host: ask this newer host once, and upgrade
+            return None  # learnt before this host upgraded: ask it again
         return entry
 
-    def pending(self, digest: str) -> asyncio.Future[ShowEntry | None] | None:
-        """A fetch of this digest already in flight on another visit (await it instead of asking again)."""
-        return self._pending.get(digest)
-
-    def begin(self, digest: str) -> None:
-        if digest not in self._pending:
-            self._pending[digest] = asyncio.get_running_loop().create_future()
-
-    def end(self, digest: str, entry: ShowEntry | None) -> None:
-        fut = self._pending.pop(digest, None)
-        if fut is not None and not fut.done():
-            fut.set_result(entry)
-
-    def add(self, digest: str, fields: dict[str, Any], template: str | None, body: bytes, *, ip: str | None,
-            version: str | None, observed_at: datetime | None, share: bool = True) -> ShowEntry:
-        """Learn a show reply; ``share=False`` (a suspect host) returns it for that host only."""
-        entry = ShowEntry(digest, fields, template, body[: self.raw_body_cap], ip, version, observed_at)
-        if not share:
-            return entry
-        old = self._entries.get(digest)
-        if old is None or richness(fields, version) >= richness(old.fields, old.version):
-            self._entries[digest] = entry
+    def add(self, ip: str, port: int, digest: str, fields: dict[str, Any], template: str | None, body: bytes, *,
+            version: str | None, observed_at: datetime | None, sweep_id: str) -> ShowEntry:
+        """Learn one host's show reply for ``digest``."""
+        entry = ShowEntry(digest, self._intern(fields), template, body[: self.raw_body_cap], ip, port, version,
+                          observed_at, sweep_id)
+        self._entries[(ip, port, digest)] = entry
         self._new.append(entry)
         self.learnt += 1
         return entry
+
+    @property
+    def unflushed(self) -> int:
+        return len(self._new)
 
     def flush(self, sweep_id: str) -> int:
         """Write entries learnt since the last flush as one new part; returns how many."""
@@ -149,17 +155,21 @@ class ShowCache:
         new, self._new = self._new, []
         comp = zstandard.ZstdCompressor(level=6)
         rows = [
-            {"digest": e.digest, "observed_at": e.observed_at, "sweep_id": sweep_id, "ip": e.ip,
-             "version": e.version, **e.fields, "template": e.template,
+            {"digest": e.digest, "observed_at": e.observed_at, "sweep_id": e.sweep_id or sweep_id, "ip": e.ip,
+             "port": e.port, "version": e.version, **e.fields, "template": e.template,
              "body_zstd": comp.compress(e.body) if e.body is not None else None}
             for e in new
         ]
-        for e in new:
-            e.body = None
         table = pa.Table.from_pylist(rows, schema=SHOW_SCHEMA)
         while True:
             path = self.directory / f"part-{sweep_id}-{next(self._seq):06d}.parquet"
             if not path.exists():
                 break
-        write_parquet_atomic(table, path)
+        try:
+            write_parquet_atomic(table, path)
+        except DataError:
+            self._new[:0] = new  # not written: keep them for the next attempt
+            raise
+        for e in new:
+            e.body = e.template = None  # written: memory follows the number of hosts, not of replies
         return len(rows)

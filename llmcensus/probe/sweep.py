@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from llmcensus.datalock import writer_lock
 from llmcensus.errors import InputError, UsageError
 from llmcensus.observations.manifest import check_sweep_id
 from llmcensus.observations.writer import ObservationWriter
@@ -22,7 +23,7 @@ from llmcensus.probe.engine import SweepSummary, run_sweep
 from llmcensus.probe.settings import ProbeSettings
 from llmcensus.probe.showcache import ShowCache
 from llmcensus.targets.blocklist import Blocklist
-from llmcensus.targets.dialmap import read_dial_map
+from llmcensus.targets.dialmap import DialMap, read_dial_map
 from llmcensus.targets.parse import Target, TargetSource, read_candidates
 
 DEFAULT_OPTOUT = "optout.txt"  # <data>/optout.txt is always honoured when it exists
@@ -50,7 +51,7 @@ def parse_setting_overrides(items: Iterable[str], base: ProbeSettings) -> ProbeS
         name, sep, text = item.partition("=")
         name = name.strip().replace("-", "_")
         if not sep or name not in types:
-            raise UsageError(f"--set expects name=value with a known setting name, got {item!r}")
+            raise UsageError(f"--set expects name=value with a known setting name, got {item[:80]!r}")
         kind = types[name]
         try:
             if kind == "int":
@@ -64,7 +65,7 @@ def parse_setting_overrides(items: Iterable[str], base: ProbeSettings) -> ProbeS
             else:
                 changes[name] = text
         except ValueError:
-            raise UsageError(f"--set {name}: expected {kind}, got {text!r}") from None
+            raise UsageError(f"--set {name}: expected {kind}, got {text[:80]!r}") from None
     return base.with_(**changes)
 
 
@@ -91,10 +92,13 @@ def scan(req: ScanRequest, *, clock: Callable[[], datetime] | None = None) -> Sw
     optout = Blocklist()
     for f in [*req.optout_files, req.data_dir / DEFAULT_OPTOUT]:
         optout.add_file(f)
-    try:
-        req.data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create data directory: {exc.strerror}", req.data_dir) from None
+    with writer_lock(req.data_dir, "llmcensus scan"):
+        return _scan_locked(req, sweep_id, total, targets, dial_map, optout, clock)
+
+
+def _scan_locked(req: ScanRequest, sweep_id: str, total: int, targets: Iterable[Target],
+                 dial_map: DialMap | None, optout: Blocklist,
+                 clock: Callable[[], datetime] | None) -> SweepSummary:
     settings = req.settings
     writer = ObservationWriter(
         req.data_dir, sweep_id, settings=settings.as_dict(), resume=req.resume, targets_total=total,

@@ -7,29 +7,77 @@ is required, is a parse error (``protocol_error``).
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
+# Longest text kept per recorded field, in characters (docs/schema.md "Length caps" lists them; a test
+# keeps the two equal). A longer value is cut, not rejected: the raw body keeps what was sent (up to
+# ``raw_body_cap``). Real values are far shorter: versions ~10, names ~40, system prompts a few KiB.
+CAPS: dict[str, int] = {
+    "version": 64,
+    "server_header": 256,
+    "name": 256,
+    "model": 256,
+    "digest": 128,
+    "modified_at": 64,
+    "parent_model": 256,
+    "format": 32,
+    "family": 64,
+    "families": 64,
+    "parameter_size": 32,
+    "quantization_level": 32,
+    "remote_model": 256,
+    "remote_host": 256,
+    "capabilities": 32,
+    "system": 16384,
+    "parameters": 4096,
+    "license_head": 200,
+    "modelfile_from": 512,
+    "arch": 64,
+    "show_keys": 64,
+    "template": 65536,
+    "expires_at": 64,
+}
+MAX_LIST_ITEMS = 64  # items kept in a recorded list of strings (families, capabilities, show_keys)
+
 
 class ParseError(ValueError):
     """A reply that breaks the runtime's schema (not JSON, not an object, models not a list)."""
+
+
+def _lenient(body: bytes) -> Any:
+    """Python's parser for what orjson refuses only because of a number (1e400, NaN, Infinity): that one
+    value becomes unknown instead of the whole reply being thrown away. orjson has already checked the
+    nesting depth (<= 1024) before it reached the number, so the recursion here is bounded."""
+    try:
+        return json.loads(body, parse_constant=lambda _: None)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"invalid JSON: {str(exc)[:120]}") from None
 
 
 def json_object(body: bytes) -> dict[str, Any]:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise ParseError(f"invalid JSON: {str(exc)[:120]}") from None
+        text = str(exc)
+        # Python's json.dumps writes NaN and Infinity by default, so Python servers send them
+        near = body[max(exc.pos - 1, 0): exc.pos + 8]
+        if not (text.startswith("number") or b"NaN" in near or b"Infinity" in near):
+            raise ParseError(f"invalid JSON: {text[:120]}") from None
+        value = _lenient(body)
     if not isinstance(value, dict):
         raise ParseError(f"expected a JSON object, got {type(value).__name__}")
     return value
 
 
-def as_str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+def as_str(value: object, cap: int | None = None) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return value if cap is None else value[:cap]
 
 
 def as_int(value: object) -> int | None:
@@ -43,10 +91,11 @@ def as_int(value: object) -> int | None:
     return value if -(2**63) <= value < 2**63 else None
 
 
-def as_str_list(value: object) -> list[str] | None:
+def as_str_list(value: object, cap: int | None = None) -> list[str] | None:
     if not isinstance(value, list):
         return None
-    return [v for v in value if isinstance(v, str)]
+    items = [v for v in value[:MAX_LIST_ITEMS] if isinstance(v, str)]
+    return items if cap is None else [v[:cap] for v in items]
 
 
 def as_dict(value: object) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ import orjson
 from llmcensus.observations.schema import Auth, Runtime, ShowStatus, Status
 from llmcensus.probe.http import Exchange, HostClient
 from llmcensus.probe.runtimes import lookalikes
-from llmcensus.probe.runtimes.fields import ParseError, json_object
+from llmcensus.probe.runtimes.fields import CAPS, ParseError, json_object
 from llmcensus.probe.runtimes.ollama_parse import _HEX64, _reply_time, at_least, framework_evidence
 from llmcensus.probe.runtimes.ollama_parse import ROOT_BANNER as ROOT_BANNER
 from llmcensus.probe.runtimes.ollama_parse import SHOW_FIELDS as SHOW_FIELDS
@@ -62,11 +62,6 @@ class Result:
                 self.evidence.append(m)
 
 
-def _suspect(result: Result) -> bool:
-    """A host whose replies break the schema (a clone-farm slip): kept apart from the shared show cache."""
-    return "tags_ps_fields" in result.evidence
-
-
 def _needs_show(m: dict[str, Any]) -> bool:
     digest = m["digest"]
     cloud = m["remote_host"] is not None or m["format"] == ""
@@ -74,29 +69,19 @@ def _needs_show(m: dict[str, Any]) -> bool:
 
 
 async def _fetch_show(client: HostClient, cache: ShowCache, m: dict[str, Any], result: Result, *,
-                      last: bool, observed_at: datetime) -> ShowEntry | None:
-    digest = m["digest"]
-    entry: ShowEntry | None = None
+                      last: bool, observed_at: datetime, sweep_id: str) -> ShowEntry | None:
+    name = m["model"] or m["name"]
+    body = orjson.dumps({"model": name, "name": name})  # "name" for < 0.1.21, "model" after
+    ex = await client.request("POST", "/api/show", body, last=last, max_bytes=client.settings.max_show_bytes)
+    if ex is None or not ex.ok or ex.truncated:
+        return None
     try:
-        name = m["model"] or m["name"]
-        body = orjson.dumps({"model": name, "name": name})  # "name" for < 0.1.21, "model" after
-        ex = await client.request("POST", "/api/show", body, last=last, max_bytes=client.settings.max_show_bytes)
-        if ex is None or not ex.ok or ex.truncated:
-            return None
-        try:
-            fields, template = parse_show(ex.body)
-        except ParseError as exc:
-            ex.error = f"parse: {exc}"
-            return None
-        # A host whose replies break the schema (a clone-farm slip) does not teach the shared cache: its
-        # show reply fills its own record only, so a canned reply never spreads to genuine hosts.
-        share = not _suspect(result)
-        entry = cache.add(digest, fields, template, ex.body, ip=client.public_ip, version=result.version,
-                          observed_at=observed_at, share=share)
-        return entry
-    finally:
-        if not _suspect(result):  # a suspect never claimed the digest (see _inventory)
-            cache.end(digest, entry)
+        fields, template = parse_show(ex.body)
+    except ParseError as exc:
+        ex.error = f"parse: {exc}"
+        return None
+    return cache.add(client.public_ip, client.public_port, m["digest"], fields, template, ex.body,
+                     version=result.version, observed_at=observed_at, sweep_id=sweep_id)
 
 
 def _fill(m: dict[str, Any], entry: ShowEntry | None, status: ShowStatus) -> None:
@@ -123,7 +108,8 @@ def _settled(result: Result, replies: list[Exchange]) -> bool:
     )
 
 
-async def scan(client: HostClient, cache: ShowCache, result: Result, *, observed_at: datetime) -> None:
+async def scan(client: HostClient, cache: ShowCache, result: Result, *, observed_at: datetime,
+               sweep_id: str) -> None:
     """One visit: /api/version, /api/tags, ``GET /`` unless those two settle it, then /api/ps and /api/show
     for digests the cache has not seen."""
     replies: list[Exchange] = []
@@ -154,7 +140,7 @@ async def scan(client: HostClient, cache: ShowCache, result: Result, *, observed
                 result.version, ev = parse_version(ex.body)
                 result.note(*ev)
             elif not ex.truncated:
-                result.models, ev = parse_tags(ex.body, _reply_time(ex, observed_at))
+                result.models, ev = parse_tags(ex.body, _reply_time(ex, observed_at), client.settings.max_models)
                 result.note(*ev)
         except ParseError as exc:
             ex.error = f"parse: {exc}"
@@ -162,57 +148,59 @@ async def scan(client: HostClient, cache: ShowCache, result: Result, *, observed
     result.runtime = runtime.value if runtime is not None else Runtime.UNKNOWN.value
     _posture(result, replies)
     if result.models is not None:
-        await _inventory(client, cache, result, runtime, observed_at)
+        await _inventory(client, cache, result, runtime, observed_at, sweep_id)
     _decide(result, replies)
 
 
 async def _inventory(client: HostClient, cache: ShowCache, result: Result, runtime: Runtime | None,
-                     observed_at: datetime) -> None:
+                     observed_at: datetime, sweep_id: str) -> None:
+    """/api/ps, then /api/show for the digests this host has not yet told us about (within the budget).
+
+    Show fields only ever come from the visited host itself (see ``showcache``): what another host
+    says about the same digest is never recorded here.
+    """
     models = result.models or []
     ollama = runtime is Runtime.OLLAMA
     want_ps = runtime in (Runtime.OLLAMA, Runtime.LOCALAI) and at_least(result.version, (0, 1, 38))
     need = (3 if at_least(result.version, (0, 9, 0)) else 2 if at_least(result.version, (0, 6, 4))
             else 1 if at_least(result.version, (0, 1, 45)) else 0)
     to_fetch: dict[str, list[dict[str, Any]]] = {}
-    waiting: list[tuple[dict[str, Any], Any]] = []
-    # A host whose replies break the schema (a clone-farm slip) neither reads nor teaches the shared cache:
-    # its record holds what it said itself, whatever order the sweep met the digests in.
-    suspect = _suspect(result)
     for m in models:
         if not ollama or not _needs_show(m):
             m["show_status"] = ShowStatus.NOT_APPLICABLE.value
             continue
-        entry = None if suspect else cache.get(m["digest"], need)
-        if entry is not None:
-            _fill(m, entry, ShowStatus.CACHED)
-        elif not suspect and (pending := cache.pending(m["digest"])) is not None:
-            waiting.append((m, pending))
-        else:
+        entry = cache.get(client.public_ip, client.public_port, m["digest"], need)
+        if entry is None:
             to_fetch.setdefault(m["digest"], []).append(m)
+            continue
+        # asked earlier in this sweep (a visit resumed after a crash) is still "fetched in this sweep"
+        _fill(m, entry, ShowStatus.FETCHED if entry.sweep_id == sweep_id else ShowStatus.CACHED)
+        _gate_by_version(m, result.version)
     room = client.budget_left - (1 if want_ps else 0)
     fetch = list(to_fetch.items())[: max(room, 0)] if client.settings.fetch_show else []
     for _, group in list(to_fetch.items())[len(fetch):]:
         for m in group:
             _fill(m, None, ShowStatus.SKIPPED_BUDGET)
-    for digest, _ in fetch:
-        if not suspect:
-            cache.begin(digest)  # claim now: concurrent visits carrying this digest wait for our reply
-    try:
-        await _ps_and_shows(client, cache, result, want_ps, fetch, waiting, need, observed_at)
-    finally:
-        for digest, _ in fetch if not suspect else ():
-            cache.end(digest, None)  # no-op when already ended; releases waiters if we were cancelled
-    for m in models:
-        _gate_by_version(m, result.version)
+    if want_ps:
+        ex = await client.request("GET", "/api/ps", last=not fetch)
+        if ex is not None and ex.ok and not ex.truncated:
+            try:
+                result.running = parse_ps(ex.body, client.settings.max_models)
+            except ParseError as exc:
+                ex.error = f"parse: {exc}"
+    for i, (_, group) in enumerate(fetch):
+        entry = await _fetch_show(client, cache, group[0], result, last=i == len(fetch) - 1,
+                                  observed_at=observed_at, sweep_id=sweep_id)
+        for m in group:
+            _fill(m, entry, ShowStatus.FETCHED if entry is not None else ShowStatus.ERROR)
 
 
 def _gate_by_version(m: dict[str, Any], version: str | None) -> None:
-    """A record says what *this* host exposes: show fields cached from a newer host are cut to its version.
-
-    The digest-level knowledge stays in the show dataset; the observation keeps the version's view
-    (no capabilities before v0.6.4, no thinking before v0.9.0, no model_info before v0.1.45).
+    """A remembered reply is cut to the version the host runs *now* (it may have been learnt before a
+    downgrade): no capabilities before v0.6.4, no thinking before v0.9.0, no model_info before v0.1.45.
+    The reply as it was stays in the show dataset.
     """
-    if m.get("show_status") != ShowStatus.CACHED.value or version is None:
+    if version is None:
         return
     if not at_least(version, (0, 6, 4)):
         m["capabilities"] = None
@@ -226,54 +214,12 @@ def _gate_by_version(m: dict[str, Any], version: str | None) -> None:
         m["has_projector"] = True if "clip" in (m.get("families") or []) else None
 
 
-async def _ps_and_shows(client: HostClient, cache: ShowCache, result: Result, want_ps: bool,
-                        fetch: list[tuple[str, list[dict[str, Any]]]], waiting: list[tuple[dict[str, Any], Any]],
-                        need: int, observed_at: datetime) -> None:
-    if want_ps:
-        ex = await client.request("GET", "/api/ps", last=not fetch and not waiting)
-        if ex is not None and ex.ok and not ex.truncated:
-            try:
-                result.running = parse_ps(ex.body)
-            except ParseError as exc:
-                ex.error = f"parse: {exc}"
-    for i, (_, group) in enumerate(fetch):
-        entry = await _fetch_show(client, cache, group[0], result, last=i == len(fetch) - 1 and not waiting,
-                                  observed_at=observed_at)
-        for m in group:
-            _fill(m, entry, ShowStatus.FETCHED if entry is not None else ShowStatus.ERROR)
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for m, _ in waiting:
-        grouped.setdefault(m["digest"], []).append(m)
-    for digest, group in grouped.items():
-        entry, status = await _resolve(client, cache, result, digest, group[0], need, observed_at)
-        for m in group:
-            _fill(m, entry, status)
-
-
-async def _resolve(client: HostClient, cache: ShowCache, result: Result, digest: str, m: dict[str, Any], need: int,
-                   observed_at: datetime) -> tuple[ShowEntry | None, ShowStatus]:
-    """A digest another visit was fetching: wait for it; if that was not enough for our version, ask."""
-    for _ in range(4):
-        entry = cache.get(digest, need)
-        if entry is not None:
-            return entry, ShowStatus.CACHED
-        pending = cache.pending(digest)
-        if pending is None:
-            break
-        await pending
-    if client.budget_left > 0 and client.settings.fetch_show:
-        cache.begin(digest)
-        fetched = await _fetch_show(client, cache, m, result, last=False, observed_at=observed_at)
-        return fetched, ShowStatus.FETCHED if fetched is not None else ShowStatus.ERROR
-    poorer = cache.get(digest)
-    return poorer, ShowStatus.CACHED if poorer is not None else ShowStatus.SKIPPED_BUDGET
-
-
 def _posture(result: Result, replies: list[Exchange]) -> None:
     answered = [ex for ex in replies if ex.status is not None]
     if not answered:
         return
-    result.server_header = next((ex.server for ex in answered if ex.server), None)
+    server = next((ex.server for ex in answered if ex.server), None)
+    result.server_header = server[: CAPS["server_header"]] if server is not None else None
     result.proxied = any(lookalikes.is_proxy(ex.server) for ex in answered)
     codes = {ex.status for ex in answered}
     if 401 in codes:
@@ -292,23 +238,40 @@ def _decide(result: Result, replies: list[Exchange]) -> None:
     # A front end recognised by its own pages (Open WebUI) is fingerprinted even though its API wants a login:
     # that is success with auth recorded. An Ollama-compatible API behind auth is a protected service.
     front_end = result.runtime == Runtime.OPEN_WEBUI.value
+    capped = next((e for e in result.evidence if e.startswith("tags_models_capped:")), None)
     if tags is not None and tags.ok and tags.truncated:
         result.status, result.error = Status.TRUNCATED, "/api/tags reply exceeded the response-size cap"
+    elif capped is not None and result.models is not None:
+        result.status = Status.TRUNCATED
+        result.error = f"/api/tags listed {capped.partition(':')[2]} models; the first {len(result.models)} are kept"
     elif front_end:
         result.status, result.error = Status.SUCCESS, None
     elif (result.auth != Auth.OPEN.value and result.models is None) or (
             tags is not None and tags.status in (401, 403)):
         result.status, result.error = Status.AUTH_REQUIRED, f"HTTP {tags.status if tags else codes[-1]} on /api/tags"
-    elif known and tags is not None and tags.status is not None and tags.status >= 500:
+    elif known and tags is not None and tags.status is not None and _unusable(tags.status):
         result.status, result.error = Status.HTTP_ERROR, f"HTTP {tags.status} on /api/tags"
     elif known and result.runtime == Runtime.OLLAMA.value and tags is not None and tags.ok and result.models is None:
         result.status, result.error = Status.PROTOCOL_ERROR, tags.error or "unusable /api/tags reply"
     elif known:
         result.status, result.error = Status.SUCCESS, None
-    elif any(c >= 500 for c in codes):
-        result.status, result.error = Status.HTTP_ERROR, f"HTTP {max(codes)} and no LLM runtime recognised"
+    elif any(c >= 500 or c == 429 for c in codes) or (
+            any(_unusable(c) for c in codes) and not any(200 <= c < 300 for c in codes)):
+        worst = max(codes, key=lambda c: (c >= 500, c == 429, c))
+        result.status, result.error = Status.HTTP_ERROR, f"HTTP {worst} and no LLM runtime recognised"
     elif codes and all(300 <= c < 400 for c in codes):
         where = next((ex.location for ex in replies if ex.location), None)
+        where = where[:200] if where is not None else None
         result.status, result.error = Status.HTTP_ERROR, f"redirect (HTTP {codes[0]}) to {where}"
     else:
         result.status, result.error = Status.NOT_LLM, "HTTP service without a recognised LLM runtime"
+
+
+# 4xx that a working web server gives for a path it does not have: the service works, it is just not ours.
+_NOT_HERE = frozenset({404, 405, 410})
+
+
+def _unusable(code: int) -> bool:
+    """A reply that says the service cannot answer now (5xx, 429) or refuses the request itself (other 4xx
+    than auth and not-found): ``http_error`` rather than a verdict about what the service is."""
+    return code >= 500 or (400 <= code < 500 and code not in _NOT_HERE and code not in (401, 403))

@@ -15,6 +15,8 @@ from typing import Any
 
 from llmcensus.probe.http import Exchange
 from llmcensus.probe.runtimes.fields import (
+    CAPS,
+    MAX_LIST_ITEMS,
     ParseError,
     as_dict,
     as_int,
@@ -67,7 +69,7 @@ def parse_root(ex: Exchange) -> list[str]:
 
 def parse_version(body: bytes) -> tuple[str | None, list[str]]:
     obj = json_object(body)
-    version = as_str(obj.get("version"))
+    version = as_str(obj.get("version"), CAPS["version"])
     if version is None:
         return None, []
     evidence = ["version_json"]
@@ -97,25 +99,36 @@ def parse_model(entry: dict[str, Any]) -> dict[str, Any]:
     d = g("details")
     dg = d.get if isinstance(d, dict) else _EMPTY.get
     modified_at = g("modified_at")
-    modified_at = modified_at if isinstance(modified_at, str) else None
+    modified_at = modified_at[:_C_TIME] if isinstance(modified_at, str) else None
     families = dg("families")
     caps = g("capabilities")
     row = dict(_MODEL_TEMPLATE)
     row.update(
-        name=_s(g("name")), model=_s(g("model")), modified_at=modified_at,
-        modified_at_utc=parse_timestamp(modified_at), size=as_int(g("size")), digest=_s(g("digest")),
-        parent_model=_s(dg("parent_model")), format=_s(dg("format")), family=_s(dg("family")),
-        families=as_str_list(families) if families is not None else None,
-        parameter_size=_s(dg("parameter_size")), quantization_level=_s(dg("quantization_level")),
+        name=_s(g("name"), _C_NAME), model=_s(g("model"), _C_NAME), modified_at=modified_at,
+        modified_at_utc=parse_timestamp(modified_at), size=as_int(g("size")), digest=_s(g("digest"), _C_DIGEST),
+        parent_model=_s(dg("parent_model"), _C_NAME), format=_s(dg("format"), _C_SHORT),
+        family=_s(dg("family"), _C_FAMILY),
+        families=as_str_list(families, _C_FAMILY) if families is not None else None,
+        parameter_size=_s(dg("parameter_size"), _C_SHORT), quantization_level=_s(dg("quantization_level"), _C_SHORT),
         context_length=as_int(dg("context_length")), embedding_length=as_int(dg("embedding_length")),
-        remote_model=_s(g("remote_model")), remote_host=_s(g("remote_host")),
-        tags_capabilities=as_str_list(caps) if caps is not None else None,
+        remote_model=_s(g("remote_model"), _C_NAME), remote_host=_s(g("remote_host"), _C_NAME),
+        tags_capabilities=as_str_list(caps, _C_SHORT) if caps is not None else None,
     )
     return row
 
 
-def _s(value: object) -> str | None:
-    return value if type(value) is str else None
+_C_NAME, _C_DIGEST, _C_TIME, _C_SHORT, _C_FAMILY = (CAPS["name"], CAPS["digest"], CAPS["modified_at"],
+                                                    CAPS["format"], CAPS["family"])
+
+
+def _s(value: object, cap: int) -> str | None:
+    return value[:cap] if type(value) is str else None  # a slice as long as the text is the text itself
+
+
+def _named(entry: dict[str, Any]) -> bool:
+    """An entry that says which model it is; real Ollama never sends one without a name."""
+    g = entry.get
+    return any(type(v) is str and v for v in (g("name"), g("model"), g("digest")))
 
 
 _EMPTY: dict[str, Any] = {}
@@ -125,8 +138,15 @@ _MODEL_TEMPLATE: dict[str, Any] = {**dict.fromkeys(
      "remote_host", "tags_capabilities", "show_status")), **dict.fromkeys(SHOW_FIELDS)}
 
 
-def parse_tags(body: bytes, reply_time: datetime | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """/api/tags -> (models, evidence). Raises ``ParseError`` when there is no models list."""
+def parse_tags(body: bytes, reply_time: datetime | None = None,
+               max_models: int = 500) -> tuple[list[dict[str, Any]], list[str]]:
+    """/api/tags -> (models, evidence). Raises ``ParseError`` when there is no models list, or when it has
+    entries and none of them names a model.
+
+    Memory is bounded by ``max_models``, not by the reply: entries that are not objects or name no model
+    are skipped (markers ``tags_non_object_entry``, ``tags_entry_without_name``), and past ``max_models``
+    named entries the rest are only counted (marker ``tags_models_capped:<total named entries>``).
+    """
     obj = json_object(body)
     raw = obj.get("models")
     if not isinstance(raw, list):
@@ -136,9 +156,19 @@ def parse_tags(body: bytes, reply_time: datetime | None = None) -> tuple[list[di
     evidence = ["tags_models_list"]
     if obj.get("object") == "list" and isinstance(obj.get("data"), list):
         evidence.append("tags_hybrid_object_list")
-    entries = [e for e in raw if isinstance(e, dict)]
-    if len(entries) != len(raw):
+    objects = [e for e in raw if type(e) is dict]
+    if len(objects) != len(raw):
         evidence.append("tags_non_object_entry")
+    # ``e and``: an empty object is dismissed without a call (85,000 of them are a memory bomb seen in the wild)
+    named = [e for e in objects if e and _named(e)]
+    if len(named) != len(objects):
+        evidence.append("tags_entry_without_name")
+    if raw and not named:
+        raise ParseError(f"none of the {len(raw)} /api/tags entries names a model")
+    if len(named) > max_models:
+        evidence.append(f"tags_models_capped:{len(named)}")
+        named = named[:max_models]
+    entries: list[dict[str, Any]] = named
     models = [parse_model(e) for e in entries]
     digests = [m["digest"] for m in models if m["digest"] is not None]
     if digests and all(_HEX64.match(dg) for dg in digests):
@@ -167,25 +197,25 @@ def parse_tags(body: bytes, reply_time: datetime | None = None) -> tuple[list[di
     return models, list(dict.fromkeys(evidence))
 
 
-def parse_ps(body: bytes) -> list[dict[str, Any]]:
+def parse_ps(body: bytes, max_models: int = 500) -> list[dict[str, Any]]:
     obj = json_object(body)
     raw = obj.get("models")
     if not isinstance(raw, list):
         raise ParseError("no 'models' list in /api/ps")
     out = []
-    for e in raw:
+    for e in raw[:max_models]:
         if not isinstance(e, dict):
             continue
         d = _details(e)
         out.append({
-            "name": as_str(e.get("name")),
-            "model": as_str(e.get("model")),
+            "name": as_str(e.get("name"), _C_NAME),
+            "model": as_str(e.get("model"), _C_NAME),
             "size": as_int(e.get("size")),
-            "digest": as_str(e.get("digest")),
-            "family": as_str(d.get("family")),
-            "parameter_size": as_str(d.get("parameter_size")),
-            "quantization_level": as_str(d.get("quantization_level")),
-            "expires_at": as_str(e.get("expires_at")),
+            "digest": as_str(e.get("digest"), _C_DIGEST),
+            "family": as_str(d.get("family"), _C_FAMILY),
+            "parameter_size": as_str(d.get("parameter_size"), _C_SHORT),
+            "quantization_level": as_str(d.get("quantization_level"), _C_SHORT),
+            "expires_at": as_str(e.get("expires_at"), CAPS["expires_at"]),
             "size_vram": as_int(e.get("size_vram")),
             "context_length": as_int(e.get("context_length")),
         })
@@ -195,17 +225,18 @@ def parse_ps(body: bytes) -> list[dict[str, Any]]:
 def parse_show(body: bytes) -> tuple[dict[str, Any], str | None]:
     """/api/show -> (the MODEL struct's show fields, template text). Raises ``ParseError``."""
     obj = json_object(body)
-    template = as_str(obj.get("template"))
+    template = as_str(obj.get("template"), CAPS["template"])
     modelfile = as_str(obj.get("modelfile")) or ""
     system = as_str(obj.get("system"))
     if system is None and modelfile:
         m = _SYSTEM.search(modelfile)
         if m is not None:
             system = m.group(1) if m.group(1) is not None else m.group(2)
+    system = system[: CAPS["system"]] if system is not None else None
     from_line = _FROM.search(modelfile)
     license_text = as_str(obj.get("license"))
     info = as_dict(obj.get("model_info"))
-    arch = as_str(info.get("general.architecture")) if info is not None else None
+    arch = as_str(info.get("general.architecture"), CAPS["arch"]) if info is not None else None
     families = as_str_list(_details(obj).get("families")) or []
     if as_dict(obj.get("projector_info")):
         has_projector: bool | None = True
@@ -216,18 +247,18 @@ def parse_show(body: bytes) -> tuple[dict[str, Any], str | None]:
     else:
         has_projector = None
     fields = {
-        "capabilities": as_str_list(obj.get("capabilities")),
+        "capabilities": as_str_list(obj.get("capabilities"), CAPS["capabilities"]),
         "system": system,
         "template_sha": hashlib.sha256(template.encode()).hexdigest() if template is not None else None,
         "template_flags": [f for f, ref in _TEMPLATE_FLAGS if ref in template] if template is not None else None,
-        "license_head": license_text[:200] if license_text else None,
-        "parameters": as_str(obj.get("parameters")),
-        "modelfile_from": from_line.group(1).strip() if from_line else None,
+        "license_head": license_text[: CAPS["license_head"]] if license_text else None,
+        "parameters": as_str(obj.get("parameters"), CAPS["parameters"]),
+        "modelfile_from": from_line.group(1).strip()[: CAPS["modelfile_from"]] if from_line else None,
         "arch": arch,
         "parameter_count": as_int(info.get("general.parameter_count")) if info is not None else None,
         "train_context_length": as_int(info.get(f"{arch}.context_length")) if info is not None and arch else None,
         "has_projector": has_projector,
-        "show_keys": list(obj.keys()),
+        "show_keys": [k[: CAPS["show_keys"]] for k in list(obj)[:MAX_LIST_ITEMS]],
     }
     return fields, template
 
