@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from llmcensus.discover.candidates import read_candidates
 from llmcensus.discover.formats import FORMATS, Candidate, ImportOptions, ParseIssue, get_format
 from llmcensus.discover.importer import import_files, iter_file
-from llmcensus.errors import UsageError
+from llmcensus.errors import InputError, UsageError
 
 SAMPLES = Path(__file__).parent / "fixtures" / "discovery"
 EXPECTED = {k: v for k, v in json.loads((SAMPLES / "EXPECTED.json").read_text()).items() if not k.startswith("_")}
@@ -114,21 +114,29 @@ def test_truncated_gzip_is_an_issue_and_the_next_file_still_imports(tmp_path: Pa
     lines = gzip.decompress(whole).splitlines(keepends=True)
     broken = tmp_path / "broken.json.gz"
     broken.write_bytes(gzip.compress(b"".join(lines[:3]) * 200)[:-40])
-    summary = import_files(
-        "shodan", [broken, tmp_path / "missing.json.gz", SAMPLES / "shodan" / "ollama.json.gz"], tmp_path
-    )
-    assert [f.issues for f in summary.files][1:] == [1, 2]
+    summary = import_files("shodan", [broken, SAMPLES / "shodan" / "ollama.json.gz"], tmp_path)
+    assert [f.issues for f in summary.files][1:] == [2]
     assert summary.files[0].issues == 1 and summary.files[0].records > 0
     assert any("cannot read further" in str(i) for i in summary.issues)
     # the broken file repeats the good file's first three banners, so the union is the good file's 4
     assert read_candidates(tmp_path).num_rows == 4
 
 
+def test_a_missing_file_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    good = SAMPLES / "shodan" / "ollama.json.gz"
+    with pytest.raises(InputError, match=r"missing\.json\.gz: no such file"):
+        import_files("shodan", [good, tmp_path / "missing.json.gz"], tmp_path / "data")
+    assert not (tmp_path / "data").exists()
+
+
 def test_fofa_xlsx_that_is_not_a_workbook(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    summary = import_files("fofa", [bad], tmp_path)
-    assert summary.issue_count == 1 and summary.candidates == 0
+    items = iter_file("fofa", bad, ImportOptions())
+    assert len(items) == 1 and isinstance(items[0], ParseIssue) and "not a readable XLSX" in items[0].message
+    with pytest.raises(InputError, match="nothing imported"):
+        import_files("fofa", [bad], tmp_path)
+    assert not (tmp_path / "candidates").exists()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -165,3 +173,33 @@ def test_hostile_json_records_never_raise(tmp_path: Path, lines: list[object]) -
         path.write_text(text)
         items = iter_file(fmt, path, ImportOptions())
         assert all(isinstance(i, Candidate | ParseIssue) for i in items)
+
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=12,
+)
+_SERVICE = st.fixed_dictionaries(
+    {"port": st.integers(0, 70000), "service_name": st.sampled_from(["HTTP", '"]},[{', '\\"]', "a,b"])}
+)
+_HOSTS = st.fixed_dictionaries(
+    {"ip": st.sampled_from(["192.0.2.1", "2001:db8::1", "nope"]), "services": st.lists(_SERVICE, max_size=3)}
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(records=st.lists(st.one_of(_HOSTS, _JSON_VALUES), max_size=6), indent=st.sampled_from([None, 0, 2]))
+def test_censys_array_scan_agrees_with_a_whole_parse(records: list[object], indent: int | None) -> None:
+    """The element scanner (strings and brackets only) splits an array exactly where a JSON parser would."""
+    from llmcensus.discover.formats.censys import _host_candidates, _parse_json_array
+
+    got = list(_parse_json_array(Path("a.json"), json.dumps(records, indent=indent)))
+    want: list[object] = []
+    for record in records:
+        try:
+            want.extend(_host_candidates(record))
+        except ValueError:
+            want.append("issue")
+    assert [i if isinstance(i, Candidate) else "issue" for i in got] == want

@@ -15,6 +15,7 @@ import pytest
 from probe_support import JSON, TAGS_BODY_PATH, Persona, ThreadedFleet, compact, ollama_persona
 
 from llmcensus.cli.main import main
+from llmcensus.datalock import LOCK_NAME
 from llmcensus.observations.manifest import Manifest
 from llmcensus.observations.reader import read_observations
 from llmcensus.targets.dialmap import write_dial_map
@@ -23,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def snapshot(d: Path) -> dict[str, str]:
+    """Every stored file's hash; the writer lock's note (who holds it) is not data and is left out."""
     return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and p.name != LOCK_NAME}
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import pyarrow as pa
 from llmcensus.analyze.registry import ParamValue, Query, load_registry
 from llmcensus.analyze.views import ViewParams, create_views
 from llmcensus.errors import ConfigError, DataError
+from llmcensus.observations.reader import check_parts, observation_files
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def run_study(
             raise ConfigError(f"unknown metrics: {', '.join(missing)}")
         registry = {n: registry[n] for n in names}
     vp = view_params or ViewParams()
+    check_parts(observation_files(data_dir))  # a newer or broken file stops the study before any work
     own = con is None
     con = con or connect()
     try:

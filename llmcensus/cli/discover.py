@@ -14,8 +14,10 @@ from llmcensus.discover.optout import optout_path
 from llmcensus.discover.sweep import OpenPort, sweep_to_candidates
 from llmcensus.discover.sweepplan import DEFAULT_PORTS, SweepSettings, parse_ranges, plan_sweep
 from llmcensus.errors import UsageError
+from llmcensus.inert import terminal
 from llmcensus.targets.blocklist import Blocklist
 from llmcensus.targets.dialmap import read_dial_map
+from llmcensus.targets.parse import excerpt
 
 app = typer.Typer(no_args_is_help=True, help="discover stage: import scan-engine exports, run connect sweeps.")
 
@@ -37,9 +39,9 @@ def parse_ports(text: str | None) -> tuple[int, ...] | None:
         try:
             start, end = int(lo), int(hi or lo)
         except ValueError:
-            raise UsageError(f"not a port or port range: {part!r}") from None
+            raise UsageError(f"not a port or port range: {excerpt(part)}") from None
         if not 0 < start <= end < 65536:
-            raise UsageError(f"port out of range: {part!r}")
+            raise UsageError(f"port out of range: {excerpt(part)}")
         ports.extend(range(start, end + 1))
     if not ports:
         raise UsageError("no ports given")
@@ -56,21 +58,24 @@ def import_cmd(
     ] = None,
     cidr_cap: Annotated[int, typer.Option("--cidr-cap", help="largest CIDR a plain list may expand")] = 65536,
 ) -> None:
-    """Import FILEs of FORMAT into the candidates dataset (malformed records are reported and skipped)."""
+    """Import FILEs of FORMAT into the candidates dataset (malformed records are reported and skipped).
+
+    A missing FILE, or an import in which every record is malformed, is an error and writes nothing."""
     get_format(fmt)  # an unknown format fails before any file is opened
     shown = 0
 
     def on_issue(issue: ParseIssue) -> None:
         nonlocal shown
         if shown < SHOWN_ISSUES:
-            typer.echo(f"llmcensus: skipped: {issue}", err=True)
+            typer.echo(terminal(f"llmcensus: skipped: {issue}"), err=True)
         shown += 1
 
     summary = import_files(
         fmt, files, data, options=ImportOptions(ports=parse_ports(ports), cidr_cap=cidr_cap), on_issue=on_issue
     )
-    if shown > SHOWN_ISSUES:
-        typer.echo(f"llmcensus: … {shown - SHOWN_ISSUES} more skipped records", err=True)
+    hidden = summary.issue_count - min(shown, SHOWN_ISSUES)  # issues held before the first candidate included
+    if hidden > 0:
+        typer.echo(f"llmcensus: … {hidden} more skipped records", err=True)
     for f in summary.files:
         typer.echo(f"{f.path}: {f.records} candidates, {f.issues} malformed")
     typer.echo(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from llmcensus.errors import InputError, UsageError
 from llmcensus.targets.blocklist import Network, parse_network_lines
+from llmcensus.targets.parse import excerpt
 
 OPTOUT_FILE = "optout.txt"
 HEADER = (
@@ -45,12 +46,12 @@ def parse_cidr(text: str) -> Network:
         raise UsageError("empty network")
     try:
         return ipaddress.ip_network(raw, strict=True)
-    except ValueError as exc:
+    except ValueError:  # ipaddress's messages quote the input whole
         try:
             loose = ipaddress.ip_network(raw, strict=False)
         except ValueError:
-            raise UsageError(f"not an IP address or CIDR: {raw!r}") from None
-        raise UsageError(f"{raw!r} has host bits set ({exc}); did you mean {loose}?") from None
+            raise UsageError(f"not an IP address or CIDR: {excerpt(raw)}") from None
+        raise UsageError(f"{excerpt(raw)} has host bits set; did you mean {loose}?") from None
 
 
 def list_entries(data_dir: str | Path) -> list[OptOutEntry]:
@@ -59,7 +60,9 @@ def list_entries(data_dir: str | Path) -> list[OptOutEntry]:
     if not path.exists():
         return []
     try:
-        lines = path.read_text().splitlines()
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise InputError("opt-out file is not UTF-8 text", path) from None
     except OSError as exc:
         raise InputError(f"cannot read opt-out file: {exc.strerror}", path) from None
     out: list[OptOutEntry] = []
@@ -70,7 +73,7 @@ def list_entries(data_dir: str | Path) -> list[OptOutEntry]:
         try:
             (net,) = parse_network_lines([body], str(path))
         except InputError:
-            raise InputError(f"not an IP address or CIDR: {body.strip()!r}", path, lineno) from None
+            raise InputError(f"not an IP address or CIDR: {excerpt(body.strip())}", path, lineno) from None
         out.append(OptOutEntry(net, comment.strip()))
     return out
 

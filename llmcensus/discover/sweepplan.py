@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 from llmcensus.errors import ConfigError, UsageError
 from llmcensus.targets.blocklist import Blocklist, Network
+from llmcensus.targets.parse import excerpt
 
 # Ports LLM runtimes listen on by default or are commonly mapped to: Ollama 11434, reverse proxies
 # 80/443, 8080/8000 (vLLM, LocalAI, generic), LM Studio 1234, KoboldCpp 5001, Open WebUI 3000,
@@ -45,18 +47,49 @@ class SweepSettings:
     max_addresses: int = field(default=1 << 24, metadata=_help("largest address count one sweep may cover (a /8)"))
     seed: int = field(default=1, metadata=_help("seed of the visiting order (same seed, same order)"))
 
-    def check(self) -> None:
-        if not self.ports:
-            raise ConfigError("no ports to sweep")
-        bad = [p for p in self.ports if not 0 < p < 65536]
+    def __post_init__(self) -> None:
+        """Every value is checked when the settings are made (CLI options, a library call): a NaN timeout or a
+        negative rate is a ``ConfigError`` naming the setting, never a sweep that misbehaves."""
+        if not isinstance(self.ports, tuple) or not self.ports:
+            raise ConfigError("sweep setting ports: no ports to sweep")
+        bad = [p for p in self.ports if not _is_int(p) or not 0 < p < 65536]
         if bad:
-            raise ConfigError(f"ports out of range: {bad}")
+            raise ConfigError(f"sweep setting ports: ports out of range: {excerpt(bad)}")
+        for name, integer, low, low_ok, high in _RANGES:
+            value = getattr(self, name)
+            valid = _is_int(value) or (not integer and isinstance(value, float) and math.isfinite(value))
+            if valid and (value > low or (low_ok and value == low)) and (high is None or value <= high):
+                continue
+            want = "an integer" if integer else "a finite number"
+            if math.isfinite(low):
+                want += f" >= {low:g}" if low_ok else f" > {low:g}"
+            if high is not None:
+                want += f" and <= {high:,}"
+            raise ConfigError(f"sweep setting {name} must be {want}, not {excerpt(value)}")
+
+    def check(self) -> None:
+        """The checks across settings (each value alone was checked when the settings were made)."""
         if len(set(self.ports)) > self.per_host_budget:
             raise ConfigError(
                 f"{len(set(self.ports))} ports exceed the per-host budget of {self.per_host_budget} attempts per sweep"
             )
-        if self.rate < 0 or self.per_host_rate <= 0 or self.concurrency < 1 or self.connect_timeout <= 0:
-            raise ConfigError("rate must be >= 0; per-host rate, concurrency and connect timeout must be > 0")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# (setting, integer only, lowest, lowest allowed, highest) for the numeric settings. Concurrency counts sockets and
+# tasks held at once: past 65,536 it is a typo, not a plan. Rates and timeouts need only be positive and finite.
+_RANGES: tuple[tuple[str, bool, float, bool, int | None], ...] = (
+    ("rate", False, 0.0, True, None),  # 0 = unlimited
+    ("per_host_rate", False, 0.0, False, None),
+    ("per_host_budget", True, 1, True, None),
+    ("concurrency", True, 1, True, 65_536),
+    ("connect_timeout", False, 0.0, False, None),
+    ("max_addresses", True, 1, True, None),
+    ("seed", True, -math.inf, False, None),
+)
 
 
 def settings_table() -> list[tuple[str, object, str]]:
@@ -72,7 +105,7 @@ def parse_ranges(texts: Iterable[str]) -> list[Network]:
         try:
             nets.append(ipaddress.ip_network(text.strip(), strict=False))
         except ValueError:
-            raise UsageError(f"not an IP address or CIDR: {text!r}") from None
+            raise UsageError(f"not an IP address or CIDR: {excerpt(text)}") from None
     v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]
     v6 = [n for n in nets if isinstance(n, ipaddress.IPv6Network)]
     return [*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6)]

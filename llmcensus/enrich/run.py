@@ -33,8 +33,8 @@ from llmcensus.enrich.geo import GeoLookup, lookup_many
 from llmcensus.enrich.guardrails import cluster_prompts, label_prompt, name_marker, prompt_sha
 from llmcensus.enrich.lineage import CONFIDENCE, resolve
 from llmcensus.enrich.schema import ENRICH_SCHEMA_VERSION, GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
-from llmcensus.errors import DataError, SchemaVersionError
-from llmcensus.observations.schema import SCHEMA_VERSION
+from llmcensus.errors import DataError
+from llmcensus.observations.reader import check_parts
 from llmcensus.reference.catalog import catalog_fingerprint, digest_index, lineages
 
 
@@ -275,21 +275,21 @@ def enrich(
     start = time.perf_counter()
     data = Path(data_dir)
     obs = data / "observations"
-    if not any(obs.rglob("*.parquet")):
+    files = sorted(obs.rglob("*.parquet"))
+    if not files:
         raise DataError(f"{obs}: no observation Parquet files")
+    check_parts(files)  # newer schema or a broken file: refused before anything is written
     con = _connect()
     try:
         con.execute(
             "CREATE VIEW observations AS SELECT * FROM "
             f"read_parquet('{_q(obs)}/**/*.parquet', union_by_name = true, hive_partitioning = false)"
         )
-        n_obs, max_version = con.execute("SELECT count(*), max(schema_version) FROM observations").fetchone()
+        (n_obs,) = con.execute("SELECT count(*) FROM observations").fetchone()
     except Exception as exc:  # duckdb's own errors stop here, as DataError
         con.close()
         raise DataError(f"{obs}: observations cannot be read: {exc}") from exc
     try:
-        if max_version is not None and int(max_version) > SCHEMA_VERSION:
-            raise SchemaVersionError(f"{obs}: schema_version {max_version} is newer than this code ({SCHEMA_VERSION})")
         out = data / "enrich"
         look = GeoLookup(geo_mmdb, asn_mmdb)
         manifest = _manifest(look.source)

@@ -11,9 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import reprlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from llmcensus import __version__
 from llmcensus.errors import ConfigError, DataError, SchemaVersionError
@@ -66,22 +70,75 @@ class Manifest:
 
     @classmethod
     def read(cls, data_dir: str | Path, sweep_id: str) -> Manifest:
+        """The manifest of ``sweep_id``; a missing, unparsable or ill-typed one is a ``DataError`` naming the file
+        (and the field), a newer one a ``SchemaVersionError``. Fields absent from an older manifest keep their
+        defaults; fields this version does not know are ignored."""
         path = manifest_path(data_dir, sweep_id)
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            # orjson, not json: a hand-edited or corrupted file may nest 200,000 deep (json recurses and dies)
+            raw = orjson.loads(path.read_bytes())
         except FileNotFoundError:
             raise DataError(f"no manifest for sweep {sweep_id!r} in {data_dir}") from None
-        except (OSError, ValueError) as exc:
-            raise DataError(f"unreadable manifest {path}: {exc}") from None
+        except OSError as exc:
+            raise DataError(f"unreadable manifest {path}: {exc.strerror or exc}") from None
+        except orjson.JSONDecodeError as exc:
+            raise DataError(f"unreadable manifest {path}: not JSON ({exc})") from None
         if not isinstance(raw, dict):
             raise DataError(f"manifest {path} is not a JSON object")
-        if int(raw.get("schema_version", 0)) > SCHEMA_VERSION:
+        values = {name: _check_field(path, name, raw[name]) for name in _FIELD_KINDS if name in raw}
+        if "sweep_id" not in values:
+            raise DataError(f"manifest {path}: field 'sweep_id' is missing")
+        if values["sweep_id"] != sweep_id:
+            found = reprlib.repr(values["sweep_id"])
+            raise DataError(f"manifest {path}: field 'sweep_id' is {found}, not {sweep_id!r}")
+        if values.get("schema_version", SCHEMA_VERSION) > SCHEMA_VERSION:
             raise SchemaVersionError(
-                f"sweep {sweep_id!r} was written with schema v{raw['schema_version']}; "
+                f"sweep {sweep_id!r} was written with schema v{values['schema_version']}; "
                 f"this llmcensus reads v{SCHEMA_VERSION}"
             )
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in raw.items() if k in known})
+        return cls(**values)
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# What a field may hold, and how the error names it.
+_KINDS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "str?": (lambda v: v is None or isinstance(v, str), "a string or null"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "count": (_is_count, "a non-negative integer"),
+    "count?": (lambda v: v is None or _is_count(v), "a non-negative integer or null"),
+    "counts": (lambda v: isinstance(v, dict) and all(_is_count(n) for n in v.values()),
+               "an object of non-negative integers"),
+    "strs": (lambda v: isinstance(v, list) and all(isinstance(p, str) for p in v), "an array of strings"),
+    "object": (lambda v: isinstance(v, dict), "an object"),
+}  # fmt: skip
+_FIELD_KINDS: dict[str, str] = {
+    "sweep_id": "str",
+    "source": "str",
+    "schema_version": "count",
+    "llmcensus_version": "str",
+    "started_at": "str?",
+    "finished_at": "str?",
+    "complete": "bool",
+    "interrupted": "bool",
+    "runs": "count",
+    "targets_total": "count?",
+    "observations": "count",
+    "counts": "counts",
+    "parts": "strs",
+    "settings": "object",
+    "extra": "object",
+}
+
+
+def _check_field(path: Path, name: str, value: object) -> Any:
+    accepts, want = _KINDS[_FIELD_KINDS[name]]
+    if not accepts(value):
+        raise DataError(f"manifest {path}: field {name!r} must be {want}, not {reprlib.repr(value)}")
+    return value
 
 
 def list_sweeps(data_dir: str | Path) -> list[str]:

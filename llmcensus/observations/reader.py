@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,6 +27,11 @@ def observations_dir(data_dir: str | Path) -> Path:
     return Path(data_dir) / "observations"
 
 
+def observation_files(data_dir: str | Path) -> list[Path]:
+    """Every committed part file of the dataset (``day=*/*.parquet``), in path order."""
+    return sorted(observations_dir(data_dir).glob("day=*/*.parquet"))
+
+
 def sweep_parts(data_dir: str | Path, sweep_id: str) -> list[Path]:
     """Committed part files of one sweep, in sequence order."""
     root = observations_dir(data_dir)
@@ -35,6 +41,59 @@ def sweep_parts(data_dir: str | Path, sweep_id: str) -> list[Path]:
         if m is not None and m.group("sweep") == sweep_id:
             found.append((int(m.group("seq")), p))
     return [p for _, p in sorted(found)]
+
+
+PARQUET_MAGIC = b"PAR1"
+SCHEMA_VERSION_KEY = b"llmcensus.schema_version"  # file metadata the writer sets (writer.py ``_META``)
+
+
+def check_parts(files: Iterable[Path]) -> None:
+    """Refuse, before anything is read or written, observation files this code cannot read.
+
+    Each file is checked from its footer only, so the check costs the same whatever the file holds: the leading
+    and trailing ``PAR1`` magic (a truncated or overwritten file), the footer, and the newest schema version in
+    it, from the ``llmcensus.schema_version`` file metadata when set and from the row-group statistics of the
+    ``schema_version`` column (its maximum). Only a file written without statistics has that column read. A file
+    without the column predates versioning and reads as v1. Raises ``DataError`` naming the file, or
+    ``SchemaVersionError`` when it was written by a newer schema than ``SCHEMA_VERSION``.
+
+    Cost: about 1.3 ms a file for a day at ten times the seed scale (450,000 rows, 7 row groups, 74 leaf
+    columns), so 0.5 s for a year of such days, against about 390 s for the report over them.
+    """
+    for path in files:
+        newest = _newest_version(path)
+        if newest is not None and newest > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{path}: observations written with schema v{newest}; this llmcensus reads v{SCHEMA_VERSION}"
+            )
+
+
+def _newest_version(path: Path) -> int | None:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(PARQUET_MAGIC))
+        if head != PARQUET_MAGIC:
+            raise DataError(f"{path}: not a Parquet file (it does not start with {PARQUET_MAGIC!r})")
+        meta = pq.read_metadata(path)
+        versions: list[int] = []
+        raw = (meta.metadata or {}).get(SCHEMA_VERSION_KEY)
+        if raw is not None:
+            try:
+                versions.append(int(raw))
+            except ValueError:
+                raise DataError(f"{path}: file metadata {SCHEMA_VERSION_KEY.decode()} is not a number") from None
+        names = [meta.schema.column(i).path for i in range(meta.num_columns)]
+        if "schema_version" in names:
+            col = names.index("schema_version")
+            stats = [meta.row_group(i).column(col).statistics for i in range(meta.num_row_groups)]
+            if all(s is not None and s.has_min_max for s in stats):
+                versions += [int(s.max) for s in stats if s is not None and s.max is not None]
+            else:  # no statistics: read the one small column
+                newest = pc.max(pq.read_table(path, columns=["schema_version"]).column(0)).as_py()
+                versions += [int(newest)] if newest is not None else []
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(f"{path}: unreadable observation file: {exc}") from None
+    return max(versions, default=None)
 
 
 def check_schema_version(table: pa.Table) -> None:
@@ -55,6 +114,7 @@ def read_observations(
     cols = columns
     if cols is not None and "schema_version" not in cols:
         cols = [*cols, "schema_version"]
+    check_parts(sweep_parts(data_dir, sweep_id) if sweep_id is not None else observation_files(data_dir))
     try:
         if sweep_id is not None:
             files = [str(p) for p in sweep_parts(data_dir, sweep_id)]
@@ -75,7 +135,9 @@ def committed_state(data_dir: str | Path, sweep_id: str) -> tuple[set[str], Coun
     ids: set[str] = set()
     counts: Counter[str] = Counter()
     last_seq = -1
-    for path in sweep_parts(data_dir, sweep_id):
+    parts = sweep_parts(data_dir, sweep_id)
+    check_parts(parts)
+    for path in parts:
         m = PART.match(path.name)
         assert m is not None
         last_seq = max(last_seq, int(m.group("seq")))

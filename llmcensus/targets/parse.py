@@ -21,10 +21,12 @@ closes a plain-HTTP connection without an HTTP reply.
 from __future__ import annotations
 
 import ipaddress
+import reprlib
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from llmcensus.errors import InputError, TargetParseError, UsageError
 
@@ -32,6 +34,32 @@ DEFAULT_PORTS: tuple[int, ...] = (11434,)
 DEFAULT_MAX_CIDR = 65536  # a /16: larger blocks belong to discovery, not to a probe target list
 SCHEMES = ("http", "https")
 TLS_PORTS = frozenset({443, 8443})
+# Error messages quote user input cut to this many characters: a 50 MB garbage line must cost one short line on
+# stderr, not 50 MB of it.
+QUOTE_LIMIT = 120
+# A target line is at most ~60 characters; a longer line is garbage and is refused after reading this much of it,
+# so a file that is one 50 MB line never sits in memory whole.
+MAX_LINE_CHARS = 65_536
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, QUOTE_LIMIT, QUOTE_LIMIT, 40
+
+
+def excerpt(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` for an error message, cut to about ``limit`` characters, with the full length of long text.
+
+    ``excerpt("x" * 50_000_000)`` is ``'xxx…x'… (50,000,000 chars)``. Shared by every parser of user files
+    (targets, discovery imports) so that no message echoes its input whole.
+    """
+    if isinstance(value, str):
+        return repr(value) if len(value) <= limit else f"{value[:limit]!r}… ({len(value):,} chars)"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"<an integer of {value.bit_length():,} bits>"
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # an int too long for str() nested in a container
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 def default_scheme(port: int) -> str:
@@ -47,13 +75,17 @@ class Target:
     scheme: str = "http"
 
 
+def _is_port_text(text: str) -> bool:
+    """ASCII digits that may be a port: ``isdigit`` alone admits "²", and int() of 50,000 digits raises."""
+    return text.isascii() and text.isdigit() and len(text) <= 5 and 0 < int(text) < 65536
+
+
 def _port(text: str, path: str, line: int) -> int:
-    if not text.isdigit():
-        raise TargetParseError(f"port is not a number: {text!r}", path, line)
-    port = int(text)
-    if not 0 < port < 65536:
-        raise TargetParseError(f"port out of range: {port}", path, line)
-    return port
+    if not (text.isascii() and text.isdigit()):
+        raise TargetParseError(f"port is not a number: {excerpt(text)}", path, line)
+    if not _is_port_text(text):
+        raise TargetParseError(f"port out of range: {excerpt(text)}", path, line)
+    return int(text)
 
 
 def parse_ports(text: str | Sequence[int] | None) -> tuple[int, ...]:
@@ -65,8 +97,8 @@ def parse_ports(text: str | Sequence[int] | None) -> tuple[int, ...]:
     for item in items:
         if not item:
             continue
-        if not item.isdigit() or not 0 < int(item) < 65536:
-            raise UsageError(f"bad port in --ports: {item!r}")
+        if not _is_port_text(item):
+            raise UsageError(f"bad port in --ports: {excerpt(item)}")
         if int(item) not in ports:
             ports.append(int(item))
     if not ports:
@@ -79,12 +111,12 @@ def _split_line(text: str, path: str, line: int) -> tuple[str, int | None]:
     if text.startswith("["):
         close = text.find("]")
         if close < 0:
-            raise TargetParseError(f"unclosed '[' in {text!r}", path, line)
+            raise TargetParseError(f"unclosed '[' in {excerpt(text)}", path, line)
         host, rest = text[1:close], text[close + 1 :]
         if not rest:
             return host, None
         if not rest.startswith(":"):
-            raise TargetParseError(f"expected ':port' after ']' in {text!r}", path, line)
+            raise TargetParseError(f"expected ':port' after ']' in {excerpt(text)}", path, line)
         return host, _port(rest[1:], path, line)
     if text.count(":") == 1:
         host, port = text.split(":")
@@ -101,14 +133,14 @@ def parse_line(
     if not text:
         return None
     if " " in text or "\t" in text:
-        raise TargetParseError(f"one target per line, got {text!r}", path, line)
+        raise TargetParseError(f"one target per line, got {excerpt(text)}", path, line)
     if "/" in text:
         host_part, _, prefix = text.partition("/")
         host, port = _split_line(host_part, path, line)
         try:
             net = ipaddress.ip_network(f"{host}/{prefix}", strict=False)
         except ValueError:
-            raise TargetParseError(f"not a CIDR block: {text!r}", path, line) from None
+            raise TargetParseError(f"not a CIDR block: {excerpt(text)}", path, line) from None
         if net.num_addresses > max_cidr:
             raise TargetParseError(
                 f"CIDR {net} has {net.num_addresses} addresses, above the cap of {max_cidr}", path, line
@@ -118,7 +150,7 @@ def parse_line(
     try:
         addr = ipaddress.ip_address(host)
     except ValueError:
-        raise TargetParseError(f"not an IP address, ip:port or CIDR: {text!r}", path, line) from None
+        raise TargetParseError(f"not an IP address, ip:port or CIDR: {excerpt(text)}", path, line) from None
     return (str(addr),), 1, (port,) if port is not None else tuple(ports)
 
 
@@ -160,6 +192,22 @@ def count_targets(
     return total
 
 
+def bounded_lines(handle: IO[str], path: str, max_chars: int = MAX_LINE_CHARS) -> Iterator[str]:
+    """The lines of ``handle``; a line longer than ``max_chars`` raises ``TargetParseError`` once that much of it
+    has been read (so memory stays bounded whatever the file holds)."""
+    lineno = 0
+    while True:
+        raw = handle.readline(max_chars + 1)
+        if not raw:
+            return
+        lineno += 1
+        if len(raw) > max_chars and not raw.endswith("\n"):
+            raise TargetParseError(
+                f"line longer than {max_chars:,} characters, starting {excerpt(raw[:QUOTE_LIMIT])}…", path, lineno
+            )
+        yield raw
+
+
 class TargetSource:
     """A validated target file (or stdin, buffered) that can be counted and then streamed."""
 
@@ -171,7 +219,7 @@ class TargetSource:
         self._lines: list[str] | None = None
         if str(source) == "-":
             self.path = "<stdin>"
-            self._lines = sys.stdin.read().splitlines()
+            self._lines = list(bounded_lines(sys.stdin, self.path))
         else:
             p = Path(source)
             self.path = str(p)
@@ -190,7 +238,7 @@ class TargetSource:
             return
         try:
             with open(self.path, encoding="utf-8") as handle:
-                yield from handle
+                yield from bounded_lines(handle, self.path)
         except UnicodeDecodeError:
             raise InputError("target file is not UTF-8 text", self.path) from None
         except OSError as exc:
@@ -229,12 +277,12 @@ def read_candidates(path: str | Path, *, batch_size: int = 65536) -> tuple[int, 
                 try:
                     addr = str(ipaddress.ip_address(str(ip)))
                 except ValueError:
-                    raise InputError(f"row {row}: not an IP address: {ip!r}", p) from None
+                    raise InputError(f"row {row}: not an IP address: {excerpt(ip)}", p) from None
                 if not isinstance(port, int) or not 0 < port < 65536:
-                    raise InputError(f"row {row}: bad port: {port!r}", p)
+                    raise InputError(f"row {row}: bad port: {excerpt(port)}", p)
                 sch = scheme or default_scheme(int(port))
                 if sch not in SCHEMES:
-                    raise InputError(f"row {row}: bad scheme: {sch!r}", p)
+                    raise InputError(f"row {row}: bad scheme: {excerpt(sch)}", p)
                 yield Target(addr, port, sch)
 
     return total, gen()

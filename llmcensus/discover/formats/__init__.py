@@ -16,6 +16,7 @@ from types import ModuleType
 from llmcensus.discover.formats import censys, fofa, masscan, plain, shodan, zmap
 from llmcensus.discover.formats._common import Candidate, ImportOptions, Item, ParseIssue
 from llmcensus.errors import UsageError
+from llmcensus.targets.parse import excerpt
 
 Parser = Callable[[Path, ImportOptions], Iterator[Item]]
 
@@ -30,7 +31,7 @@ def get_format(name: str) -> ModuleType:
     try:
         return FORMATS[name]
     except KeyError:
-        raise UsageError(f"unknown format {name!r}; known formats: {', '.join(sorted(FORMATS))}") from None
+        raise UsageError(f"unknown format {excerpt(name)}; known formats: {', '.join(sorted(FORMATS))}") from None
 
 
 __all__ = ["CHANNELS", "FORMATS", "Candidate", "ImportOptions", "Item", "ParseIssue", "Parser", "get_format"]

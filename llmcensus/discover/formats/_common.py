@@ -8,6 +8,7 @@ are the source's own negative answers, not errors.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import ipaddress
@@ -17,9 +18,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from llmcensus.targets.parse import QUOTE_LIMIT, excerpt
+
 # Labels keep what the source said about a candidate (product, banner, title); banners can be
 # kilobytes, and the candidates dataset is a work list, not an archive of the source.
 LABEL_VALUE_CAP = 200
+# A record is one line of an export (a CSV row, a JSON line, a list entry, an XML host). A line past this many
+# characters is read no further and reported as one issue, so a 50 MB garbage line or a binary file without
+# newlines never sits in memory whole; 16 M leaves room for the largest host record a search engine exports.
+MAX_LINE_CHARS = 1 << 24
+# A ParseIssue's message is cut to this many characters when shown, whatever a parser put in it.
+MESSAGE_LIMIT = 3 * QUOTE_LIMIT
 
 Label = tuple[str, str]
 
@@ -50,7 +59,8 @@ class ParseIssue:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.message}"
+        message = self.message if len(self.message) <= MESSAGE_LIMIT else f"{self.message[:MESSAGE_LIMIT]}…"
+        return f"{where}: {message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +84,12 @@ Item = Candidate | ParseIssue
 def norm_ip(text: object) -> str:
     """Canonical text form of an address; IPv4-mapped IPv6 becomes IPv4. Raises ValueError."""
     if not isinstance(text, str):
-        raise ValueError(f"not an IP address: {text!r}")
+        raise ValueError(f"not an IP address: {excerpt(text)}")
     raw = text.strip().strip("[]")
     try:
         addr = ipaddress.ip_address(raw)
     except ValueError:
-        raise ValueError(f"not an IP address: {raw[:60]!r}") from None
+        raise ValueError(f"not an IP address: {excerpt(raw)}") from None
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped
     return addr.compressed
@@ -88,17 +98,18 @@ def norm_ip(text: object) -> str:
 def norm_port(value: object) -> int:
     """A TCP port 1..65535 from an int or its decimal text. Raises ValueError."""
     if isinstance(value, bool):
-        raise ValueError(f"not a port: {value!r}")
+        raise ValueError(f"not a port: {excerpt(value)}")
     if isinstance(value, int):
         port = value
     elif isinstance(value, float) and value.is_integer():
         port = int(value)  # spreadsheets store numbers as floats
-    elif isinstance(value, str) and value.strip().isdigit():
-        port = int(value.strip())
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        digits = value.strip()
+        port = int(digits) if len(digits) <= 6 else 1 << 16  # a 5,000-digit "port" is out of range, not parsed
     else:
-        raise ValueError(f"not a port: {value!r}")
+        raise ValueError(f"not a port: {excerpt(value)}")
     if not 0 < port < 65536:
-        raise ValueError(f"port out of range: {port}")
+        raise ValueError(f"port out of range: {excerpt(value)}")
     return port
 
 
@@ -110,23 +121,23 @@ def parse_time(value: object) -> datetime | None:
     """
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        dt = datetime.fromtimestamp(float(value), UTC)
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        if text.isdigit():
-            dt = datetime.fromtimestamp(int(text), UTC)
-        else:
-            try:
+    try:
+        if isinstance(value, datetime):
+            dt = value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            dt = datetime.fromtimestamp(float(value), UTC)
+        elif isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            if text.isdigit():
+                dt = datetime.fromtimestamp(int(text) if len(text) <= 20 else float("inf"), UTC)
+            else:
                 dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" UTC", "+00:00"))
-            except ValueError:
-                raise ValueError(f"not a timestamp: {text[:40]!r}") from None
-    else:
-        raise ValueError(f"not a timestamp: {value!r}")
+        else:
+            raise ValueError
+    except (ValueError, OverflowError, OSError):  # not a time, or out of datetime's range (1e20, inf, NaN)
+        raise ValueError(f"not a timestamp: {excerpt(value)}") from None
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
@@ -177,7 +188,57 @@ def open_text(path: Path) -> IO[str]:
     return path.open(encoding="utf-8-sig", errors="replace", newline="")
 
 
-def numbered_lines(handle: IO[str]) -> Iterator[tuple[int, str]]:
-    """(line number, text without the newline); gzip corruption mid-file ends the stream with an OSError."""
-    for lineno, raw in enumerate(handle, start=1):
-        yield lineno, raw.rstrip("\r\n")
+_TOO_LONG = "line longer than {:,} characters; skipped"
+
+
+def _bounded_lines(handle: IO[str]) -> Iterator[str | None]:
+    """Every line of ``handle``; None for a line longer than ``MAX_LINE_CHARS``, which is read in bounded pieces
+    and dropped, so memory stays bounded whatever the file holds (a binary file, one 50 MB line)."""
+    while True:
+        raw = handle.readline(MAX_LINE_CHARS + 1)
+        if not raw:
+            return
+        if len(raw) <= MAX_LINE_CHARS or raw[-1] in "\r\n":
+            yield raw
+            continue
+        while raw and raw[-1] not in "\r\n":
+            raw = handle.readline(MAX_LINE_CHARS)
+        yield None
+
+
+def numbered_lines(handle: IO[str], path: Path) -> Iterator[tuple[int, str] | ParseIssue]:
+    """(line number, text without the newline), or a ParseIssue for a line longer than ``MAX_LINE_CHARS`` (read
+    no further than that, then skipped); gzip corruption mid-file ends the stream with an OSError."""
+    for lineno, raw in enumerate(_bounded_lines(handle), start=1):
+        if raw is None:
+            yield ParseIssue(str(path), lineno, _TOO_LONG.format(MAX_LINE_CHARS))
+        else:
+            yield lineno, raw.rstrip("\r\n")
+
+
+def csv_rows(handle: IO[str], path: Path) -> Iterator[tuple[int, list[str]] | ParseIssue]:
+    """(line number, row) of a CSV export, or a ParseIssue for a row the csv module refuses (a field past its
+    131,072-character limit, a NUL byte) or a line past ``MAX_LINE_CHARS``; reading goes on with the next line."""
+    overlong: set[int] = set()
+
+    def lines() -> Iterator[str]:
+        for lineno, raw in enumerate(_bounded_lines(handle), start=1):
+            if raw is None:
+                overlong.add(lineno)
+                yield "\n"  # an empty row in its place keeps the csv module's line numbers right
+            else:
+                yield raw
+
+    reader = csv.reader(lines())
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield ParseIssue(str(path), reader.line_num, f"not CSV: {exc}")
+            continue
+        if reader.line_num in overlong:
+            yield ParseIssue(str(path), reader.line_num, _TOO_LONG.format(MAX_LINE_CHARS))
+            continue
+        yield reader.line_num, row

@@ -15,8 +15,6 @@ plain ``port`` / ``service_name`` / ``protocol`` are accepted.
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -29,6 +27,7 @@ from llmcensus.discover.formats._common import (
     ImportOptions,
     Item,
     ParseIssue,
+    csv_rows,
     labels,
     norm_ip,
     norm_port,
@@ -119,22 +118,56 @@ def _host_candidates(record: object) -> list[Candidate]:
     return out
 
 
+# A string (escapes included), one structural character, or a quote that opens a string never closed (the rest
+# of the text is then one broken element; matching it once keeps the scan linear). Numbers and literals lie between.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]|"')
+_SPACE = re.compile(r"\s*")
+
+
+def _skip_space(text: str, i: int, end: int) -> int:
+    m = _SPACE.match(text, i, end)
+    return m.end() if m else i
+
+
+def _array_elements(text: str, pos: int) -> Iterator[tuple[int, int, int]]:
+    """(line, start, end) of every top-level element of the JSON array whose ``[`` is at ``text[pos]``.
+
+    Only strings and brackets are looked at, with a depth counter (never recursion), so that each element can be
+    parsed on its own by orjson (which bounds the nesting) and named by its own line. Syntax is not checked here:
+    orjson does that per element. An unterminated array ends at the end of the text.
+    """
+    depth = 0
+    line, counted = 1 + text.count("\n", 0, pos), pos
+    start = pos + 1
+    for m in _JSON_TOKEN.finditer(text, pos + 1):
+        tok = m.group()
+        if tok == '"':
+            break
+        if tok in "[{":
+            depth += 1
+        elif tok in "]}":
+            depth -= 1
+        if depth < 0 or (depth == 0 and tok == ","):
+            first = _skip_space(text, start, m.start())
+            if first < m.start():
+                line, counted = line + text.count("\n", counted, first), first
+                yield line, first, m.start()
+            if depth < 0:
+                return
+            start = m.end()
+    first = _skip_space(text, start, len(text))
+    if first < len(text):
+        yield line + text.count("\n", counted, first), first, len(text)
+
+
 def _parse_json_array(path: Path, text: str) -> Iterator[Item]:
-    """Walk a JSON array element by element so each bad host names its own line."""
-    decoder = json.JSONDecoder()
-    pos = text.index("[") + 1
-    n = len(text)
-    while True:
-        while pos < n and text[pos] in " \t\r\n,":
-            pos += 1
-        if pos >= n or text[pos] == "]":
-            return
-        lineno = text.count("\n", 0, pos) + 1
+    """Parse a JSON array element by element so each bad host names its own line."""
+    for lineno, start, end in _array_elements(text, text.index("[")):
         try:
-            record, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
+            record = orjson.loads(text[start:end])
+        except orjson.JSONDecodeError as exc:
             # After a syntax error the array cannot be resynchronised reliably: report and stop.
-            yield ParseIssue(str(path), lineno, f"not JSON ({exc.msg}); rest of the array skipped")
+            yield ParseIssue(str(path), lineno, f"not JSON ({exc}); rest of the array skipped")
             return
         try:
             yield from _host_candidates(record)
@@ -172,14 +205,20 @@ def _multi(cell: str) -> list[str]:
 
 def _parse_csv(path: Path) -> Iterator[Item]:
     with open_text(path) as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        cols = _columns(header or [])
+        rows = csv_rows(handle, path)
+        header = next(rows, None)
+        if isinstance(header, ParseIssue):
+            yield header
+            return
+        cols = _columns(header[1] if header is not None else [])
         if "ip" not in cols or "port" not in cols:
             yield ParseIssue(str(path), 1, "CSV header needs an ip and a (services.)port column")
             return
-        for row in reader:
-            lineno = reader.line_num
+        for item in rows:
+            if isinstance(item, ParseIssue):
+                yield item
+                continue
+            lineno, row = item
             if not any(c.strip() for c in row):
                 continue
 
@@ -224,7 +263,11 @@ def parse(path: Path, options: ImportOptions) -> Iterator[Item]:
             yield from _parse_json_array(path, handle.read())
         return
     with open_text(path) as handle:
-        for lineno, text in numbered_lines(handle):
+        for item in numbered_lines(handle, path):
+            if isinstance(item, ParseIssue):
+                yield item
+                continue
+            lineno, text = item
             if not text.strip():
                 continue
             try:

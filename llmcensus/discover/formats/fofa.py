@@ -10,8 +10,6 @@ absent and the scheme when it is a URL. ``base_protocol`` = ``udp`` rows are ski
 
 from __future__ import annotations
 
-import csv
-import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,6 +19,7 @@ from llmcensus.discover.formats._common import (
     ImportOptions,
     Item,
     ParseIssue,
+    csv_rows,
     labels,
     norm_ip,
     norm_port,
@@ -28,6 +27,7 @@ from llmcensus.discover.formats._common import (
     parse_time,
     scheme_hint,
 )
+from llmcensus.targets.parse import excerpt
 
 NAME = "fofa"
 KINDS = ("csv", "xlsx")
@@ -93,7 +93,7 @@ def _row(cols: dict[str, int], row: Sequence[object]) -> Candidate | None:
     host_ip, host_port, host_scheme = _from_host(cell("host"))
     ip = norm_ip(cell("ip")) if cell("ip") else host_ip
     if ip is None:
-        raise ValueError(f"no IP address (ip={cell('ip')!r}, host={cell('host')!r})")
+        raise ValueError(f"no IP address (ip={excerpt(cell('ip'))}, host={excerpt(cell('host'))})")
     if cell("port"):
         port = norm_port(cell("port"))
     elif host_port is not None:
@@ -116,15 +116,25 @@ def _row(cols: dict[str, int], row: Sequence[object]) -> Candidate | None:
     )
 
 
-def _rows(path: Path, rows: Iterator[tuple[int, Sequence[object]]]) -> Iterator[Item]:
+Row = tuple[int, Sequence[object]]
+
+
+def _rows(path: Path, rows: Iterator[Row | ParseIssue]) -> Iterator[Item]:
     first = next(rows, None)
     if first is None:
+        return
+    if isinstance(first, ParseIssue):
+        yield first
         return
     cols = _columns(first[1])
     if "ip" not in cols and "host" not in cols:
         yield ParseIssue(str(path), first[0], "header needs an ip or host column (FOFA fields=ip,port,…)")
         return
-    for lineno, row in rows:
+    for item in rows:
+        if isinstance(item, ParseIssue):
+            yield item
+            continue
+        lineno, row = item
         if not any(_text(c) for c in row):
             continue
         try:
@@ -136,23 +146,26 @@ def _rows(path: Path, rows: Iterator[tuple[int, Sequence[object]]]) -> Iterator[
             yield cand
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, Sequence[object]]]:
+def _csv_rows(path: Path) -> Iterator[Row | ParseIssue]:
     with open_text(path) as handle:
-        reader = csv.reader(handle)
-        for row in reader:
-            yield reader.line_num, row
+        yield from csv_rows(handle, path)
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, Sequence[object]]]:
+def _xlsx_rows(path: Path) -> Iterator[Row | ParseIssue]:
     import openpyxl  # imported here: only XLSX imports pay for it
 
+    # openpyxl is the boundary to a third-party parser of a hostile zip of XML: whatever it raises (a bad zip, a
+    # missing part, XML that defusedxml refuses, a cell it cannot convert) ends the file as one OSError, which
+    # the importer reports as one issue. Rows read before it are kept.
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise OSError(f"not a readable XLSX workbook: {exc}") from None
+    except Exception as exc:
+        raise OSError(f"not a readable XLSX workbook: {excerpt(str(exc))}") from None
     try:
         sheet = book.worksheets[0]
         yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+    except Exception as exc:
+        raise OSError(f"XLSX workbook unreadable past this point: {excerpt(str(exc))}") from None
     finally:
         book.close()
 

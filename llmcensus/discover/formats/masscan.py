@@ -9,7 +9,8 @@
 timestamp) and ``banner tcp 80 192.0.2.7 1700000000 http <banner>`` lines, ``# end``.
 ``-oX``: nmap-style XML with one ``<host endtime=…><address addr=…/><ports><port protocol=…
 portid=…><state state=…/>[<service name=… banner=…/>]</port></ports></host>`` per line, which
-is parsed line by line so a broken host names its own line.
+is parsed line by line so a broken host names its own line. Host lines are parsed with ``defusedxml``, and a
+DTD or entity declaration anywhere (an entity bomb, an external entity) makes the whole file one issue.
 
 Only ``open`` TCP ports become candidates; ``closed`` records (``--show closed``) and UDP/SCTP are
 skipped. A banner names the service (label ``service``) and its first line (label ``banner``).
@@ -23,7 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import defusedxml.ElementTree as SafeET  # type: ignore[import-untyped]
 import orjson
+from defusedxml import DefusedXmlException
 
 from llmcensus.discover.formats._common import (
     Candidate,
@@ -38,6 +41,7 @@ from llmcensus.discover.formats._common import (
     parse_time,
     scheme_hint,
 )
+from llmcensus.targets.parse import excerpt
 
 NAME = "masscan"
 KINDS = ("json", "txt", "list", "xml")
@@ -86,7 +90,11 @@ def _json_record(rec: dict[str, Any]) -> list[Candidate]:
 
 def _parse_json(path: Path) -> Iterator[Item]:
     with open_text(path) as handle:
-        for lineno, raw in numbered_lines(handle):
+        for item in numbered_lines(handle, path):
+            if isinstance(item, ParseIssue):
+                yield item
+                continue
+            lineno, raw = item
             text = raw.strip().strip(",").strip()
             if text in ("", "[", "]"):
                 continue
@@ -106,14 +114,18 @@ def _parse_json(path: Path) -> Iterator[Item]:
 
 def _parse_list(path: Path) -> Iterator[Item]:
     with open_text(path) as handle:
-        for lineno, raw in numbered_lines(handle):
+        for item in numbered_lines(handle, path):
+            if isinstance(item, ParseIssue):
+                yield item
+                continue
+            lineno, raw = item
             text = raw.strip()
             if not text or text.startswith("#"):
                 continue
             parts = text.split(" ", 6)
             try:
                 if len(parts) < 5:
-                    raise ValueError(f"expected 'status proto port ip timestamp', got {text[:60]!r}")
+                    raise ValueError(f"expected 'status proto port ip timestamp', got {excerpt(text)}")
                 status, proto, port, ip, ts = parts[:5]
                 if proto.lower() != "tcp":
                     continue
@@ -123,19 +135,36 @@ def _parse_list(path: Path) -> Iterator[Item]:
                 elif status == "open":
                     yield _cand(ip, port, ts)
                 elif status != "closed":
-                    raise ValueError(f"unknown status {status!r}")
+                    raise ValueError(f"unknown status {excerpt(status)}")
             except ValueError as exc:
                 yield ParseIssue(str(path), lineno, str(exc))
 
 
+# masscan never writes a document type declaration; one in an export is an entity bomb or an external-entity
+# probe (XXE), and the file is refused whole rather than half-read.
+_DTD = ("<!DOCTYPE", "<!ENTITY")
+_REFUSED = "XML with a DTD or entity declaration is refused (masscan -oX has none); file skipped"
+
+
 def _parse_xml(path: Path) -> Iterator[Item]:
     with open_text(path) as handle:
-        for lineno, raw in numbered_lines(handle):
+        for item in numbered_lines(handle, path):
+            if isinstance(item, ParseIssue):
+                yield item
+                continue
+            lineno, raw = item
             text = raw.strip()
             if not text.startswith(("<host ", "<host>")):
+                if any(word in text for word in _DTD):
+                    yield ParseIssue(str(path), lineno, _REFUSED)
+                    return
                 continue  # prolog, <nmaprun>, <scaninfo>, <runstats> and closing tags
             try:
-                host = ET.fromstring(text)
+                # defusedxml: a host line that smuggles in a DTD or an entity is refused, never expanded
+                host: ET.Element = SafeET.fromstring(text, forbid_dtd=True)
+            except DefusedXmlException:
+                yield ParseIssue(str(path), lineno, _REFUSED)
+                return
             except ET.ParseError as exc:
                 yield ParseIssue(str(path), lineno, f"not XML: {exc}")
                 continue

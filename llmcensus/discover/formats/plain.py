@@ -25,6 +25,7 @@ from llmcensus.discover.formats._common import (
     open_text,
     scheme_hint,
 )
+from llmcensus.targets.parse import excerpt
 
 NAME = "list"
 KINDS = ("txt", "list", "csv")
@@ -36,11 +37,14 @@ _SEP = re.compile(r"[\s,;]+")
 def _entries(text: str) -> tuple[list[str], int | None, str | None]:
     """(addresses or one CIDR, port or None, scheme or None) for one line. Raises ValueError."""
     if "://" in text:
-        url = urlsplit(text)
-        scheme = scheme_hint(url.scheme)
+        try:
+            url = urlsplit(text)
+            scheme = scheme_hint(url.scheme)
+            port = url.port or (443 if scheme == "https" else 80)
+        except ValueError:  # urllib's messages quote the input whole
+            scheme = None
         if scheme is None:
-            raise ValueError(f"not an http(s) URL: {text[:60]!r}")
-        port = url.port or (443 if scheme == "https" else 80)
+            raise ValueError(f"not an http(s) URL: {excerpt(text)}")
         return [norm_ip(url.hostname or "")], port, scheme
     parts = [p for p in _SEP.split(text) if p]
     if len(parts) == 2:
@@ -51,7 +55,7 @@ def _entries(text: str) -> tuple[list[str], int | None, str | None]:
     if token.startswith("["):
         host, _, port_text = token[1:].partition("]:")
         if not port_text:
-            raise ValueError(f"expected [v6]:port, got {token!r}")
+            raise ValueError(f"expected [v6]:port, got {excerpt(token)}")
         return [host], norm_port(port_text), None
     if token.count(":") == 1:  # IPv4 (or CIDR) with a port; bare IPv6 has several colons
         host, port_text = token.split(":")
@@ -62,7 +66,11 @@ def _entries(text: str) -> tuple[list[str], int | None, str | None]:
 def parse(path: Path, options: ImportOptions) -> Iterator[Item]:
     default_ports = options.ports or (DEFAULT_PORT,)
     with open_text(path) as handle:
-        for lineno, raw in numbered_lines(handle):
+        for item in numbered_lines(handle, path):
+            if isinstance(item, ParseIssue):
+                yield item
+                continue
+            lineno, raw = item
             text = raw.split("#", 1)[0].strip()
             if not text:
                 continue
@@ -70,7 +78,10 @@ def parse(path: Path, options: ImportOptions) -> Iterator[Item]:
                 hosts, port, scheme = _entries(text)
                 ports = (port,) if port is not None else default_ports
                 if "/" in hosts[0]:
-                    net = ipaddress.ip_network(hosts[0], strict=False)
+                    try:
+                        net = ipaddress.ip_network(hosts[0], strict=False)
+                    except ValueError:  # ipaddress's messages quote the input whole
+                        raise ValueError(f"not a CIDR block: {excerpt(hosts[0])}") from None
                     if net.num_addresses > options.cidr_cap:
                         raise ValueError(f"{net} has {net.num_addresses} addresses, over the cap {options.cidr_cap}")
                     ips = [norm_ip(str(a)) for a in net]

@@ -80,7 +80,11 @@ def _candidate(banner: dict[str, Any]) -> Candidate | None:
 
 def parse(path: Path, options: ImportOptions) -> Iterator[Item]:
     with open_text(path) as handle:
-        for lineno, text in numbered_lines(handle):
+        for item in numbered_lines(handle, path):
+            if isinstance(item, ParseIssue):
+                yield item
+                continue
+            lineno, text = item
             if not text.strip():
                 continue
             try:

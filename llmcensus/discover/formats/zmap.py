@@ -11,7 +11,6 @@ first-seen. Output without ``sport`` (the default) needs the scanned port from t
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from llmcensus.discover.formats._common import (
     ImportOptions,
     Item,
     ParseIssue,
+    csv_rows,
     norm_ip,
     norm_port,
     open_text,
@@ -40,15 +40,18 @@ def _looks_like_ip(text: str) -> bool:
 
 def parse(path: Path, options: ImportOptions) -> Iterator[Item]:
     with open_text(path) as handle:
-        reader = csv.reader(handle)
+        reader = csv_rows(handle, path)
         first = next(reader, None)
         if first is None:
             return
-        header = [h.strip().lower() for h in first]
-        pending: list[tuple[int, list[str]]] = []
+        if isinstance(first, ParseIssue):
+            yield first
+            return
+        header = [h.strip().lower() for h in first[1]]
+        pending: list[tuple[int, list[str]] | ParseIssue] = []
         if header and _looks_like_ip(header[0]):
             header = ["saddr"]  # headerless single-column output: the first line is data
-            pending.append((reader.line_num, first))
+            pending.append(first)
         if "saddr" not in header:
             yield ParseIssue(str(path), 1, "header needs a saddr column (zmap -O csv -f saddr,sport,…)")
             return
@@ -60,12 +63,15 @@ def parse(path: Path, options: ImportOptions) -> Iterator[Item]:
                 return
             fixed_port = options.ports[0]
 
-        def rows() -> Iterator[tuple[int, list[str]]]:
+        def rows() -> Iterator[tuple[int, list[str]] | ParseIssue]:
             yield from pending
-            for row in reader:
-                yield reader.line_num, row
+            yield from reader
 
-        for lineno, row in rows():
+        for item in rows():
+            if isinstance(item, ParseIssue):
+                yield item
+                continue
+            lineno, row = item
             if not any(c.strip() for c in row):
                 continue
 
