@@ -42,9 +42,15 @@ def _describe(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def writer_lock(data_dir: str | Path, command: str | None = None) -> Iterator[None]:
-    """Hold the data folder's writer lock for the ``with`` block; ``BusyError`` if someone else holds it."""
+def writer_lock(data_dir: str | Path, command: str | None = None, *, create: bool = True) -> Iterator[None]:
+    """Hold the data folder's writer lock for the ``with`` block; ``BusyError`` if someone else holds it.
+
+    ``create=False``: a folder that does not exist is not created (the command will say what is missing,
+    and leaves nothing behind); there is then nothing to lock."""
     root = Path(data_dir)
+    if not create and not root.is_dir():
+        yield
+        return
     try:
         root.mkdir(parents=True, exist_ok=True)
         key = root.resolve()

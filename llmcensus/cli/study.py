@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
+from llmcensus.datalock import writer_lock
 from llmcensus.discover.importer import import_files
 from llmcensus.errors import UsageError
 from llmcensus.probe.settings import ProbeSettings
@@ -75,6 +76,12 @@ def run_study(out: Path, params: Params, *, settings: ProbeSettings = STUDY_PROB
     """
     if (out / "observations").exists() and any((out / "observations").iterdir()):
         raise UsageError(f"{out} already holds observations; choose an empty --out")
+    with writer_lock(out, "llmcensus study"):
+        return _run_study_locked(out, params, settings=settings, progress=progress, echo=echo, imports=imports)
+
+
+def _run_study_locked(out: Path, params: Params, *, settings: ProbeSettings, progress: bool,
+                      echo: Callable[[str], Any], imports: list[tuple[str, list[Path]]] | None) -> StudySummary:
     t0 = time.perf_counter()
     world = build_world(params)
     write_truth(world, out)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
+from llmcensus.datalock import writer_lock
 from llmcensus.discover.candidates import CandidateWriter
 from llmcensus.discover.formats import Candidate, ImportOptions, Item, ParseIssue, get_format
 from llmcensus.errors import InputError
@@ -95,6 +96,12 @@ def import_files(
     for path in paths:
         if not path.is_file():
             raise InputError("no such file" if not path.exists() else "not a file", path)
+    with writer_lock(data_dir, f"llmcensus discover import {module.NAME}", create=False):
+        return _import_locked(module, paths, data_dir, opts, on_issue, now)
+
+
+def _import_locked(module: ModuleType, paths: list[Path], data_dir: str | Path, opts: ImportOptions,
+                   on_issue: Callable[[ParseIssue], None] | None, now: datetime | None) -> ImportSummary:
     summary = ImportSummary(format=module.NAME)
     held: list[ParseIssue] | None = []  # issues before the first candidate; None once one has arrived
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from llmcensus.datalock import writer_lock
 from llmcensus.errors import InputError, UsageError
 from llmcensus.targets.blocklist import Network, parse_network_lines
 from llmcensus.targets.parse import excerpt
@@ -96,22 +97,24 @@ def add(data_dir: str | Path, cidr: str, reason: str = "", *, now: datetime | No
     net = parse_cidr(cidr)
     if "\n" in reason or "\r" in reason:
         raise UsageError("the reason must be one line")
-    entries = list_entries(data_dir)
-    for e in entries:
-        if e.network.version == net.version and net.subnet_of(e.network):  # type: ignore[arg-type]
-            return e, False
-    day = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
-    entry = OptOutEntry(net, f"added {day}" + (f": {reason.strip()}" if reason.strip() else ""))
-    _write(data_dir, [*entries, entry])
+    with writer_lock(data_dir, "llmcensus optout add"):  # read and write under the lock: no lost update
+        entries = list_entries(data_dir)
+        for e in entries:
+            if e.network.version == net.version and net.subnet_of(e.network):  # type: ignore[arg-type]
+                return e, False
+        day = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
+        entry = OptOutEntry(net, f"added {day}" + (f": {reason.strip()}" if reason.strip() else ""))
+        _write(data_dir, [*entries, entry])
     return entry, True
 
 
 def remove(data_dir: str | Path, cidr: str) -> bool:
     """Remove exactly this network (not its subnets or supernets); False when it was not listed."""
     net = parse_cidr(cidr)
-    entries = list_entries(data_dir)
-    kept = [e for e in entries if e.network != net]
-    if len(kept) == len(entries):
-        return False
-    _write(data_dir, kept)
+    with writer_lock(data_dir, "llmcensus optout remove", create=False):
+        entries = list_entries(data_dir)
+        kept = [e for e in entries if e.network != net]
+        if len(kept) == len(entries):
+            return False
+        _write(data_dir, kept)
     return True

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from llmcensus.datalock import writer_lock
 from llmcensus.discover.candidates import CandidateWriter
 from llmcensus.discover.formats import Candidate
 from llmcensus.discover.sweepplan import AddressSpace, SweepSettings, permutation, plan_sweep
@@ -261,7 +262,9 @@ async def sweep_to_candidates(
 ) -> tuple[SweepStats, list[Path]]:
     """Run a sweep and add every open port to ``<data_dir>/candidates`` (channel ``sweep``)."""
     stats = SweepStats()
-    with CandidateWriter(data_dir, tag="sweep", now=(clock or (lambda: datetime.now(UTC)))()) as writer:
+    started = (clock or (lambda: datetime.now(UTC)))()
+    with writer_lock(data_dir, "llmcensus discover sweep"), CandidateWriter(data_dir, tag="sweep",
+                                                                            now=started) as writer:
         ports = sweep(ranges, settings, blocklist=blocklist, dial_map=dial_map, live=live, stats=stats, clock=clock)
         async for op in tee_to_candidates(ports, writer):
             if on_open is not None:

@@ -28,6 +28,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from llmcensus.datalock import writer_lock
 from llmcensus.enrich.attributes import param_band, param_billions, quant_bits, quant_from_tag
 from llmcensus.enrich.geo import GeoLookup, lookup_many
 from llmcensus.enrich.guardrails import cluster_prompts, label_prompt, name_marker, prompt_sha
@@ -271,7 +272,14 @@ def enrich(
     asn_mmdb: str | Path | None = None,
     rebuild: bool = False,
 ) -> EnrichSummary:
-    """Enrich every observation under ``<data_dir>/observations/`` (see module docstring)."""
+    """Enrich every observation under ``<data_dir>/observations/`` (see module docstring), holding the data
+    folder's writer lock (``llmcensus.datalock``)."""
+    with writer_lock(data_dir, "llmcensus enrich run", create=False):
+        return _enrich(data_dir, geo_mmdb=geo_mmdb, asn_mmdb=asn_mmdb, rebuild=rebuild)
+
+
+def _enrich(data_dir: str | Path, *, geo_mmdb: str | Path | None, asn_mmdb: str | Path | None,
+            rebuild: bool) -> EnrichSummary:
     start = time.perf_counter()
     data = Path(data_dir)
     obs = data / "observations"

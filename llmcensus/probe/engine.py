@@ -41,7 +41,7 @@ from llmcensus.probe.record import blocked_row, observation_row
 from llmcensus.probe.runtimes import ALLOWLIST
 from llmcensus.probe.runtimes import ollama as ollama_mod
 from llmcensus.probe.settings import ProbeSettings
-from llmcensus.probe.showcache import ShowCache
+from llmcensus.probe.showcache import FLUSH_BYTES, ShowCache
 from llmcensus.targets.blocklist import Blocklist
 from llmcensus.targets.parse import Target
 
@@ -186,6 +186,8 @@ async def run_sweep(
                                raw_body_cap=settings.raw_body_cap, obs_id=oid)
 
     def record(row: dict[str, Any]) -> None:
+        if cache.unflushed_bytes > FLUSH_BYTES:
+            writer.flush()  # show data first (before_commit), then what is buffered: memory stays bounded
         if writer.write(row):
             summary.written += 1
             summary.counts[row["status"]] += 1

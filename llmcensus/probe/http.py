@@ -47,6 +47,7 @@ class Exchange:
     www_authenticate: str | None = None
     date: str | None = None
     body: bytes = b""
+    nbytes: int | None = None  # body bytes read, even after ``body`` is cut to what the record keeps
     truncated: bool = False
     ms: float | None = None
     failure: Status | None = None
@@ -219,6 +220,7 @@ class HostClient:
                     resp.close()  # unread bytes remain: the connection cannot be reused
                 except asyncio.IncompleteReadError as short:
                     ex.body = short.partial
+                ex.nbytes = len(ex.body)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:

@@ -6,15 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import zstandard
-
 from llmcensus.observations.schema import SCHEMA_VERSION, Auth, Status
-from llmcensus.observations.writer import observation_id
+from llmcensus.observations.writer import observation_id, pack_body
 from llmcensus.probe.http import Exchange
 from llmcensus.probe.runtimes.ollama import Result
 from llmcensus.targets.parse import Target
-
-_COMPRESSOR = zstandard.ZstdCompressor(level=3)
 
 
 def exchange_row(ex: Exchange, raw_body_cap: int) -> dict[str, Any]:
@@ -26,11 +22,11 @@ def exchange_row(ex: Exchange, raw_body_cap: int) -> dict[str, Any]:
         "content_type": ex.content_type,
         "server": ex.server,
         "allow": ex.allow,
-        "bytes": len(ex.body) if ex.status is not None else None,
+        "bytes": (len(ex.body) if ex.nbytes is None else ex.nbytes) if ex.status is not None else None,
         "ms": ex.ms,
         "truncated": ex.truncated,
         "error": ex.error,
-        "body_zstd": _COMPRESSOR.compress(body) if ex.status is not None else None,
+        "body_zstd": pack_body(body) if ex.status is not None else None,
     }
 
 

@@ -31,10 +31,9 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
-import zstandard
 
 from llmcensus.errors import DataError
-from llmcensus.observations.writer import write_parquet_atomic
+from llmcensus.observations.writer import pack_body, write_parquet_atomic
 
 _SHOW_FIELDS: list[pa.Field[Any]] = [
     pa.field("digest", pa.string(), nullable=False),
@@ -63,6 +62,7 @@ FIELD_COLUMNS = ("capabilities", "system", "template_sha", "template_flags", "li
                  "modelfile_from", "arch", "parameter_count", "train_context_length", "has_projector", "show_keys")
 
 Key = tuple[str, int | None, str]  # (ip, port or None for pre-port parts, digest)
+FLUSH_BYTES = 32 * 1024 * 1024  # new show data held before the engine asks for an early flush
 
 
 def richness(fields: dict[str, Any], version: str | None = None) -> int:
@@ -81,7 +81,7 @@ class ShowEntry:
     digest: str
     fields: dict[str, Any]  # the MODEL struct's show fields, ready to merge into a model record (shared: read-only)
     template: str | None = None
-    body: bytes | None = None  # raw reply (new entries only, until flushed)
+    body: bytes | None = None  # raw reply, zstd-compressed (new entries only, until flushed)
     ip: str | None = None
     port: int | None = None
     version: str | None = None
@@ -96,6 +96,7 @@ class ShowCache:
         self._entries: dict[Key, ShowEntry] = {}
         self._interned: dict[bytes, dict[str, Any]] = {}
         self._new: list[ShowEntry] = []
+        self._new_bytes = 0  # compressed bodies and templates held until the next flush
         self._seq = itertools.count()
         self.learnt = 0  # entries added by fetches since this cache was opened
         if self.directory is not None and self.directory.exists():
@@ -137,27 +138,28 @@ class ShowCache:
     def add(self, ip: str, port: int, digest: str, fields: dict[str, Any], template: str | None, body: bytes, *,
             version: str | None, observed_at: datetime | None, sweep_id: str) -> ShowEntry:
         """Learn one host's show reply for ``digest``."""
-        entry = ShowEntry(digest, self._intern(fields), template, body[: self.raw_body_cap], ip, port, version,
-                          observed_at, sweep_id)
+        packed = pack_body(body[: self.raw_body_cap])  # held compressed: thousands may wait for a flush
+        entry = ShowEntry(digest, self._intern(fields), template, packed, ip, port, version, observed_at, sweep_id)
         self._entries[(ip, port, digest)] = entry
         self._new.append(entry)
+        self._new_bytes += len(packed) + (len(template) if template is not None else 0)
         self.learnt += 1
         return entry
 
     @property
-    def unflushed(self) -> int:
-        return len(self._new)
+    def unflushed_bytes(self) -> int:
+        """Bytes held for the next flush; the engine flushes early when this passes ``FLUSH_BYTES``."""
+        return self._new_bytes
 
     def flush(self, sweep_id: str) -> int:
         """Write entries learnt since the last flush as one new part; returns how many."""
         if not self._new or self.directory is None:
             return 0
-        new, self._new = self._new, []
-        comp = zstandard.ZstdCompressor(level=6)
+        new, self._new, held = self._new, [], self._new_bytes
+        self._new_bytes = 0
         rows = [
             {"digest": e.digest, "observed_at": e.observed_at, "sweep_id": e.sweep_id or sweep_id, "ip": e.ip,
-             "port": e.port, "version": e.version, **e.fields, "template": e.template,
-             "body_zstd": comp.compress(e.body) if e.body is not None else None}
+             "port": e.port, "version": e.version, **e.fields, "template": e.template, "body_zstd": e.body}
             for e in new
         ]
         table = pa.Table.from_pylist(rows, schema=SHOW_SCHEMA)
@@ -169,6 +171,7 @@ class ShowCache:
             write_parquet_atomic(table, path)
         except DataError:
             self._new[:0] = new  # not written: keep them for the next attempt
+            self._new_bytes += held
             raise
         for e in new:
             e.body = e.template = None  # written: memory follows the number of hosts, not of replies

@@ -80,6 +80,10 @@ async def _fetch_show(client: HostClient, cache: ShowCache, m: dict[str, Any], r
     except ParseError as exc:
         ex.error = f"parse: {exc}"
         return None
+    finally:
+        # parsed: only the raw prefix the record keeps need stay in memory while the visit goes on (a show
+        # reply can be 1 MiB, and a host's first visit asks for each of its digests)
+        ex.body = ex.body[: client.settings.raw_body_cap]
     return cache.add(client.public_ip, client.public_port, m["digest"], fields, template, ex.body,
                      version=result.version, observed_at=observed_at, sweep_id=sweep_id)
 
