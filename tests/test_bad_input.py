@@ -394,6 +394,22 @@ def test_fifty_megabyte_target_line_is_one_short_line(
     assert len(line) < LINE_LIMIT
 
 
+@pytest.mark.parametrize(("option", "body", "needle"), [
+    ("--dial-map", b"public_ip,port,dial_ip,dial_port\n\xff\xfe,1,127.0.0.1,1\n", "dial map is not UTF-8 text"),
+    ("--dial-map", b"public_ip,port,dial_ip,dial_port\n" + b"z" * 100_000 + b",1,127.0.0.1,1\n", "chars)"),
+    ("--dial-map", b"public_ip,port,dial_ip,dial_port\n" + b"z" * 200_000 + b",1\n", "not valid CSV"),
+    ("--dial-map", b"public_ip,port,dial_ip,dial_port\n1.2.3.4,1,127.0.0.1," + b"9" * 5000 + b"\n", "chars)"),
+    ("--optout", b"\xff\xfe\n", "opt-out file is not UTF-8 text"),
+    ("--optout", b"q" * 100_000 + b"\n", "chars)"),
+])
+def test_bad_dial_maps_and_opt_out_files(tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str],
+                                         option: str, body: bytes, needle: str) -> None:
+    (tmp_path / "t.txt").write_text("192.0.2.1\n")
+    (tmp_path / "f").write_bytes(body)
+    line = _refused(["scan", str(tmp_path / "t.txt"), "--data", str(data), option, str(tmp_path / "f")], data, capsys)
+    assert needle in line and len(line) < LINE_LIMIT
+
+
 def test_target_messages_quote_an_excerpt() -> None:
     with pytest.raises(TargetParseError) as err:
         list(iter_targets(["y" * 50_000]))

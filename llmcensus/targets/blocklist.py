@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from llmcensus.errors import InputError
+from llmcensus.targets.parse import excerpt
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -29,7 +30,7 @@ def parse_network_lines(lines: Iterable[str], path: str = "<text>") -> list[Netw
         try:
             nets.append(ipaddress.ip_network(text, strict=False))
         except ValueError:
-            raise InputError(f"not an IP address or CIDR: {text!r}", path, lineno) from None
+            raise InputError(f"not an IP address or CIDR: {excerpt(text)}", path, lineno) from None
     return nets
 
 
@@ -59,9 +60,11 @@ class Blocklist:
         if not p.exists():
             return
         try:
-            text = p.read_text()
+            text = p.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot read opt-out file: {exc.strerror}", p) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"opt-out file is not UTF-8 text (byte {exc.start})", p) from None
         self.add(parse_network_lines(text.splitlines(), str(p)))
 
     def add(self, networks: Iterable[Network]) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from llmcensus.errors import InputError
+from llmcensus.targets.parse import excerpt
 
 HEADER = ("public_ip", "port", "dial_ip", "dial_port")
 DialMap = dict[tuple[str, int], tuple[str, int]]
@@ -23,7 +24,7 @@ def _port(text: str, path: str, line: int) -> int:
     try:
         port = int(text)
     except ValueError:
-        raise InputError(f"port is not a number: {text!r}", path, line) from None
+        raise InputError(f"port is not a number: {excerpt(text)}", path, line) from None
     if not 0 < port < 65536:
         raise InputError(f"port out of range: {port}", path, line)
     return port
@@ -32,33 +33,41 @@ def _port(text: str, path: str, line: int) -> int:
 def read_dial_map(path: str | Path) -> DialMap:
     p = Path(path)
     try:
-        handle = p.open(newline="")
+        handle = p.open(newline="", encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read dial map: {exc.strerror}", p) from None
+    try:
+        with handle:
+            return _read_rows(csv.reader(handle), p)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"dial map is not UTF-8 text (byte {exc.start})", p) from None
+    except csv.Error as exc:
+        raise InputError(f"dial map is not valid CSV: {exc}", p) from None
+
+
+def _read_rows(reader: Iterator[list[str]], p: Path) -> DialMap:
     out: DialMap = {}
-    with handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None or tuple(h.strip() for h in header) != HEADER:
-            raise InputError(f"dial map header must be {','.join(HEADER)}", p, 1)
-        for lineno, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) != 4:
-                raise InputError(f"expected 4 columns, got {len(row)}", p, lineno)
-            public_ip, port, dial_ip, dial_port = (c.strip() for c in row)
-            try:
-                ipaddress.ip_address(public_ip)
-            except ValueError:
-                raise InputError(f"not an IP address: {public_ip!r}", p, lineno) from None
-            try:
-                dial = ipaddress.ip_address(dial_ip)
-            except ValueError:
-                raise InputError(f"not an IP address: {dial_ip!r}", p, lineno) from None
-            if not dial.is_loopback:
-                # The dial map exists for the simulated internet and local test hosts only.
-                raise InputError(f"dial address must be loopback: {dial_ip}", p, lineno)
-            out[(public_ip, _port(port, str(p), lineno))] = (dial_ip, _port(dial_port, str(p), lineno))
+    header = next(reader, None)
+    if header is None or tuple(h.strip() for h in header) != HEADER:
+        raise InputError(f"dial map header must be {','.join(HEADER)}", p, 1)
+    for lineno, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) != 4:
+            raise InputError(f"expected 4 columns, got {len(row)}", p, lineno)
+        public_ip, port, dial_ip, dial_port = (c.strip() for c in row)
+        try:
+            ipaddress.ip_address(public_ip)
+        except ValueError:
+            raise InputError(f"not an IP address: {excerpt(public_ip)}", p, lineno) from None
+        try:
+            dial = ipaddress.ip_address(dial_ip)
+        except ValueError:
+            raise InputError(f"not an IP address: {excerpt(dial_ip)}", p, lineno) from None
+        if not dial.is_loopback:
+            # The dial map exists for the simulated internet and local test hosts only.
+            raise InputError(f"dial address must be loopback: {excerpt(dial_ip)}", p, lineno)
+        out[(public_ip, _port(port, str(p), lineno))] = (dial_ip, _port(dial_port, str(p), lineno))
     return out
 
 
