@@ -50,7 +50,7 @@ def test_parts_are_partitioned_by_day_and_counted(tmp_path: Path) -> None:
     on_disk = Manifest.read(tmp_path, "s1")
     assert on_disk.settings == {"concurrency": 3} and on_disk.schema_version == SCHEMA_VERSION
     assert list_sweeps(tmp_path) == ["s1"]
-    assert pq.read_schema(tmp_path / m.parts[0]).metadata[b"llmcensus.schema_version"] == b"1"
+    assert pq.read_schema(tmp_path / m.parts[0]).metadata[b"llmcensus.schema_version"] == str(SCHEMA_VERSION).encode()
 
 
 def test_duplicates_are_dropped(tmp_path: Path) -> None:

@@ -1,4 +1,10 @@
-"""Observation schema v1: one record per (target, port) per sweep, whatever happened.
+"""Observation schema v2: one record per (target, port) per sweep, whatever happened.
+
+v2 (issue #16) adds ``runtime_data``: what a runtime says that has no common field, as JSON text, one
+object per runtime (zgrab2's ``data[module]``). Everything else is as in v1, and the v1 fields mean the
+same for every runtime (MODEL's ``name`` is the model id as listed, ``digest`` the digest or revision,
+``quantization_level`` the quantization or dtype, ``context_length`` the context the server accepts).
+A v1 dataset reads as v2 with ``runtime_data`` null; nothing is rewritten.
 
 This module is the contract between the probe (which writes observations), the simulator's fast
 path (which writes the same records without HTTP) and every later stage. ``docs/schema.md``
@@ -18,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Status(StrEnum):
@@ -64,6 +70,11 @@ class Runtime(StrEnum):
     OPEN_WEBUI = "open_webui"
     KOBOLDCPP = "koboldcpp"
     VLLM = "vllm"
+    LM_STUDIO = "lm_studio"
+    TGI = "tgi"
+    TEXT_GENERATION_WEBUI = "text_generation_webui"
+    LITELLM = "litellm"
+    OPENAI_COMPATIBLE = "openai_compatible"  # answers /v1/models in OpenAI's shape, names no product
     UNKNOWN = "unknown"
 
 
@@ -175,6 +186,7 @@ _TOP: list[pa.Field[Any]] = [
     pa.field("auth", pa.string(), nullable=False),  # Auth
     pa.field("proxied", pa.bool_()),  # a reverse proxy answered in front (Server: nginx, ...)
     pa.field("server_header", pa.string()),
+    pa.field("runtime_data", pa.string()),  # v2: {"<runtime>": {...}} as JSON text; null when none (and in v1)
     pa.field("models", pa.list_(MODEL)),  # null = not read; [] = empty inventory
     pa.field("model_count", pa.int32()),
     pa.field("running", pa.list_(RUNNING)),  # null = /api/ps not read or not present (< v0.1.38)

@@ -36,10 +36,11 @@ from llmcensus.observations.schema import Status
 from llmcensus.observations.writer import ObservationWriter, observation_id
 from llmcensus.probe import progress as progress_mod
 from llmcensus.probe.budget import RateLimiter
+from llmcensus.probe.dispatch import fingerprint
 from llmcensus.probe.http import HostClient, make_connector, make_session
 from llmcensus.probe.record import blocked_row, observation_row
 from llmcensus.probe.runtimes import ALLOWLIST
-from llmcensus.probe.runtimes import ollama as ollama_mod
+from llmcensus.probe.runtimes.base import Result
 from llmcensus.probe.settings import ProbeSettings
 from llmcensus.probe.showcache import FLUSH_BYTES, ShowCache
 from llmcensus.targets.blocklist import Blocklist
@@ -166,11 +167,12 @@ async def run_sweep(
         observed_at = clock()
         client = HostClient(session, public=(target.ip, target.port), dial=route, scheme=target.scheme,
                             settings=settings, limiter=limiter, allowlist=ALLOWLIST)
-        result = ollama_mod.Result()
+        result = Result()
         t0 = time.perf_counter()
         try:
             async with asyncio.timeout(settings.total_timeout):  # no extra task per visit, unlike wait_for
-                await ollama_mod.scan(client, cache, result, observed_at=observed_at, sweep_id=writer.sweep_id)
+                await fingerprint(client, cache, result, port=target.port, observed_at=observed_at,
+                                  sweep_id=writer.sweep_id)
         except TimeoutError:
             result.status, result.error = Status.READ_TIMEOUT, f"visit exceeded {settings.total_timeout:g} s"
         except PolicyError:

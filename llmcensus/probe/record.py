@@ -9,7 +9,7 @@ from typing import Any
 from llmcensus.observations.schema import SCHEMA_VERSION, Auth, Status
 from llmcensus.observations.writer import observation_id, pack_body
 from llmcensus.probe.http import Exchange
-from llmcensus.probe.runtimes.ollama import Result
+from llmcensus.probe.runtimes.base import Result, runtime_data_json
 from llmcensus.targets.parse import Target
 
 
@@ -58,6 +58,7 @@ def observation_row(
         "auth": result.auth,
         "proxied": result.proxied,
         "server_header": result.server_header,
+        "runtime_data": runtime_data_json(result.runtime, result) if result.runtime else None,
         "models": models,
         "model_count": len(models) if models is not None else None,
         "running": running,

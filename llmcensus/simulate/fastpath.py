@@ -279,6 +279,7 @@ def _day_table(
         "auth": pa.array(auth.tolist(), pa.string()),
         "proxied": pa.array(h.proxy[alive]),
         "server_header": pa.array(np.where(h.proxy[alive], "nginx/1.24.0", None).tolist(), pa.string()),
+        "runtime_data": pa.nulls(n, pa.string()),
         "models": models_list,
         "model_count": pa.array(counts.astype(np.int32), mask=~fingerprinted),
         "running": running_list,

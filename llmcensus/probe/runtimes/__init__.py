@@ -1,19 +1,40 @@
-"""The one explicit table of runtime modules the probe speaks.
+"""The one explicit table of runtime modules the probe speaks (zgrab2's ``bin/default_modules.go``).
 
-Every module has the same shape (STYLE.md habit 2): ``NAME``, ``DEFAULT_PORTS``, ``REQUESTS`` (its
-allowlist of (method, path)), a ``parse_<endpoint>`` per endpoint, ``Result`` and ``scan``.
-The engine sends nothing that is not in ``ALLOWLIST``, the union of the modules' ``REQUESTS``.
+Every module has the same shape (``base.py`` says what each name means): ``NAME``, ``DEFAULT_PORTS``,
+``REQUESTS`` (its allowlist of (method, path)), ``IDENTIFY``, ``identify``, ``claims``, ``PARSERS``
+(one pure parser per endpoint) and ``scan``. The engine sends nothing that is not in ``ALLOWLIST``, the
+union of the modules' ``REQUESTS``. The order of ``MODULES`` breaks ties between equally strong claims:
+the more specific runtime first, the generic OpenAI-compatible verdict last.
 
-Adding a runtime: a module here + a line in ``RUNTIMES`` + a simulator persona + fixtures + a line
-in ``docs/probing.md`` (that is the whole checklist).
+Adding a runtime: a module here + a line in ``MODULES`` + a simulator persona + a fixture folder
+(``tests/fixtures/runtimes/<name>/``) + a line in ``docs/probing.md``; a test fails when one is missing.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from llmcensus.probe.runtimes import ollama
+from llmcensus.probe.runtimes import (
+    koboldcpp,
+    litellm,
+    llama_cpp,
+    lm_studio,
+    localai,
+    ollama,
+    open_webui,
+    openai_compatible,
+    sglang,
+    text_generation_webui,
+    tgi,
+    vllm,
+)
 
-RUNTIMES: tuple[ModuleType, ...] = (ollama,)
+MODULES: tuple[ModuleType, ...] = (
+    ollama, llama_cpp, koboldcpp, sglang, open_webui, localai, vllm, lm_studio, tgi, text_generation_webui,
+    litellm, openai_compatible,
+)
+BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
+RUNTIMES = MODULES  # the older name
 
-ALLOWLIST: frozenset[tuple[str, str]] = frozenset(req for mod in RUNTIMES for req in mod.REQUESTS)
+ALLOWLIST: frozenset[tuple[str, str]] = frozenset(req for mod in MODULES for req in mod.REQUESTS)
+DEFAULT_PORTS: tuple[int, ...] = tuple(sorted({p for mod in MODULES for p in mod.DEFAULT_PORTS}))

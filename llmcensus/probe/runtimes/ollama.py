@@ -8,7 +8,7 @@ version 0.1.x-0.33.x, and a field the version does not send is ``None`` (unknown
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,8 @@ import orjson
 from llmcensus.observations.schema import Auth, Runtime, ShowStatus, Status
 from llmcensus.probe.http import Exchange, HostClient
 from llmcensus.probe.runtimes import lookalikes
-from llmcensus.probe.runtimes.fields import CAPS, ParseError, json_object
+from llmcensus.probe.runtimes.base import Parsed, Result, posture, unusable
+from llmcensus.probe.runtimes.fields import ParseError, json_object
 from llmcensus.probe.runtimes.ollama_parse import _HEX64, _reply_time, at_least, framework_evidence
 from llmcensus.probe.runtimes.ollama_parse import ROOT_BANNER as ROOT_BANNER
 from llmcensus.probe.runtimes.ollama_parse import SHOW_FIELDS as SHOW_FIELDS
@@ -33,33 +34,53 @@ from llmcensus.probe.showcache import ShowCache, ShowEntry
 NAME = "ollama"
 DEFAULT_PORTS: tuple[int, ...] = (11434,)
 REQUESTS: tuple[tuple[str, str], ...] = (
-    ("GET", "/"),
     ("GET", "/api/version"),
     ("GET", "/api/tags"),
+    ("GET", "/"),
     ("GET", "/api/ps"),
     ("POST", "/api/show"),  # read-only despite the method: no side effects (protocols.md §1.2)
 )
+IDENTIFY: tuple[tuple[str, str], ...] = (("GET", "/api/version"), ("GET", "/api/tags"), ("GET", "/"))
 
 
-@dataclass(slots=True)
-class Result:
-    """What one visit learned. ``status`` is decided at the end of ``scan`` (or by the engine on failure)."""
+def _parsed_version(body: bytes) -> Parsed:
+    version, evidence = parse_version(body)
+    return Parsed(version=version, evidence=evidence)
 
-    status: Status | None = None
-    error: str | None = None
-    runtime: str | None = None
-    evidence: list[str] = field(default_factory=list)
-    version: str | None = None
-    auth: str = Auth.UNKNOWN.value
-    proxied: bool | None = None
-    server_header: str | None = None
-    models: list[dict[str, Any]] | None = None
-    running: list[dict[str, Any]] | None = None
 
-    def note(self, *markers: str) -> None:
-        for m in markers:
-            if m not in self.evidence:
-                self.evidence.append(m)
+def _parsed_tags(body: bytes) -> Parsed:
+    models, evidence = parse_tags(body)
+    return Parsed(models=models, evidence=evidence)
+
+
+PARSERS: dict[tuple[str, str], Callable[[bytes], Parsed]] = {
+    ("GET", "/api/version"): _parsed_version,
+    ("GET", "/api/tags"): _parsed_tags,
+}
+
+
+def identify(replies: Mapping[tuple[str, str], Exchange]) -> list[str]:
+    """Evidence from Ollama's own paths (and every reply's headers): the markers ``lookalikes`` names."""
+    evidence: list[str] = []
+    for (method, path), ex in replies.items():
+        evidence += lookalikes.server_evidence(ex.server) + framework_evidence(ex)
+        if not ex.ok or method != "GET":
+            continue
+        try:
+            if path == "/":
+                evidence += parse_root(ex)
+            elif path == "/api/version":
+                evidence += parse_version(ex.body)[1]
+            elif path == "/api/tags" and not ex.truncated:
+                evidence += parse_tags(ex.body)[1]
+        except ParseError:
+            pass
+    return list(dict.fromkeys(evidence))
+
+
+def claims(evidence: Collection[str]) -> int:
+    """3 when the markers say plain Ollama (not one of the runtimes that answer its paths)."""
+    return 3 if lookalikes.classify(evidence) is Runtime.OLLAMA else 0
 
 
 def _needs_show(m: dict[str, Any]) -> bool:
@@ -219,19 +240,7 @@ def _gate_by_version(m: dict[str, Any], version: str | None) -> None:
 
 
 def _posture(result: Result, replies: list[Exchange]) -> None:
-    answered = [ex for ex in replies if ex.status is not None]
-    if not answered:
-        return
-    server = next((ex.server for ex in answered if ex.server), None)
-    result.server_header = server[: CAPS["server_header"]] if server is not None else None
-    result.proxied = any(lookalikes.is_proxy(ex.server) for ex in answered)
-    codes = {ex.status for ex in answered}
-    if 401 in codes:
-        result.auth = Auth.AUTH_REQUIRED.value
-    elif 403 in codes:
-        result.auth = Auth.FORBIDDEN.value
-    else:
-        result.auth = Auth.OPEN.value
+    posture(result, replies)
 
 
 def _decide(result: Result, replies: list[Exchange]) -> None:
@@ -253,14 +262,14 @@ def _decide(result: Result, replies: list[Exchange]) -> None:
     elif (result.auth != Auth.OPEN.value and result.models is None) or (
             tags is not None and tags.status in (401, 403)):
         result.status, result.error = Status.AUTH_REQUIRED, f"HTTP {tags.status if tags else codes[-1]} on /api/tags"
-    elif known and tags is not None and tags.status is not None and _unusable(tags.status):
+    elif known and tags is not None and tags.status is not None and unusable(tags.status):
         result.status, result.error = Status.HTTP_ERROR, f"HTTP {tags.status} on /api/tags"
     elif known and result.runtime == Runtime.OLLAMA.value and tags is not None and tags.ok and result.models is None:
         result.status, result.error = Status.PROTOCOL_ERROR, tags.error or "unusable /api/tags reply"
     elif known:
         result.status, result.error = Status.SUCCESS, None
     elif any(c >= 500 or c == 429 for c in codes) or (
-            any(_unusable(c) for c in codes) and not any(200 <= c < 300 for c in codes)):
+            any(unusable(c) for c in codes) and not any(200 <= c < 300 for c in codes)):
         worst = max(codes, key=lambda c: (c >= 500, c == 429, c))
         result.status, result.error = Status.HTTP_ERROR, f"HTTP {worst} and no LLM runtime recognised"
     elif codes and all(300 <= c < 400 for c in codes):
@@ -269,13 +278,3 @@ def _decide(result: Result, replies: list[Exchange]) -> None:
         result.status, result.error = Status.HTTP_ERROR, f"redirect (HTTP {codes[0]}) to {where}"
     else:
         result.status, result.error = Status.NOT_LLM, "HTTP service without a recognised LLM runtime"
-
-
-# 4xx that a working web server gives for a path it does not have: the service works, it is just not ours.
-_NOT_HERE = frozenset({404, 405, 410})
-
-
-def _unusable(code: int) -> bool:
-    """A reply that says the service cannot answer now (5xx, 429) or refuses the request itself (other 4xx
-    than auth and not-found): ``http_error`` rather than a verdict about what the service is."""
-    return code >= 500 or (400 <= code < 500 and code not in _NOT_HERE and code not in (401, 403))
