@@ -17,6 +17,7 @@ the number of skipped instances, and only those metrics.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def test_every_metric_of_the_probed_study_equals_the_ground_truth(
                 if isinstance(want, float) and isinstance(got, float) and abs(want) <= 1 and abs(got) <= 1:
                     if abs(want - got) > 0.01:
                         problems.append(f"{name} {key} {col}: {got} vs {want} (share)")
-                elif isinstance(want, int | float) and isinstance(got, int | float):
+                elif isinstance(want, int | float | Decimal) and isinstance(got, int | float | Decimal):
                     if abs(want - got) > slack:
                         problems.append(f"{name} {key} {col}: {got} vs {want}")
                 else:

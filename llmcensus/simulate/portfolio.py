@@ -103,6 +103,13 @@ def pick_models(
     ok = eligible(base, hosts.version_idx[:n], start + last)
     ok &= ((k > 0) & (hosts.behaviour[:n] == "ollama"))[:, None]
     init_ok = ok & (avail[None, :] <= init_day[:, None]) & (superseded[None, :] > init_day[:, None])
+    if params.family_affinity != 1.0:
+        # the host's main model (its first pick) sets a family: its other models share it with odds
+        # family_affinity (users pull several sizes and fine-tunes of the architecture they settled on)
+        main = np.argmax(np.where(init_ok, gumbel, -np.inf), axis=1)
+        fams = np.array([s.family for s in base], dtype=object)
+        same = fams[main][:, None] == fams[None, :]
+        gumbel = gumbel + np.log(params.family_affinity) * same
     m0 = np.minimum(k0, init_ok.sum(axis=1))
     cols = np.arange(len(base))[None, :]
     rank0 = np.argsort(-np.where(init_ok, gumbel, -np.inf), axis=1, kind="stable")

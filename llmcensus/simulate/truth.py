@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from llmcensus.simulate.population import hosts_table
+from llmcensus.simulate.versions import RELEASES, parse_version
 from llmcensus.simulate.world import World
 
 PERSISTENT_MIN_OBS = 100
@@ -132,8 +133,14 @@ def _scope_metrics(
     for b, w in zip(bits[inv.spec[local]], weights, strict=True):
         bit_w[int(b)] += int(w)
     m["bit_width_instance_share"] = {str(b): w / total_w for b, w in sorted(bit_w.items()) if b} if total_w else {}
+    # what hosts *report*: an hf.co pull is listed with quantization_level "unknown" before v0.30 (the
+    # host's newest version over its life decides; an in-place upgrade is rare)
+    v30 = next(i for i, (v, _) in enumerate(RELEASES) if parse_version(v) >= (0, 30, 0))
+    newest = np.where(h.upgrade_day >= 0, h.upgrade_idx, h.version_idx)
+    hf = np.array([s.kind == "derivative_hf" for s in specs])
+    hidden = hf[inv.spec[local]] & (newest[inv.host[local]] < v30)
     q4 = np.zeros(h.n, dtype=bool)
-    q4[inv.host[local[quant[inv.spec[local]] == "Q4_K_M"]]] = True
+    q4[inv.host[local[(quant[inv.spec[local]] == "Q4_K_M") & ~hidden]]] = True
     m["q4_k_m_host_share"] = float(q4[hosts_idx].mean()) if n_hosts else 0.0
 
     # portfolio: the largest inventory seen on any observed day
@@ -157,9 +164,9 @@ def _scope_metrics(
     m["family_host_share"] = {f: v / n_hosts for f, v in fam_hosts.most_common(20)}
     multi = [f for f in host_fams.values() if len(f) >= 2]
     m["multi_family_hosts"] = len(multi)
-    m["llama_qwen2_multi_family_share"] = (
-        sum(1 for f in multi if {"llama", "qwen2"} <= f) / len(multi) if multi else 0.0
-    )
+    llama_qwen2 = sum(1 for f in multi if {"llama", "qwen2"} <= f)
+    m["llama_qwen2_multi_family_share"] = llama_qwen2 / len(multi) if multi else 0.0
+    m["llama_qwen2_host_share"] = llama_qwen2 / n_hosts if n_hosts else 0.0
     for cap in ("tools", "vision", "thinking", "embedding", "insert"):
         m[f"capability_host_share.{cap}"] = sum(1 for c in host_caps.values() if cap in c) / n_hosts
     m["completion_tools_including_share"] = sum(1 for c in host_caps.values() if {"completion", "tools"} <= c) / n_hosts

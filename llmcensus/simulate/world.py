@@ -20,7 +20,7 @@ import pyarrow as pa
 from llmcensus.simulate.catalog import ModelSpec
 from llmcensus.simulate.inventory import DAY_NS, Inventory, build_inventory
 from llmcensus.simulate.params import Params
-from llmcensus.simulate.population import Hosts, build_hosts, version_at
+from llmcensus.simulate.population import PERSISTENT, Hosts, build_hosts, version_at
 from llmcensus.simulate.versions import parse_version
 from llmcensus.simulate.views import Behaviour, HostView, ModelView, RunningView, ShowData
 
@@ -97,7 +97,11 @@ class World:
     def running_share(self) -> np.ndarray:
         """Per host: probability of having a model loaded on a given day (by tier)."""
         shares = self.params.running_share_by_tier
-        return np.array([shares.get(str(t), 0.25) for t in self.hosts.tier])
+        out = np.array([shares.get(str(t), 0.25) for t in self.hosts.tier])
+        # the persistent backbone serves: its models stay loaded (§1 #38: 1.8 models running on average in
+        # the high-availability subset, which is nearly all persistent hosts)
+        out[self.hosts.cls == PERSISTENT] = self.params.persistent_running_share
+        return out
 
     @cached_property
     def _inst_bounds(self) -> np.ndarray:
