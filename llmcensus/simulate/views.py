@@ -12,7 +12,11 @@ from enum import StrEnum
 
 
 class Behaviour(StrEnum):
-    """How a simulated host answers. Stable names: they are ground-truth labels too."""
+    """How a simulated host answers. Stable names: they are ground-truth labels too.
+
+    A runtime's name is its ``Runtime`` value (``vllm``, ``llama_cpp`` …). Key-protected variants are not separate
+    behaviours: ``HostView.extra["api_key"] = "1"`` switches vLLM, llama.cpp and LiteLLM to their keyed replies;
+    Open WebUI always keeps its models behind a login (see ``wire/runtimes.py`` for every ``extra`` key)."""
 
     OLLAMA = "ollama"  # a genuine Ollama of the given version
     HONEYPOT = "honeypot"  # clone-farm member: canned inventory, identical nanosecond timestamps, schema slips
@@ -26,6 +30,14 @@ class Behaviour(StrEnum):
     SILENT = "silent"  # accepts the TCP connection and never answers
     REFUSED = "refused"  # nothing listens: connection refused
     GARBAGE = "garbage"  # answers bytes that are not HTTP
+    # Runtimes beyond Ollama (issue #16; wire/runtimes.py). Their own version is ``extra["version"]``.
+    VLLM = "vllm"  # vLLM's OpenAI server (FastAPI); extra["api_key"] = "1" for --api-key
+    LM_STUDIO = "lm_studio"  # LM Studio's server (Express)
+    TGI = "tgi"  # Hugging Face text-generation-inference router (axum)
+    TEXT_GENERATION_WEBUI = "text_generation_webui"  # oobabooga's OpenAI extension (FastAPI)
+    LITELLM = "litellm"  # LiteLLM proxy (FastAPI); extra["api_key"] = "1" for a master key
+    OPENAI_COMPATIBLE = "openai_compatible"  # a server naming no product: only /v1/models
+    NOT_LLM = "not_llm"  # a web server that is no LLM runtime (extra["kind"]: nginx, fastapi, version_api)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ import threading
 
 from llmcensus.errors import SimulationError
 from llmcensus.simulate.views import Behaviour, HostView, Reply, Request
-from llmcensus.simulate.wire import engines, lookalikes
+from llmcensus.simulate.wire import engines, litellm, lm_studio, lookalikes, runtimes, tgi, tgwui, vllm
 from llmcensus.simulate.wire.ollama import respond_ollama
 from llmcensus.simulate.wire.replies import for_head
 from llmcensus.simulate.wire.showdata import build_show
@@ -61,6 +61,20 @@ def _dispatch(view: HostView, req: Request, now_ns: int) -> Reply:
         return lookalikes.koboldcpp(view, req)
     if b in (Behaviour.AUTH_401, Behaviour.AUTH_403):
         return lookalikes.auth(view, req)
+    if b is Behaviour.VLLM:
+        return vllm.vllm(view, req, now_ns)
+    if b is Behaviour.LM_STUDIO:
+        return lm_studio.lm_studio(view, req)
+    if b is Behaviour.TGI:
+        return tgi.tgi(view, req)
+    if b is Behaviour.TEXT_GENERATION_WEBUI:
+        return tgwui.tgwui(view, req)
+    if b is Behaviour.LITELLM:
+        return litellm.litellm(view, req)
+    if b is Behaviour.OPENAI_COMPATIBLE:
+        return runtimes.openai_compatible(view, req, now_ns)
+    if b is Behaviour.NOT_LLM:
+        return runtimes.not_llm(view, req)
     raise SimulationError(f"host {view.host_id}: behaviour {b} is handled by the server, not the wire layer")
 
 

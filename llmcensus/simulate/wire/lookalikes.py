@@ -14,12 +14,32 @@ key                 persona     meaning (default)
 ``build``           llama_cpp   ``build_info`` (``b6050-1ed4a2c0``)
 ``served_model``    sglang      ``--served-model-name`` (first model's name)
 ``version``         open_webui  Open WebUI version (``0.6.5``); koboldcpp version (``1.71.1``)
+                    koboldcpp
 ``onboarding``      open_webui  ``"true"`` when the instance has no users yet
+``name``            open_webui  ``WEBUI_NAME`` (``Open WebUI``)
+``auth``            open_webui  ``"false"``: ``WEBUI_AUTH=False`` (``features.auth`` false; models still need
+                                a session token)
+``ollama_api``      localai     ``"0"``: Ollama emulation off (``/`` is LocalAI's web UI)
+``model_file``      koboldcpp   the GGUF file loaded (model name ``koboldcpp/<file stem>``)
 ``realm``           auth_401    Basic-auth realm (``Restricted``)
 ``nginx``           auth_*      Server header value (``nginx``; e.g. ``nginx/1.24.0``)
 ==================  ==========  ===========================================================
 
-``NOW_DEPENDENT`` lists personae whose bytes depend on ``now_ns`` (not cacheable per view).
+``NOW_DEPENDENT`` lists personae whose bytes depend on ``now_ns`` (not cacheable per view). More keys, and the
+runtimes that are not look-alikes, in ``runtimes.py``.
+
+Version boundaries (fixtures ``tests/fixtures/runtimes/<runtime>/``):
+
+- Open WebUI: a request without a session token is refused 403 ``{"detail":"Not authenticated"}`` before 0.6.0
+  (older ``get_current_user``, fixture ``api_models__no_token_403.json``) and 401 from 0.6.0
+  (``api_models__no_token_401.json``) [boundary assumed]; ``/api/config`` is public and names the version
+  (``api_config__v0_5_16.json``, ``api_config__onboarding.json``). The model list is never readable without
+  a login, whatever ``WEBUI_AUTH`` says.
+- KoboldCpp: ``/api/extra/version`` is ``{"result", "version"}`` before 1.58 (fixture
+  ``api_extra_version.json``), then adds the capability flags of koboldcpp.py 1.82 (``protected`` … ``tts``,
+  index copy 9630005149) and, from 1.90, ``audio``, ``embeddings``, ``savedata``, ``admin``, ``guidance`` (the
+  order of a later copy, 65725854511) [boundaries assumed]; OpenAI ``/v1/models`` from 1.47 and the Ollama
+  ``/api/tags`` shim from 1.70 [assumed].
 """
 
 from __future__ import annotations
@@ -41,9 +61,11 @@ from llmcensus.simulate.wire.replies import (
     is_get,
     reply,
 )
+from llmcensus.simulate.wire.runtimes import version_tuple
 from llmcensus.simulate.wire.versions import features
 
-NOW_DEPENDENT = frozenset({Behaviour.LOCALAI, Behaviour.LLAMA_CPP, Behaviour.SGLANG})
+NOW_DEPENDENT = frozenset({Behaviour.LOCALAI, Behaviour.LLAMA_CPP, Behaviour.SGLANG, Behaviour.VLLM,
+                           Behaviour.OPENAI_COMPATIBLE})
 _DAY_NS = 86_400_000_000_000
 
 
@@ -101,10 +123,42 @@ def _localai_name(m: ModelView) -> str:
     return f"{base}:latest"
 
 
+def localai_model_ids(view: HostView) -> list[str]:
+    """The ids ``/v1/models`` lists: the model config names (the emulated Ollama names without ``:latest``)."""
+    return [_localai_name(m).split(":")[0] for m in view.models]
+
+
+LOCALAI_DEFAULT = "v2.20.1"
+
+
+def localai_exposed_version(view: HostView) -> str | None:
+    """The welcome page's title names the version (``LocalAI API - v2.20.1 (<commit>)``); with the Ollama
+    emulation on, ``/`` is Ollama's banner instead and ``/api/version`` only the emulated ``0.9.0``."""
+    return view.extra.get("version", LOCALAI_DEFAULT) if view.extra.get("ollama_api", "1") == "0" else None
+
+
+def _localai_page(version: str) -> bytes:
+    # core/http/routes/ui.go: "Title": "LocalAI API - " + internal.PrintableVersion() = "<version> (<commit>)"
+    commit = hashlib.sha1(version.encode()).hexdigest()
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="UTF-8">\n'
+            f'<title>LocalAI API - {version} ({commit})</title>\n</head>\n<body class="bg-gray-900 text-gray-200">\n'
+            '<div class="container"></div>\n</body>\n</html>\n').encode()
+
+
 def localai(view: HostView, req: Request, now_ns: int) -> Reply:
+    """LocalAI (fixtures ``localai/``): ``/v1/models`` entries with only ``id`` and ``object``
+    (``v1_models__2023_04.json``) and, unless ``ollama_api`` is ``"0"``, the Ollama emulation of
+    core/http/endpoints/ollama (``root.txt``, ``api_version.json``: the constant 0.9.0); with it off, ``/`` is
+    the welcome page whose title carries ``extra["version"]`` (default ``v2.20.1``)."""
     backend = view.extra.get("backend", "llama-cpp")
     path, ok = req.path, is_get(req)
     names = [_localai_name(m) for m in view.models]
+    if view.extra.get("ollama_api", "1") == "0":
+        if path == "/" and ok:
+            page = _localai_page(view.extra.get("version", LOCALAI_DEFAULT))
+            return finish(req, reply(200, page, (("Content-Type", "text/html; charset=utf-8"),)))
+        if path.startswith("/api/"):
+            return _echo_json(404, {"message": "Not Found"})
 
     def details() -> dict[str, object]:
         return {"parent_model": "", "format": "gguf", "family": backend, "families": [backend],
@@ -184,13 +238,22 @@ _WEBUI_HTML = (
 )
 
 
+OPEN_WEBUI_DEFAULT = "0.6.5"
+WEBUI_401 = (0, 6, 0)  # missing token: 403 before, 401 from [assumed]
+
+
+def open_webui_version(view: HostView) -> str:
+    return view.extra.get("version", OPEN_WEBUI_DEFAULT)
+
+
 def open_webui(view: HostView, req: Request) -> Reply:
-    version = view.extra.get("version", "0.6.5")
+    version = open_webui_version(view)
     path, ok = req.path, is_get(req)
     if path == "/api/config" and ok:
-        cfg: dict[str, object] = {"status": True, "name": "Open WebUI", "version": version, "default_locale": "",
-                                  "oauth": {"providers": {}},
-                                  "features": {"auth": True, "auth_trusted_header": False, "enable_ldap": False,
+        cfg: dict[str, object] = {"status": True, "name": view.extra.get("name", "Open WebUI"), "version": version,
+                                  "default_locale": "", "oauth": {"providers": {}},
+                                  "features": {"auth": view.extra.get("auth", "true") != "false",
+                                               "auth_trusted_header": False, "enable_ldap": False,
                                                "enable_api_key": True, "enable_signup": True,
                                                "enable_login_form": True, "enable_websocket": True}}
         if view.extra.get("onboarding") == "true":
@@ -204,7 +267,8 @@ def open_webui(view: HostView, req: Request) -> Reply:
         return finish(req, fastapi_json(200, {"name": "Open WebUI", "short_name": "Open WebUI", "start_url": "/",
                                            "display": "standalone", "background_color": "#343541"}))
     if path in ("/api/tags", "/api/models", "/api/ps") or path.startswith(("/ollama/", "/openai/", "/api/v1/")):
-        return finish(req, fastapi_json(401, {"detail": "Not authenticated"}))
+        refused = 401 if version_tuple(version) >= WEBUI_401 else 403
+        return finish(req, fastapi_json(refused, {"detail": "Not authenticated"}))
     if path.startswith("/api/") or path == "/api":
         return finish(req, fastapi_json(404, {"detail": "Not Found"}))
     if ok:  # the SvelteKit SPA answers every other path with its shell
@@ -223,10 +287,46 @@ def _kobold(status: int, body: bytes, ctype: str) -> Reply:
                                 ("Content-type", ctype)))
 
 
+KOBOLD_DEFAULT = "1.71.1"
+KOBOLD_FLAGS = (1, 58)  # capability flags in /api/extra/version
+KOBOLD_FLAGS2 = (1, 90)  # audio, embeddings, savedata, admin, guidance
+KOBOLD_OPENAI = (1, 47)  # /v1/models
+KOBOLD_OLLAMA = (1, 70)  # /api/tags
+
+
+def kobold_version(view: HostView) -> str:
+    return view.extra.get("version", KOBOLD_DEFAULT)
+
+
+def kobold_model(view: HostView) -> str:
+    """``friendlymodelname``: ``koboldcpp/`` + the model file's stem (``--model`` path without extension)."""
+    if "model_file" in view.extra:
+        stem = view.extra["model_file"].rsplit("/", 1)[-1]
+        return "koboldcpp/" + (stem[: -len(".gguf")] if stem.endswith(".gguf") else stem)
+    m = view.models[0] if view.models else None
+    return "koboldcpp/" + (m.name.split(":")[0].rsplit("/", 1)[-1] if m else "model") + (
+        "-" + m.quantization_level if m else "")
+
+
+def _kobold_version_body(version: str) -> dict[str, object]:
+    v = version_tuple(version)
+    body: dict[str, object] = {"result": "KoboldCpp", "version": version}
+    if v < KOBOLD_FLAGS:
+        return body
+    body.update(protected=False, llm=True, txt2img=False, vision=False)
+    if v >= KOBOLD_FLAGS2:
+        body["audio"] = False
+    body.update(transcribe=False, multiplayer=False, websearch=False, tts=False)
+    if v >= KOBOLD_FLAGS2:
+        body.update(embeddings=False, savedata=False, admin=0, guidance=False)
+    return body
+
+
 def koboldcpp(view: HostView, req: Request) -> Reply:
     m = view.models[0] if view.models else None
-    model = (m.name.split(":")[0].rsplit("/", 1)[-1] if m else "model") + ("-" + m.quantization_level if m else "")
-    version = view.extra.get("version", "1.71.1")
+    model = kobold_model(view)[len("koboldcpp/"):]
+    version = kobold_version(view)
+    v = version_tuple(version)
     path, ok = req.path.rstrip("/") or "/", is_get(req)
 
     def js(obj: object) -> Reply:  # json.dumps defaults: ", " and ": " separators, ASCII escapes
@@ -237,14 +337,12 @@ def koboldcpp(view: HostView, req: Request) -> Reply:
     if path in ("/api/v1/model", "/api/latest/model"):
         return js({"result": f"koboldcpp/{model}"})
     if path == "/api/extra/version":
-        return js({"result": "KoboldCpp", "version": version, "protected": False, "llm": True, "txt2img": False,
-                   "vision": False, "audio": False, "transcribe": False, "multiplayer": False, "websearch": False,
-                   "tts": False, "embeddings": False})
+        return js(_kobold_version_body(version))
     if path in ("/api/v1/info/version", "/api/latest/info/version"):
         return js({"result": "1.2.5"})
     if path in ("/api/v1/config/max_context_length", "/api/extra/true_max_context_length"):
         return js({"value": int(view.extra.get("n_ctx", "4096"))})
-    if path == "/api/tags":
+    if path == "/api/tags" and v >= KOBOLD_OLLAMA:
         # KoboldCpp's Ollama shim: one fixed-date entry standing for the loaded model.
         entry = {"name": f"koboldcpp/{model}", "model": f"koboldcpp/{model}:latest",
                  "modified_at": "2024-07-19T15:26:55.6122841+08:00", "size": m.size if m else 394998579,
@@ -253,7 +351,7 @@ def koboldcpp(view: HostView, req: Request) -> Reply:
                              "parameter_size": m.parameter_size if m else "128M",
                              "quantization_level": m.quantization_level if m else "Q4_0"}}
         return js({"models": [entry]})
-    if path == "/v1/models":
+    if path == "/v1/models" and v >= KOBOLD_OPENAI:
         return js({"object": "list", "data": [{"id": f"koboldcpp/{model}", "object": "model", "created": 1,
                                                "owned_by": "koboldcpp", "permission": [], "root": "koboldcpp"}]})
     if path in ("/", "/api", "/api/v1"):
