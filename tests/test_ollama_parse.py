@@ -138,12 +138,18 @@ def test_timestamps() -> None:
 
 
 def test_allowlist_is_read_only() -> None:
-    assert {("GET", "/"), ("GET", "/api/version"), ("GET", "/api/tags"), ("GET", "/api/ps"),
-                         ("POST", "/api/show")} == ALLOWLIST
+    ollama_requests = {("GET", "/"), ("GET", "/api/version"), ("GET", "/api/tags"), ("GET", "/api/ps"),
+                       ("POST", "/api/show")}
+    assert ollama_requests <= ALLOWLIST
+    # the only POST on any allowlist is Ollama's /api/show (read-only despite the method: protocols.md §1.2)
+    assert {req for req in ALLOWLIST if req[0] != "GET"} == {("POST", "/api/show")}
+    forbidden = ("pull", "push", "delete", "copy", "create", "generate", "chat", "completion", "embed", "blobs",
+                 "tokenize", "detokenize", "infer", "predict", "load", "unload", "upload", "flush", "abort",
+                 "update", "reset", "/api/extra/generate", "/v1/audio", "/v1/images")
     for mod in RUNTIMES:
-        assert {"NAME", "DEFAULT_PORTS", "REQUESTS", "Result", "scan"} <= set(dir(mod))
-        forbidden = ("pull", "push", "delete", "copy", "create", "generate", "chat", "embed", "blobs")
-        assert not any(word in path for _, path in mod.REQUESTS for word in forbidden)
+        assert {"NAME", "DEFAULT_PORTS", "REQUESTS", "IDENTIFY", "PARSERS", "identify", "claims", "scan"} <= set(
+            dir(mod))
+        assert not any(word in path.lower() for _, path in mod.REQUESTS for word in forbidden), mod.NAME
 
 
 LOOKALIKES: list[tuple[str, list[str]]] = [

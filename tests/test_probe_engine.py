@@ -26,6 +26,9 @@ from llmcensus.targets.parse import Target
 FAST = ProbeSettings(connect_timeout=1.0, read_timeout=0.6, total_timeout=5.0, per_ip_rate=0, loopback_only=True,
                      concurrency=50)
 SHOW_BODY = compact(CAPTURES / "api_show" / "d540ababb6e4.json")
+RUNTIME_FIXTURES = Path(__file__).parent / "fixtures" / "runtimes"
+LLAMA_CPP_MODELS = (RUNTIME_FIXTURES / "llama_cpp" / "v1_models.json").read_bytes()
+LLAMA_CPP_PROPS = (RUNTIME_FIXTURES / "llama_cpp" / "props.json").read_bytes()
 TAGS_BODY = compact(CAPTURES / "api_tags" / "04391a874017.json")
 NGINX_401 = Persona({}, default=(401, {"Content-Type": "text/html", "Server": "nginx/1.24.0",
                                        "WWW-Authenticate": 'Basic realm="ollama"'}, b"<html>401</html>"))
@@ -66,9 +69,12 @@ def test_mixed_fleet_one_observation_per_target(tmp_path: Path) -> None:
         "192.0.2.2": ollama_persona(TAGS_BODY, show=show_ok, version="0.1.40"),  # same digest: from the cache
         "192.0.2.3": NGINX_401,
         "192.0.2.4": Persona({}, default=(403, {"Content-Type": "text/html", "Server": "nginx"}, b"forbidden")),
+        # llama-server answering Ollama's /api/tags, then visited as itself (its /v1/models and /props)
         "192.0.2.5": Persona({("GET", "/api/tags"): (200, {"Server": "llama.cpp", **JSON},
                                                      b'{"models":[{"name":"a","model":"a","size":"","digest":""}],'
-                                                     b'"object":"list","data":[]}')},
+                                                     b'"object":"list","data":[]}'),
+                              ("GET", "/v1/models"): (200, {"Server": "llama.cpp", **JSON}, LLAMA_CPP_MODELS),
+                              ("GET", "/props"): (200, {"Server": "llama.cpp", **JSON}, LLAMA_CPP_PROPS)},
                              default=(200, {"Server": "llama.cpp", "Content-Type": "text/html"}, b"<html>ui</html>")),
         "192.0.2.6": Persona({("GET", "/"): (200, {"Content-Type": "text/html"},
                                              b"<!doctype html><html><head><title>Open WebUI</title>"),

@@ -106,7 +106,7 @@ def test_a_second_writer_is_refused_and_a_crashed_one_recovers(tmp_path: Path,
         holder.wait()
     rc = main(["scan", str(tmp_path / "t.txt"), "--data", str(data), "--no-progress"])
     assert rc == 0, capsys.readouterr().err  # 192.0.2.1 is blocked (documentation range): no packet sent
-    assert read_observations(data).column("status").to_pylist() == ["blocked"]
+    assert set(read_observations(data).column("status").to_pylist()) == {"blocked"}
 
 
 # --- kill -9 anywhere, then resume --------------------------------------------------------------------
@@ -124,7 +124,7 @@ def kill_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Threa
         persona.delay = 0.03
         tf.run(tf.fleet.add((f"198.51.100.{i + 1}", 11434), persona))
     root = tmp_path_factory.mktemp("kill9")
-    (root / "targets.txt").write_text("".join(f"198.51.100.{i + 1}\n" for i in range(HOSTS)))
+    (root / "targets.txt").write_text("".join(f"198.51.100.{i + 1}:11434\n" for i in range(HOSTS)))
     (root / "map.csv").write_text("public_ip,port,dial_ip,dial_port\n" + "".join(
         f"{ip},{port},{dip},{dport}\n" for (ip, port), (dip, dport) in tf.fleet.dial_map.items()))
     yield tf, root
@@ -196,13 +196,13 @@ def test_no_address_gets_more_than_its_cap_across_ports_and_sweeps(tmp_path: Pat
 
     async def go() -> None:
         async with fleet() as f:
-            for port in range(8000, 8010):
+            for port in range(9000, 9010):  # ports no runtime module claims: Ollama's own visit
                 persona = ollama_persona(tags(), version="0.12.6")  # empty inventory: 4 requests a visit
                 await f.add(("203.0.113.5", port), persona)
             f.log = Stamped()
             for sweep in ("a", "b"):  # the second sweep starts at once: it must continue the same window
                 w = ObservationWriter(tmp_path, sweep)
-                summary = await run_sweep([Target("203.0.113.5", p) for p in range(8000, 8010)], settings, w,
+                summary = await run_sweep([Target("203.0.113.5", p) for p in range(9000, 9010)], settings, w,
                                           dial_map=f.dial_map)
                 w.close(complete=True)
                 assert summary.written == 10 and summary.counts == {"success": 10}

@@ -18,6 +18,7 @@ from llmcensus.cli.main import main
 from llmcensus.datalock import LOCK_NAME
 from llmcensus.observations.manifest import Manifest
 from llmcensus.observations.reader import read_observations
+from llmcensus.probe.runtimes import DEFAULT_PORTS as RUNTIME_PORTS
 from llmcensus.targets.dialmap import write_dial_map
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,9 @@ def test_bad_input_is_one_clear_line_and_damages_nothing(
 
 def test_scan_summary_and_manifest(data_with_sweep: Path, capsys: pytest.CaptureFixture[str]) -> None:
     m = Manifest.read(data_with_sweep / "d", "s0")
-    assert m.complete and m.counts == {"blocked": 2} and m.targets_total == 2
+    # a bare address is visited on every runtime module's default port; 10.0.0.2:8080 once
+    ports = len(RUNTIME_PORTS)
+    assert m.complete and m.counts == {"blocked": ports + 1} and m.targets_total == ports + 1
     assert m.settings["user_agent"].startswith("llmcensus/")
 
 
@@ -109,7 +112,7 @@ def _rows(data: Path) -> list[tuple[object, ...]]:
 def test_kill_9_then_resume_equals_uninterrupted(tmp_path: Path, sim: tuple[ThreadedFleet, list[str]]) -> None:
     tf, ips = sim
     write_dial_map(tmp_path / "map.csv", tf.fleet.dial_map)
-    (tmp_path / "targets.txt").write_text("".join(f"{ip}\n" for ip in ips))
+    (tmp_path / "targets.txt").write_text("".join(f"{ip}:11434\n" for ip in ips))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     killed = tmp_path / "killed"
     proc = subprocess.Popen(_scan_args(tmp_path, killed), env=env, cwd=ROOT,
@@ -141,7 +144,7 @@ def test_kill_9_then_resume_equals_uninterrupted(tmp_path: Path, sim: tuple[Thre
 def test_ctrl_c_stops_cleanly(tmp_path: Path, sim: tuple[ThreadedFleet, list[str]]) -> None:
     tf, ips = sim
     write_dial_map(tmp_path / "map.csv", tf.fleet.dial_map)
-    (tmp_path / "targets.txt").write_text("".join(f"{ip}\n" for ip in ips))
+    (tmp_path / "targets.txt").write_text("".join(f"{ip}:11434\n" for ip in ips))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     data = tmp_path / "d"
     proc = subprocess.Popen(_scan_args(tmp_path, data), env=env, cwd=ROOT, stdout=subprocess.PIPE,

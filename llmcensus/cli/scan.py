@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from llmcensus.probe.runtimes import DEFAULT_PORTS as RUNTIME_PORTS
 from llmcensus.probe.settings import SETTINGS, ProbeSettings
 from llmcensus.probe.sweep import ScanRequest, is_tty, parse_setting_overrides, scan
 from llmcensus.targets.parse import parse_ports
@@ -27,7 +28,8 @@ def scan_cmd(
     sweep_id: Annotated[str | None, typer.Option("--sweep-id", help="default: UTC time, e.g. 20260101T000000Z")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="continue an interrupted sweep (same --sweep-id)")] = False,
     concurrency: Annotated[int | None, typer.Option(help="visits in flight (default 1000)")] = None,
-    ports: Annotated[str | None, typer.Option(help="ports for targets without one, e.g. 11434,8080")] = None,
+    ports: Annotated[str | None, typer.Option(
+        help="ports for targets without one, e.g. 11434,8080 (default: every runtime module's default ports)")] = None,
     optout: Annotated[list[Path] | None, typer.Option("--optout", help="opt-out file(s) of CIDRs; repeatable")] = None,
     user_agent: Annotated[str | None, typer.Option("--user-agent", help="User-Agent header")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="default: when a TTY")] = None,
@@ -41,7 +43,8 @@ def scan_cmd(
         settings = settings.with_(user_agent=user_agent)
     req = ScanRequest(
         data_dir=data, targets_file=targets_file, candidates=candidates, dial_map=dial_map, sweep_id=sweep_id,
-        resume=resume, ports=parse_ports(ports), optout_files=optout or [], settings=settings,
+        resume=resume, ports=parse_ports(ports) if ports is not None else RUNTIME_PORTS, optout_files=optout or [],
+        settings=settings,
         progress=is_tty() if progress is None else progress,
     )
     summary = scan(req)

@@ -6,12 +6,13 @@ One visit, one ``Visit`` (a request is sent at most once and every module reads 
    always has (``ollama.scan``: ``/api/version``, ``/api/tags``, ``GET /`` when needed, ``/api/ps``,
    ``/api/show``). When it recognises Ollama or one of the runtimes that answer Ollama's paths, or the
    host did not answer at all, the visit is over.
-2. **Otherwise, identification**: the ``IDENTIFY`` requests of the modules that claim the port, then
-   the generic ``GET /v1/models``, then the other modules' ``IDENTIFY`` requests in table order, each
-   sent once, at most ``IDENTIFY_REQUESTS`` of them on a port nobody claims (a web server that is not
-   an LLM runtime costs a handful of requests, not the whole budget). After each reply every module
-   reads the evidence (``identify``) and says how strongly it claims it (``claims``); a product-specific
-   claim (``STRONG``) ends the search at once.
+   A runtime recognised there through Ollama's paths is then visited as itself (its own ``scan``).
+2. **Otherwise, identification**: the ``IDENTIFY`` requests of the modules that claim the port, the
+   generic ``GET /v1/models``, then every other module's first, second, ... request, round by round in
+   table order, each sent once: at most ``CLAIMED_PORT_REQUESTS`` on a claimed port and
+   ``IDENTIFY_REQUESTS`` on a port nobody claims. After each reply every module reads the evidence
+   (``identify``) and says how strongly it claims it (``claims``); a product-specific claim
+   (``STRONG``) ends the search at once.
 3. **Detail**: the strongest module (ties: table order) runs its ``scan`` within what is left of the
    visit's budget. With no claim at all, the status says what kind of HTTP service answered.
 """
@@ -23,12 +24,17 @@ from types import ModuleType
 
 from llmcensus.observations.schema import Runtime, Status
 from llmcensus.probe.http import CONNECTION_FAILURES, Exchange, HostClient
-from llmcensus.probe.runtimes import ALLOWLIST, MODULES, ollama
+from llmcensus.probe.runtimes import ALLOWLIST, BY_NAME, MODULES, ollama
 from llmcensus.probe.runtimes.base import Result, Visit, posture, unusable
+from llmcensus.probe.runtimes.common import ollama_evidence
 from llmcensus.probe.showcache import ShowCache
 
 STRONG = 3  # a claim on a product-specific marker: no other request is needed to decide
-IDENTIFY_REQUESTS = 6  # requests spent looking for a runtime on a port that no module claims
+# Requests spent looking for a runtime after Ollama's own visit found none, on a port no module claims (80, 443,
+# ...: reverse proxies front every runtime): enough for each module's cheapest identifying request, so a web
+# server that is no LLM runtime costs 3 + 10 requests, within the per-address cap.
+IDENTIFY_REQUESTS = 10
+CLAIMED_PORT_REQUESTS = 8  # on a port some module claims (its own requests come first)
 GENERIC = ("GET", "/v1/models")  # the one request most runtimes answer
 
 
@@ -41,7 +47,7 @@ def best_claim(visit: Visit) -> tuple[ModuleType | None, int, list[str]]:
     """The strongest claim on the replies so far: (module, strength, its evidence); ties go to table order."""
     best: tuple[ModuleType | None, int, list[str]] = (None, 0, [])
     for mod in MODULES:
-        evidence = mod.identify(visit.replies)
+        evidence = ollama_evidence(visit.replies) if mod is ollama else mod.identify(visit.replies)
         strength = mod.claims(evidence)
         if strength > best[1]:
             best = (mod, strength, evidence)
@@ -51,29 +57,18 @@ def best_claim(visit: Visit) -> tuple[ModuleType | None, int, list[str]]:
 async def fingerprint(client: HostClient, cache: ShowCache, result: Result, *, port: int, observed_at: datetime,
                       sweep_id: str) -> None:
     visit = Visit(client, result)
-    others_claim = any(port in m.DEFAULT_PORTS for m in MODULES if m is not ollama)
-    if not others_claim:
+    claimers = [m for m in MODULES if port in m.DEFAULT_PORTS and m is not ollama]
+    if not claimers:
         await ollama.scan(client, cache, result, observed_at=observed_at, sweep_id=sweep_id)
-        if result.runtime not in (None, Runtime.UNKNOWN.value) or result.status in CONNECTION_FAILURES:
+        _absorb(visit)
+        if result.status in CONNECTION_FAILURES or result.runtime != Runtime.UNKNOWN.value:
+            await _native(visit, result)
             return
-        for done in client.exchanges:
-            visit.replies.setdefault((done.method, done.path), done)
-    plan: list[tuple[str, str]] = []
-    for mod in order_for(port):
-        for req in (*mod.IDENTIFY[:1], GENERIC, *mod.IDENTIFY[1:]) if port in mod.DEFAULT_PORTS else mod.IDENTIFY:
-            if req not in plan:
-                plan.append(req)
-    if GENERIC not in plan:
-        plan.insert(0, GENERIC)
-    plan = [req for req in plan if req in ALLOWLIST]  # GENERIC is sent only once a module reads it
-    if not any(port in m.DEFAULT_PORTS for m in MODULES):
-        plan = plan[:IDENTIFY_REQUESTS]
+    plan = _plan(claimers, visit)
     winner, strength, evidence = best_claim(visit)
     for method, path in plan:
         if strength >= STRONG or client.budget_left <= 1:
             break
-        if (method, path) in visit.replies:
-            continue
         ex = await visit.get(path, method=method)
         if ex is None:
             break
@@ -81,20 +76,61 @@ async def fingerprint(client: HostClient, cache: ShowCache, result: Result, *, p
             result.status, result.error = ex.failure, ex.error  # nothing answers on this port
             return
         winner, strength, evidence = best_claim(visit)
-    answered = list(visit.replies.values())
-    if winner is None and not others_claim:
-        return  # Ollama's visit already decided what kind of service this is
+    answered = list(visit.replies.values()) or list(client.exchanges)
     if winner is None:
-        result.runtime = Runtime.UNKNOWN.value
-        result.models = result.running = None
-        result.note(*(e for ex in answered for e in _server(ex)))
-        posture(result, answered)
-        _unknown(result, answered)
+        result.version = None  # an /api/version from something that is no runtime we know is no version
+        if claimers:  # on a port Ollama's visit did not decide, the replies say what answered
+            result.runtime = Runtime.UNKNOWN.value
+            result.models = result.running = None
+            result.note(*(e for ex in answered for e in _server(ex)))
+            posture(result, answered)
+            _unknown(result, answered)
         return
+    if winner is ollama:  # Ollama on another runtime's port: its own visit, reusing what was asked
+        result.evidence, result.runtime = [], None
+        await ollama.scan(client, cache, result, observed_at=observed_at, sweep_id=sweep_id, seen=visit.replies)
+        _absorb(visit)
+        await _native(visit, result)
+        return
+    await _hand_over(winner, visit, result, evidence)
+
+
+def _plan(claimers: list[ModuleType], visit: Visit) -> list[tuple[str, str]]:
+    """Identification requests: the claimers' own (a runtime on its own port is the likeliest answer), the
+    generic list, then every other module's first, second, ... request (round by round, so each runtime gets
+    its cheapest chance before any gets a second), capped."""
+    plan = [req for mod in claimers for req in mod.IDENTIFY] + [GENERIC]
+    others = [m for m in MODULES if m not in claimers]
+    depth = max((len(m.IDENTIFY) for m in MODULES), default=0)
+    plan += [mod.IDENTIFY[i] for i in range(depth) for mod in others if i < len(mod.IDENTIFY)]
+    cap = CLAIMED_PORT_REQUESTS if claimers else IDENTIFY_REQUESTS
+    return [req for req in dict.fromkeys(plan) if req in ALLOWLIST and req not in visit.replies][:cap]
+
+
+def _absorb(visit: Visit) -> None:
+    """Every GET Ollama's visit sent becomes a reply of the visit: nothing is asked twice."""
+    for done in visit.client.exchanges:
+        if done.method == "GET":
+            visit.replies.setdefault((done.method, done.path), done)
+
+
+async def _native(visit: Visit, result: Result) -> None:
+    """After Ollama's own visit: a runtime recognised through Ollama's paths (llama.cpp, SGLang, LocalAI,
+    KoboldCpp, Open WebUI) is then visited as itself, so its version and models are its own."""
+    native = BY_NAME.get(result.runtime or "")
+    if native is None or native is ollama or visit.client.budget_left <= 0 or result.status in CONNECTION_FAILURES:
+        return
+    _absorb(visit)
+    await _hand_over(native, visit, result, native.identify(visit.replies))
+
+
+async def _hand_over(winner: ModuleType, visit: Visit, result: Result, evidence: list[str]) -> None:
+    """The chosen module's detail visit, on a clean result (what the identification read stays in the visit)."""
     result.runtime = winner.NAME
-    result.models, result.running, result.version = None, None, None
+    result.models, result.running, result.version, result.extras = None, None, None, None
+    result.status, result.error = None, None
     result.evidence = list(evidence)
-    posture(result, answered)
+    posture(result, visit.replies.values())
     await winner.scan(visit)
 
 

@@ -20,6 +20,7 @@ from llmcensus.errors import InputError, UsageError
 from llmcensus.observations.manifest import check_sweep_id
 from llmcensus.observations.writer import ObservationWriter
 from llmcensus.probe.engine import SweepSummary, run_sweep
+from llmcensus.probe.runtimes import DEFAULT_PORTS as RUNTIME_PORTS
 from llmcensus.probe.settings import ProbeSettings
 from llmcensus.probe.showcache import ShowCache
 from llmcensus.targets.blocklist import Blocklist
@@ -37,7 +38,7 @@ class ScanRequest:
     dial_map: Path | None = None
     sweep_id: str | None = None
     resume: bool = False
-    ports: tuple[int, ...] = (11434,)
+    ports: tuple[int, ...] = RUNTIME_PORTS  # for targets without a port: every runtime module's default ports
     optout_files: Sequence[Path] = ()
     settings: ProbeSettings = field(default_factory=ProbeSettings)
     progress: bool = False

@@ -36,7 +36,9 @@ EXPECTED_RUNTIME = {
     "koboldcpp": "koboldcpp",
 }
 # what look-alikes advertise on /api/version (the wire layer's personae)
-LOOKALIKE_VERSION = {"localai": "0.9.0", "open_webui": "0.6.5"}
+# The version each look-alike exposes as its own. LocalAI's /api/version answers Ollama's emulated "0.9.0", which is
+# not LocalAI's version (the probe keeps it in runtime_data): with its Ollama emulation on, its version is unknown.
+LOOKALIKE_VERSION = {"open_webui": "0.6.5"}
 EXPECTED_STATUS = {
     "ollama": "success",
     "honeypot": "success",

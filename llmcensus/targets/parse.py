@@ -2,7 +2,8 @@
 
 Text format, one target per line (blank lines and ``#`` comments ignored):
 
-    203.0.113.7              ip: visited on every port of ``ports`` (default 11434)
+    203.0.113.7              ip: visited on every port of ``ports`` (the probe passes every runtime's default
+                             ports; this module alone falls back to Ollama's 11434)
     203.0.113.7:8080         ip:port
     [2001:db8::1]:11434      IPv6 with a port (a bare IPv6 address is also accepted)
     198.51.100.0/24          CIDR: expanded lazily, every address x every port; refused above a size cap

@@ -38,3 +38,13 @@ RUNTIMES = MODULES  # the older name
 
 ALLOWLIST: frozenset[tuple[str, str]] = frozenset(req for mod in MODULES for req in mod.REQUESTS)
 DEFAULT_PORTS: tuple[int, ...] = tuple(sorted({p for mod in MODULES for p in mod.DEFAULT_PORTS}))
+
+
+def render_markdown() -> str:
+    """The runtime table of ``docs/probing.md`` (generated; ``tests/test_probing_docs.py`` keeps it current)."""
+    lines = ["| runtime | default ports | requests, in order of use (the allowlist) |", "|---|---|---|"]
+    for mod in MODULES:
+        ports = ", ".join(str(p) for p in mod.DEFAULT_PORTS) or "any (claims none)"
+        requests = ", ".join(f"`{m} {p}`" for m, p in mod.REQUESTS) or "(none yet)"
+        lines.append(f"| `{mod.NAME}` | {ports} | {requests} |")
+    return "\n".join(lines) + "\n"

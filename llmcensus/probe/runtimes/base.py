@@ -23,7 +23,7 @@ zgrab2's module shape):
 Parsers return runtime-neutral models (``neutral_model``, keys ``MODEL_KEYS``); ``model_row`` makes
 them rows of the observation's MODEL struct (the Ollama fields where they mean the same thing), and
 what has no MODEL field goes to the observation's ``runtime_data`` (schema v2), one object per
-runtime.
+runtime. What the modules do alike to get there (read a reply, end a visit) is ``common.py``'s toolkit.
 """
 
 from __future__ import annotations
@@ -184,13 +184,14 @@ def posture(result: Result, replies: Iterable[Exchange]) -> None:
         result.auth = Auth.OPEN.value
 
 
-def decide(result: Result, inventory: Exchange | None) -> None:
+def decide(result: Result, inventory: Exchange | None, *, listed: int | None = None) -> None:
     """Status of a visit whose runtime is known, from the reply that should have listed its models.
 
     The same rules as Ollama's (docs/schema.md "How the probe decides"): a truncated inventory is
     ``truncated``; 401/403 on it is ``auth_required``; 5xx, 429 or an unexpected 4xx is ``http_error``;
     a 2xx that could not be parsed is ``protocol_error``; anything else is ``success`` (a runtime that
-    was recognised but exposes no model list is still fingerprinted)."""
+    was recognised but exposes no model list is still fingerprinted), or ``truncated`` when the inventory
+    ``listed`` more models than ``result.models`` keeps (the ``max_models`` cap)."""
     if inventory is not None and inventory.failure is not None:
         result.status, result.error = inventory.failure, inventory.error
     elif inventory is not None and inventory.ok and inventory.truncated:
@@ -201,6 +202,10 @@ def decide(result: Result, inventory: Exchange | None) -> None:
         result.status, result.error = Status.HTTP_ERROR, f"HTTP {inventory.status} on {inventory.path}"
     elif inventory is not None and inventory.ok and result.models is None:
         result.status, result.error = Status.PROTOCOL_ERROR, inventory.error or f"unusable {inventory.path} reply"
+    elif listed is not None and result.models is not None and listed > len(result.models):
+        where = inventory.path if inventory is not None else "the model list"
+        result.status = Status.TRUNCATED
+        result.error = f"{where} listed {listed} models; the first {len(result.models)} are kept"
     else:
         result.status, result.error = Status.SUCCESS, None
 

@@ -79,8 +79,13 @@ def identify(replies: Mapping[tuple[str, str], Exchange]) -> list[str]:
 
 
 def claims(evidence: Collection[str]) -> int:
-    """3 when the markers say plain Ollama (not one of the runtimes that answer its paths)."""
-    return 3 if lookalikes.classify(evidence) is Runtime.OLLAMA else 0
+    """When the markers say plain Ollama (not one of the runtimes that answer its paths): 3 with an inventory
+    or a version of its own, 2 on the banner or the version 0.9.0 alone (LocalAI's emulation sends both, so
+    a runtime that lives on this port may still say more)."""
+    if lookalikes.classify(evidence) is not Runtime.OLLAMA:
+        return 0
+    own_version = "version_json" in evidence and "version_const:0.9.0" not in evidence  # 0.9.0: LocalAI's too
+    return 3 if "tags_models_list" in evidence or own_version else 2
 
 
 def _needs_show(m: dict[str, Any]) -> bool:
@@ -134,14 +139,17 @@ def _settled(result: Result, replies: list[Exchange]) -> bool:
 
 
 async def scan(client: HostClient, cache: ShowCache, result: Result, *, observed_at: datetime,
-               sweep_id: str) -> None:
+               sweep_id: str, seen: Mapping[tuple[str, str], Exchange] | None = None) -> None:
     """One visit: /api/version, /api/tags, ``GET /`` unless those two settle it, then /api/ps and /api/show
-    for digests the cache has not seen."""
+    for digests the cache has not seen. ``seen``: replies the visit already has (the dispatcher's
+    identification on another runtime's port), used instead of asking again."""
     replies: list[Exchange] = []
     for path in ("/api/version", "/api/tags", "/"):
         if path == "/" and _settled(result, replies):
             break
-        ex = await client.request("GET", path)
+        ex = seen.get(("GET", path)) if seen is not None else None
+        if ex is None:
+            ex = await client.request("GET", path)
         if ex is None:
             break
         if ex.failure is not None:

@@ -1,0 +1,148 @@
+"""SGLang end to end: the real dispatch and ``sglang.scan`` against loopback servers replaying the fixture bodies
+(``tests/fixtures/runtimes/sglang/``), open and key-protected, on SGLang's port and on Ollama's."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import zstandard
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from probe_support import Persona, fleet
+
+from llmcensus.observations.reader import read_observations
+from llmcensus.observations.writer import ObservationWriter
+from llmcensus.probe.engine import run_sweep
+from llmcensus.probe.http import Exchange
+from llmcensus.probe.runtimes import ALLOWLIST, MODULES, sglang
+from llmcensus.probe.runtimes.base import MODEL_KEYS, Parsed
+from llmcensus.probe.runtimes.fields import ParseError
+from llmcensus.probe.settings import ProbeSettings
+from llmcensus.targets.parse import Target
+
+FIXTURES = Path(__file__).parent / "fixtures" / "runtimes" / "sglang"
+FAST = ProbeSettings(connect_timeout=1.0, read_timeout=0.6, total_timeout=5.0, per_ip_rate=0, loopback_only=True,
+                     concurrency=20)
+UVICORN = {"Content-Type": "application/json", "Server": "uvicorn"}
+NOT_FOUND = (404, UVICORN, b'{"detail":"Not Found"}')
+MODEL = "qwen/qwen2.5-0.5b-instruct"
+SERVER_INFO = (FIXTURES / "get_server_info.json").read_bytes()
+
+
+def persona(server_info: bytes = SERVER_INFO) -> Persona:
+    return Persona({
+        ("GET", "/get_model_info"): (200, UVICORN, (FIXTURES / "get_model_info.json").read_bytes()),
+        ("GET", "/v1/models"): (200, UVICORN, (FIXTURES / "v1_models.json").read_bytes()),
+        ("GET", "/get_server_info"): (200, UVICORN, server_info),
+        ("GET", "/health"): (200, {"Server": "uvicorn"}, b""),
+    }, default=NOT_FOUND)
+
+
+OPEN = persona()
+# --api-key: every path but /health and /metrics answers vLLM's bare refusal (add_api_key_middleware)
+KEYED = Persona({("GET", "/health"): (200, {"Server": "uvicorn"}, b"")},
+                default=(401, UVICORN, b'{"error":"Unauthorized"}'))
+
+
+def sweep(servers: dict[tuple[str, int], Persona], data: Path) -> tuple[dict[tuple[str, int], dict[str, Any]],
+                                                                         list[tuple[str, str, str]]]:
+    async def main() -> list[tuple[str, str, str]]:
+        async with fleet() as f:
+            for public, p in servers.items():
+                await f.add(public, p)
+            writer = ObservationWriter(data, "s1")
+            await run_sweep([Target(ip, port) for ip, port in servers], FAST, writer, dial_map=f.dial_map)
+            writer.close(complete=True)
+            return list(f.log)
+
+    log = asyncio.run(main())
+    return {(r["ip"], r["port"]): r for r in read_observations(data).to_pylist()}, log
+
+
+def test_sglang_open_and_key_protected_on_its_port_and_on_ollamas(tmp_path: Path) -> None:
+    servers = {("192.0.2.1", 30000): OPEN, ("192.0.2.2", 30000): KEYED,
+               ("192.0.2.1", 11434): OPEN, ("192.0.2.2", 11434): KEYED}
+    rows, log = sweep(servers, tmp_path)
+    assert all((method, path) in ALLOWLIST for _, method, path in log)
+    assert not any(path == "/health" for _, _, path in log)  # SGLang's /health generates a token
+    for port in (30000, 11434):
+        open_, keyed = rows["192.0.2.1", port], rows["192.0.2.2", port]
+        assert (open_["runtime"], open_["status"], open_["auth"]) == ("sglang", "success", "open"), open_["error"]
+        assert open_["version"] == "0.0.0.dev1+g753da2753"
+        (m,) = open_["models"]
+        # the /v1/models card, completed by the model info (architecture, type); "auto" is no dtype
+        assert (m["name"], m["context_length"], m["arch"], m["family"], m["quantization_level"]) == (
+            MODEL, 32768, "Qwen2ForCausalLM", "qwen2", None)
+        data = json.loads(open_["runtime_data"])["sglang"]
+        assert data["server"]["tp_size"] == 1 and data["server"]["api_key"] is None
+        assert data["models"][MODEL]["extra"]["is_generation"] is True
+        assert (keyed["runtime"], keyed["status"], keyed["auth"]) == ("sglang", "auth_required", "auth_required")
+        assert keyed["version"] is None and keyed["models"] is None
+    # on its own port: /get_model_info identifies it, then /v1/models and /get_server_info
+    assert [ex["path"] for ex in rows["192.0.2.1", 30000]["exchanges"]] == ["/get_model_info", "/v1/models",
+                                                                            "/get_server_info"]
+    # refused on a path outside /v1 and on /v1/models: a key on every path, SGLang's middleware
+    assert [ex["path"] for ex in rows["192.0.2.2", 30000]["exchanges"]] == ["/get_model_info", "/v1/models"]
+
+
+def test_a_launch_key_is_never_recorded(tmp_path: Path) -> None:
+    """An ``admin_api_key`` alone leaves the normal endpoints open, /get_server_info included: its value is
+    redacted in the extras and in the kept raw body."""
+    leaky = SERVER_INFO.replace(b'"admin_api_key":null', b'"admin_api_key":"s3cret-admin"')
+    assert leaky.count(b"s3cret-admin") == 2  # the top level and internal_states
+    rows, _ = sweep({("192.0.2.3", 30000): persona(leaky)}, tmp_path)
+    r = rows["192.0.2.3", 30000]
+    assert r["status"] == "success" and json.loads(r["runtime_data"])["sglang"]["server"]["admin_api_key"] == \
+        "<redacted>"
+    (info,) = [ex for ex in r["exchanges"] if ex["path"] == "/get_server_info"]
+    kept = zstandard.ZstdDecompressor().decompress(info["body_zstd"])
+    assert b"s3cret" not in kept and kept.count(b'"admin_api_key":"<redacted>"') == 2
+
+
+def test_sglangs_ollama_emulation_is_sglang() -> None:
+    """/api/tags of SGLang's Ollama emulation (protocols.md §2): ``sha256:sglang`` digests, format ``sglang``."""
+    body = json.dumps({"models": [{"name": MODEL, "model": MODEL, "modified_at": "2026-03-03T23:23:16.000Z",
+                                   "size": 0, "digest": "sha256:sglang" + "0" * 58,
+                                   "details": {"format": "sglang", "parameter_size": "unknown"}}]}).encode()
+    replies = {("GET", "/api/tags"): Exchange("GET", "/api/tags", status=200, body=body, nbytes=len(body))}
+    strengths = {m.NAME: m.claims(m.identify(replies)) for m in MODULES}
+    assert strengths["sglang"] == 3 and {"digest_prefix:sha256:sglang", "format:sglang"} <= set(
+        sglang.identify(replies))
+    assert all(s <= 3 for s in strengths.values())
+
+
+# --- hostile replies: every parser and the claim never break, whatever the body ----------------------------------
+
+_KEYS = [
+    "model_path", "tokenizer_path", "is_generation", "weight_version", "has_image_understanding", "model_type",
+    "architectures", "data", "id", "owned_by", "max_model_len", "served_model_name", "dtype", "quantization",
+    "context_length", "revision", "tp_size", "api_key", "admin_api_key", "version", "mem_fraction_static", "models",
+    "digest", "details", "format", "error",
+]
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
+    | st.sampled_from(["sglang", "sha256:sglang00", "Unauthorized", "auto", "qwen2"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_KEYS) | st.text(max_size=6), inner,
+                                                                max_size=6),
+    max_leaves=24)
+_bodies = st.one_of(_json.map(lambda v: json.dumps(v).encode()), st.binary(max_size=48),
+                    st.sampled_from([b"", b"{", b"NaN", b'{"data": [1e400]}', b'"\\ud800"', b"\xff\xfe"]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=_bodies, status=st.sampled_from([200, 401, 403, 404, 503]))
+def test_hostile_bodies_never_break_a_parser_or_a_claim(body: bytes, status: int) -> None:
+    for parser in sglang.PARSERS.values():
+        try:
+            parsed = parser(body)
+        except ParseError:
+            continue
+        assert isinstance(parsed, Parsed)
+        for m in parsed.models or ():
+            assert tuple(m) == MODEL_KEYS and isinstance(m["id"], str) and isinstance(m["extra"], dict)
+    paths = [*sglang.REQUESTS, ("GET", "/api/tags")]
+    replies = {req: Exchange(req[0], req[1], status=status, body=body, nbytes=len(body)) for req in paths}
+    assert sglang.claims(sglang.identify(replies)) in (0, 1, 2, 3, 4)
