@@ -17,6 +17,20 @@ E, F  1.0.1.1/2  D3 (1 each)       DE indie_cloud asn400 hosting          0.11.0
                                                                                   modified_at: a clone pair
 G     1.0.2.1    D4 ports 11434 and 8080 (2)  FR unknown tier asn500      0.13.0  smollm2 [c]; + gpt-oss cloud (8080)
 (plus a connection_refused visit to 1.0.0.5 on D1 and a LocalAI success at 1.0.0.6 on D2: not Ollama hosts)
+
+``write_runtimes`` writes a second tiny dataset, for the runtime metrics only (every runtime, every auth posture):
+
+host  ip        D1                                  D2                                  D3 (month M2)
+H1    2.0.0.1   ollama success open                 ollama success open                 ollama auth_required (401)
+H2    2.0.0.2   vllm success open                   -                                   vllm auth_required (401)
+H3    2.0.0.3   unknown auth_required (403)         unknown auth_required (403)         -
+H4    2.0.0.4   ollama success open :11434 and      -                                   -
+                open_webui success auth_required :8080
+H5    2.0.0.5   -                                   ollama success, auth forbidden      -
+                                                    (/api/tags read, another path 403)
+H6    2.0.0.6   -                                   ollama success open :11434 and      -
+                                                    ollama auth_required (401) :8443
+H7    2.0.0.7   connection_refused                  not_llm (runtime unknown)           -
 """
 
 from __future__ import annotations
@@ -81,6 +95,7 @@ def observation(
     running: list[str] | None = None,
     status: str = "success",
     runtime: str | None = "ollama",
+    auth: str | None = None,
 ) -> dict[str, Any]:
     sweep = day.isoformat()
     at = dt.datetime(day.year, day.month, day.day, 12, 0, tzinfo=dt.UTC)
@@ -98,7 +113,7 @@ def observation(
         "status": status,
         "runtime": runtime,
         "version": version if status == "success" else None,
-        "auth": "open" if status == "success" else "unknown",
+        "auth": auth or ("open" if status == "success" else "unknown"),
         "models": models,
         "model_count": None if models is None else len(models),
         "running": run_rows,
@@ -221,3 +236,30 @@ def write_tiny(root: Path) -> Path:
          "cluster_size": 1, "cluster_hosts": 1},
     ]  # fmt: skip
     return write_dataset(root, obs, geo, models, prompts)
+
+
+def write_runtimes(root: Path) -> Path:
+    """The runtime dataset of the module docstring (days D1 D2 in M1, D3 in M2)."""
+    m = tiny_models()
+    one = [m["llama3"]]
+
+    def locked(ip: str, day: dt.date, port: int = 11434, runtime: str = "ollama") -> dict[str, Any]:
+        return observation(ip, day, None, port=port, status="auth_required", runtime=runtime, auth="auth_required")
+
+    obs = [
+        observation("2.0.0.1", D1, one),
+        observation("2.0.0.1", D2, one),
+        locked("2.0.0.1", D3),
+        observation("2.0.0.2", D1, one, port=8000, version="0.8.5", runtime="vllm"),
+        locked("2.0.0.2", D3, port=8000, runtime="vllm"),
+        observation("2.0.0.3", D1, None, status="auth_required", runtime="unknown", auth="forbidden"),
+        observation("2.0.0.3", D2, None, status="auth_required", runtime="unknown", auth="forbidden"),
+        observation("2.0.0.4", D1, one),
+        observation("2.0.0.4", D1, [], port=8080, version="0.6.5", runtime="open_webui", auth="auth_required"),
+        observation("2.0.0.5", D2, one, auth="forbidden"),
+        observation("2.0.0.6", D2, one),
+        locked("2.0.0.6", D2, port=8443),
+        observation("2.0.0.7", D1, None, status="connection_refused", runtime=None),
+        observation("2.0.0.7", D2, None, status="not_llm", runtime="unknown"),
+    ]
+    return write_dataset(root, obs)

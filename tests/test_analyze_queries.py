@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from analyze_data import write_tiny
+from analyze_data import D1, D2, D3, D4, write_runtimes, write_tiny
 
 from llmcensus.analyze.registry import load_registry
 from llmcensus.analyze.run import StudyResults, headline, run_study
@@ -479,7 +479,78 @@ EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
         ],
         True,
     ),
+    # Runtime metrics count every runtime: the LocalAI success at 1.0.0.6 on D2 is a host too (the refused visit has
+    # no verdict). Per day, Ollama hosts: D1 A B; D2 A C; D3 A B E F; D4 A D G (G's two ports are one host).
+    "runtime_mix_by_day": (
+        [
+            {"day": D1, "runtime": "ollama", "hosts": 2, "host_share": 1.0, "verdict_hosts": 2},
+            {"day": D2, "runtime": "ollama", "hosts": 2, "host_share": 2 / 3, "verdict_hosts": 3},
+            {"day": D2, "runtime": "localai", "hosts": 1, "host_share": 1 / 3, "verdict_hosts": 3},
+            {"day": D3, "runtime": "ollama", "hosts": 4, "host_share": 1.0, "verdict_hosts": 4},
+            {"day": D4, "runtime": "ollama", "hosts": 3, "host_share": 1.0, "verdict_hosts": 3},
+        ],
+        True,
+    ),
+    # M1: Ollama A B C (A2 B1 C1 = 4 obs) + LocalAI; M2: Ollama A B D E F G (A2 B1 D1 E1 F1 G2 = 8 obs)
+    "runtime_mix_by_month": (
+        [
+            {"month": M1, "runtime": "ollama", "hosts": 3, "host_share": 3 / 4, "observations": 4, "verdict_hosts": 4},
+            {"month": M1, "runtime": "localai", "hosts": 1, "host_share": 1 / 4, "observations": 1},
+            {"month": M2, "runtime": "ollama", "hosts": 6, "host_share": 1.0, "observations": 8, "verdict_hosts": 6},
+        ],
+        True,
+    ),
+    # every successful visit of the fixture is open
+    "auth_by_runtime_month": (
+        [
+            {"month": M1, "runtime": "localai", "auth": "open", "hosts": 1, "host_share": 1.0, "observations": 1},
+            {"month": M1, "runtime": "ollama", "auth": "open", "hosts": 3, "host_share": 1.0, "observations": 4},
+            {"month": M2, "runtime": "ollama", "auth": "open", "hosts": 6, "host_share": 1.0, "observations": 8},
+        ],
+        True,
+    ),
 }
+
+# The runtime dataset of ``analyze_data.write_runtimes`` (H1..H7; D1 D2 in M1, D3 in M2).
+RUNTIME_EXPECTED: dict[str, list[dict[str, Any]]] = {
+    # D1: ollama H1 H4, vllm H2, unknown H3 (403 wall), open_webui H4 (H4 counts twice); H7 refused: 4 hosts.
+    # D2: ollama H1 H5 (success, forbidden) H6 (success and a locked port: once); unknown H3; H7 not_llm: 4 hosts.
+    # D3: H1 locked as Ollama (no success that day: counted from runtime_host_days), H2 locked as vLLM: 2 hosts.
+    "runtime_mix_by_day": [
+        {"day": D1, "runtime": "ollama", "hosts": 2, "host_share": 2 / 4, "verdict_hosts": 4},
+        {"day": D1, "runtime": "open_webui", "hosts": 1, "host_share": 1 / 4},
+        {"day": D1, "runtime": "unknown", "hosts": 1, "host_share": 1 / 4},
+        {"day": D1, "runtime": "vllm", "hosts": 1, "host_share": 1 / 4},
+        {"day": D2, "runtime": "ollama", "hosts": 3, "host_share": 3 / 4, "verdict_hosts": 4},
+        {"day": D2, "runtime": "unknown", "hosts": 1, "host_share": 1 / 4},
+        {"day": D3, "runtime": "ollama", "hosts": 1, "host_share": 1 / 2, "verdict_hosts": 2},
+        {"day": D3, "runtime": "vllm", "hosts": 1, "host_share": 1 / 2},
+    ],
+    # M1: ollama H1 H4 H5 H6 with 2 + 1 + 1 + 1 successes + H6's locked visit = 6; vllm H2 1; unknown H3 2;
+    # open_webui H4 1; hosts H1..H6 = 6. M2: ollama H1 1, vllm H2 1; 2 hosts.
+    "runtime_mix_by_month": [
+        {"month": M1, "runtime": "ollama", "hosts": 4, "host_share": 4 / 6, "observations": 6, "verdict_hosts": 6},
+        {"month": M1, "runtime": "open_webui", "hosts": 1, "host_share": 1 / 6, "observations": 1},
+        {"month": M1, "runtime": "unknown", "hosts": 1, "host_share": 1 / 6, "observations": 2},
+        {"month": M1, "runtime": "vllm", "hosts": 1, "host_share": 1 / 6, "observations": 1},
+        {"month": M2, "runtime": "ollama", "hosts": 1, "host_share": 1 / 2, "observations": 1, "verdict_hosts": 2},
+        {"month": M2, "runtime": "vllm", "hosts": 1, "host_share": 1 / 2, "observations": 1},
+    ],
+    # M1 Ollama (4 hosts): open H1 (2) H4 (1) H6 (1) = 3 hosts, 4 visits; H5's only success was forbidden; H6's
+    # locked port is auth_required (H6 counts under open and auth_required).
+    "auth_by_runtime_month": [
+        {"month": M1, "runtime": "ollama", "auth": "auth_required", "hosts": 1, "host_share": 1 / 4, "observations": 1},
+        {"month": M1, "runtime": "ollama", "auth": "forbidden", "hosts": 1, "host_share": 1 / 4, "observations": 1},
+        {"month": M1, "runtime": "ollama", "auth": "open", "hosts": 3, "host_share": 3 / 4, "observations": 4,
+         "runtime_hosts": 4},
+        {"month": M1, "runtime": "open_webui", "auth": "auth_required", "hosts": 1, "host_share": 1.0,
+         "observations": 1},
+        {"month": M1, "runtime": "unknown", "auth": "forbidden", "hosts": 1, "host_share": 1.0, "observations": 2},
+        {"month": M1, "runtime": "vllm", "auth": "open", "hosts": 1, "host_share": 1.0, "observations": 1},
+        {"month": M2, "runtime": "ollama", "auth": "auth_required", "hosts": 1, "host_share": 1.0, "observations": 1},
+        {"month": M2, "runtime": "vllm", "auth": "auth_required", "hosts": 1, "host_share": 1.0, "observations": 1},
+    ],
+}  # fmt: skip
 
 
 def test_every_query_has_a_hand_worked_answer() -> None:
@@ -490,6 +561,12 @@ def test_every_query_has_a_hand_worked_answer() -> None:
 def test_query_matches_hand_worked_answer(study: StudyResults, name: str) -> None:
     expected, ordered = EXPECTED[name]
     check(rows(study, name), expected, ordered=ordered)
+
+
+@pytest.mark.parametrize("name", sorted(RUNTIME_EXPECTED))
+def test_runtime_query_matches_hand_worked_answer(tmp_path: Path, name: str) -> None:
+    res = run_study(write_runtimes(tmp_path), names=[name])
+    check(rows(res, name), RUNTIME_EXPECTED[name])
 
 
 def test_headline_with_and_without_flagged_hosts(study: StudyResults) -> None:

@@ -18,7 +18,7 @@ from llmcensus.report.build import ReportSummary, build_report, md_escape
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_ATTR = '"><img src=x onerror=alert(2)>'
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHARTS = ("countries", "families", "capabilities", "persistence", "family_rank", "codeployment", "tiers")
+CHARTS = ("countries", "families", "capabilities", "persistence", "family_rank", "codeployment", "tiers", "runtimes")
 
 
 def _hostile_data(root: Path) -> Path:
@@ -27,6 +27,8 @@ def _hostile_data(root: Path) -> Path:
     # three hosts carry the hostile family so that it ranks, charts and co-deploys with llama
     other = model("llama3:latest", "llama", "Q4_K_M", "8.0B", ["completion"])
     obs = [observation(f"1.0.3.{i}", dt.date(2025, 4, 3), [bad, other], version=HOSTILE) for i in range(1, 4)]
+    # a runtime verdict is host text too: it is a runtime metrics' row and a label of the runtime chart
+    obs.append(observation("1.0.4.1", dt.date(2025, 4, 3), [], runtime=HOSTILE))
     return write_dataset(root, obs)
 
 
@@ -72,6 +74,16 @@ def test_self_contained_html(report: ReportSummary) -> None:
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html and "<link" not in html
     assert sum(html.count(f'data-chart="{c}"') for c in CHARTS) == len(CHARTS)
+
+
+def test_runtimes_section_and_chart(report: ReportSummary) -> None:
+    html = (report.out_dir / "report.html").read_text()
+    assert "<h2>Runtimes</h2>" in html
+    chart = html.split('data-chart="runtimes"', 1)[1].split("</svg>", 1)[0]
+    assert "Hosts per runtime, per day" in chart  # the tiny window spans two months: drawn per day
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in chart and "ollama" in chart
+    mix = json.loads((report.out_dir / "metrics.json").read_text())["metrics"]["runtime_mix_by_month"]["rows"]
+    assert {r["runtime"] for r in mix} == {"ollama", "localai", HOSTILE}
 
 
 def test_cli_report_writes_the_report(tmp_path: Path) -> None:

@@ -28,6 +28,11 @@ Tables filled (``host`` = hash of ip or ip:port, ``model_key`` = hash of every m
                          modified_at) pairs, for non-empty inventories
 * ``month_model_counts`` month, model_count: ``observations`` listing that many models (a histogram, for medians)
 * ``endpoints``          distinct (ip, port, host)
+* ``runtime_host_days``  host, day, runtime, auth, status: ``observations``, for every *other* visit with a runtime
+                         verdict (``status = 'success'`` of any runtime but Ollama with ``auth = 'open'``, and every
+                         ``status = 'auth_required'`` visit, whatever its runtime; null runtime or auth = ``unknown``).
+                         With ``host_months`` (the successful Ollama host-days) it gives the runtime mix and the auth
+                         posture per runtime; few visits are not successful open Ollama ones, so it stays small
 * ``host_model_month``   host, month, model_key: ``instances`` (model instances over the month's observations)
                          and ``host_days`` (distinct days listing the model)
 * ``host_model_caps``    distinct (host, model_key, cap_key)
@@ -54,7 +59,7 @@ import pyarrow.parquet as pq
 from llmcensus.errors import DataError
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 
-OBS_LEAVES = ("ip", "port", "day", "status", "runtime", "version", "model_count", "running_count")
+OBS_LEAVES = ("ip", "port", "day", "status", "runtime", "auth", "version", "model_count", "running_count")
 MODEL_LEAVES = ("name", "digest", "modified_at", "family", "families", "parameter_size", "quantization_level",
                 "remote_host", "capabilities", "tags_capabilities", "template_flags", "has_projector", "system",
                 "show_status")  # fmt: skip
@@ -64,7 +69,7 @@ CAP_FIELDS = ("name", "digest", "family", "families", "capabilities", "tags_capa
 # Strings with few distinct values per file are read as dictionaries: cheaper to decode and to hand to DuckDB
 # (which sees plain VARCHAR, hashes included). ``modified_at`` and ``ip`` are nearly unique per row: plain. Lists
 # of strings stay plain: DuckDB 2.0 refuses an Arrow batch whose list<dictionary> column holds only empty lists.
-DICTIONARY_LEAVES = ("status", "runtime", "version", "name", "digest", "family", "parameter_size",
+DICTIONARY_LEAVES = ("status", "runtime", "auth", "version", "name", "digest", "family", "parameter_size",
                      "quantization_level", "remote_host", "system", "show_status")  # fmt: skip
 _DICT = pa.dictionary(pa.int32(), pa.string())
 
@@ -105,6 +110,8 @@ CREATE OR REPLACE TABLE host_versions_acc (host UBIGINT, version VARCHAR, observ
 CREATE OR REPLACE TABLE host_inventories_acc (host UBIGINT, inventory_sig UBIGINT);
 CREATE OR REPLACE TABLE month_model_counts_acc (month DATE, model_count INTEGER, observations BIGINT);
 CREATE OR REPLACE TABLE endpoints_acc (ip VARCHAR, port INTEGER, host UBIGINT);
+CREATE OR REPLACE TABLE runtime_days_acc (host UBIGINT, day DATE, runtime VARCHAR, auth VARCHAR, status VARCHAR,
+  observations BIGINT);
 CREATE OR REPLACE TABLE hmc_acc (host UBIGINT, month DATE, model_key UBIGINT, cap_key UBIGINT, instances BIGINT,
   days UINTEGER);
 CREATE OR REPLACE TABLE fam_acc (host UBIGINT, month DATE, family VARCHAR, observations HUGEINT, instances HUGEINT,
@@ -136,6 +143,13 @@ CREATE OR REPLACE TEMP TABLE prev_keys (inv_key UBIGINT);
 # next, so the fold groups observations, about a fifth as many rows as instances, before expanding inventories.
 _PER_BATCH = """
 INSERT INTO sweep_days_acc SELECT day, count(*) FROM obs GROUP BY day;
+-- the visits with a runtime verdict that host_months does not hold (successful open Ollama ones are there)
+INSERT INTO runtime_days_acc
+  SELECT {host_expr}, day, coalesce(runtime, 'unknown'), coalesce(auth, 'unknown'), status, count(*)
+  FROM obs
+  WHERE status = 'auth_required'
+     OR (status = 'success' AND NOT (coalesce(runtime, '') = 'ollama' AND coalesce(auth, '') = 'open'))
+  GROUP BY ALL;
 CREATE OR REPLACE TEMP TABLE bo AS
   SELECT parent, {host_expr} AS host, ip, port, day, version, model_count, running_count, models_len, running_len
   FROM obs WHERE status = 'success' AND runtime = 'ollama';
@@ -220,6 +234,9 @@ _FINISH = """
 CREATE OR REPLACE TABLE sweep_days AS
   SELECT day, CAST(sum(visits) AS BIGINT) AS visits FROM sweep_days_acc GROUP BY day;
 CREATE OR REPLACE TABLE endpoints AS SELECT DISTINCT ip, port, host FROM endpoints_acc;
+CREATE OR REPLACE TABLE runtime_host_days AS
+  SELECT host, day, runtime, auth, status, CAST(sum(observations) AS BIGINT) AS observations
+  FROM runtime_days_acc GROUP BY host, day, runtime, auth, status;
 CREATE OR REPLACE TABLE host_months AS
   SELECT host, month, CAST(sum(observations) AS BIGINT) AS observations, bit_or(days) AS days,
          min(first_day) AS first_day, max(last_day) AS last_day, max(max_models) AS max_models,
@@ -253,7 +270,7 @@ CREATE OR REPLACE TABLE capability_input AS
   FROM capability_input_acc QUALIFY row_number() OVER (PARTITION BY cap_key ORDER BY ord) = 1;
 DROP TABLE sweep_days_acc; DROP TABLE endpoints_acc; DROP TABLE model_catalog_acc; DROP TABLE capability_input_acc;
 DROP TABLE hmc_acc; DROP TABLE fam_acc; DROP TABLE host_months_acc; DROP TABLE host_versions_acc;
-DROP TABLE host_inventories_acc; DROP TABLE month_model_counts_acc;
+DROP TABLE host_inventories_acc; DROP TABLE month_model_counts_acc; DROP TABLE runtime_days_acc;
 """
 
 

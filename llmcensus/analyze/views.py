@@ -10,6 +10,10 @@ Relations (``T`` = table filled once; ``V`` = view). The observation files are d
   excluded by their runtime verdict) are never kept one row each: the ingest folds them, month by month, into
   ``host_months``, ``host_versions``, ``host_inventories`` and ``month_model_counts`` (below).
 * ``endpoints``        T  distinct ``(ip, port, host)`` of those observations.
+* ``runtime_host_days`` T one row per (host, day, runtime, auth, status) of every other visit with a runtime verdict
+                          (successful visits of other runtimes or with a non-open auth, and ``auth_required``
+                          visits whatever their runtime): ``observations``. What the runtime metrics read beside
+                          ``host_months``; the study's metrics never read it.
 * ``model_catalog``    T  one row per distinct model (``model_key``): name, digest, family, quantization_level,
                           has_capabilities, prompt_sha, cloud, and enrichment's lineage, lab, lab_country,
                           quant_bits, param_band, uncensored_name, uncensored_marker (``unknown`` filled).

@@ -49,7 +49,9 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Configuration", ("system_prompt_visibility", "guardrail_removal_clusters", "misuse_categories",
                        "uncensored_models", "cloud_models")),
     ("Quality", ("quality_flags", "headline")),
+    ("Runtimes", ("runtime_mix_by_month", "auth_by_runtime_month", "runtime_mix_by_day")),
 )  # fmt: skip
+RUNTIME_SERIES = 9  # runtimes drawn one by one in the runtime chart; the rest are stacked as "other"
 
 
 @dataclass
@@ -157,7 +159,30 @@ def _charts(results: StudyResults) -> list[str]:
     tiers = m["tiers"].rows()
     svgs.append(charts.bar_chart("tiers", "Infrastructure tiers (share of unique hosts)",
                                  [(r["tier"], r["host_share"]) for r in tiers]))  # fmt: skip
+    svgs.append(_runtime_chart(results))
     return svgs
+
+
+def _runtime_chart(results: StudyResults) -> str:
+    """Hosts per runtime over time: per month when the window spans three months or more, else per day."""
+    m = results.metrics
+    mix, col, cut = m["runtime_mix_by_month"].rows(), "month", 7
+    if len({str(r["month"]) for r in mix}) < 3:
+        mix, col, cut = m["runtime_mix_by_day"].rows(), "day", 10
+    periods = sorted({str(r[col])[:cut] for r in mix})
+    totals: dict[str, float] = {}
+    for r in mix:
+        totals[r["runtime"]] = totals.get(r["runtime"], 0.0) + float(r["hosts"])
+    ranked = sorted(totals, key=lambda k: (-totals[k], k))
+    drawn = ranked if len(ranked) <= RUNTIME_SERIES + 1 else ranked[:RUNTIME_SERIES]
+    series = {name: [0.0] * len(periods) for name in drawn}
+    if len(drawn) < len(ranked):
+        series["other"] = [0.0] * len(periods)
+    index = {p: i for i, p in enumerate(periods)}
+    for r in mix:
+        key = r["runtime"] if r["runtime"] in drawn else "other"
+        series[key][index[str(r[col])[:cut]]] += float(r["hosts"])
+    return charts.stacked_bars("runtimes", f"Hosts per runtime, per {col}", periods, series)
 
 
 def _sections(results: StudyResults) -> list[dict[str, Any]]:

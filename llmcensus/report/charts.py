@@ -150,3 +150,43 @@ def heatmap(name: str, title: str, labels: list[str], cells: dict[tuple[str, str
             )
     out.append("</svg>")
     return "\n".join(out)
+
+
+def stacked_bars(name: str, title: str, periods: list[str], series: dict[str, list[float]], *, unit: str = "n") -> str:
+    """Vertical bars over time, one per period, each stacked from its series (e.g. hosts per runtime per month);
+    every segment carries its value as a tooltip."""
+    width, height, left, top, bottom, right = 640, 320, 56, 34, 40, 130
+    plot_w, plot_h = width - left - right, height - top - bottom
+    slot = plot_w / max(len(periods), 1)
+    bar_w = max(min(slot * 0.8, 60), 1)
+    totals = [sum(vals[i] for vals in series.values() if i < len(vals)) for i in range(len(periods))]
+    peak = max(totals, default=0) or 1
+    out = _open(name, title, width, height)
+    out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>')
+    out.append(f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="10">{_esc(_fmt(peak, unit))}</text>')
+    every = max(1, -(-len(periods) // 8))  # at most about eight period labels
+    for i, period in enumerate(periods):
+        x = left + i * slot + (slot - bar_w) / 2
+        base = float(top + plot_h)
+        for k, (sname, vals) in enumerate(series.items()):
+            v = vals[i] if i < len(vals) else 0.0
+            if v <= 0:
+                continue
+            h = plot_h * v / peak
+            base -= h
+            out.append(
+                f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                f'fill="{PALETTE[k % len(PALETTE)]}"><title>{_esc(period)} {_esc(sname)}: '
+                f"{_esc(_fmt(v, unit))}</title></rect>"
+            )
+        if i % every == 0:
+            out.append(f'<text x="{left + (i + 0.5) * slot:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
+                       f'font-size="10">{_esc(period)}</text>')  # fmt: skip
+    for k, sname in enumerate(series):
+        y = top + 4 + k * 16
+        short = sname if len(sname) <= 16 else sname[:15] + "…"
+        color = PALETTE[k % len(PALETTE)]
+        out.append(f'<rect x="{left + plot_w + 10}" y="{y}" width="10" height="10" fill="{color}"/>')
+        out.append(f'<text x="{left + plot_w + 24}" y="{y + 9}"><title>{_esc(sname)}</title>{_esc(short)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)

@@ -253,10 +253,12 @@ def _day_table(
     sweep = f"fastpath-{p.seed}-{date.isoformat()}"
     ips = ip_strs[alive]
     ports = h.port[alive]
+    # Open WebUI is a front end whose API wants a login (the world's instances keep WEBUI_AUTH on): a success
+    # whose auth is auth_required, as the probe records it
     auth = np.where(
         status == "auth_required",
         np.where(kind == "auth_401", "auth_required", "forbidden"),
-        np.where(success, "open", "unknown"),
+        np.where(success, np.where(kind == "open_webui", "auth_required", "open"), "unknown"),
     ).astype(object)
     n = alive.shape[0]
     cols: dict[str, pa.Array] = {

@@ -1,6 +1,7 @@
 -- name: asn_types
 -- definition: Unique hosts per ASN type (fixed_access_telecom, mobile, hosting, cdn, education, government,
 --   business, transit, unknown) of the host's origin ASN; the second, finer labelling the study keeps beside tiers.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

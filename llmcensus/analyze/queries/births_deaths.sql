@@ -2,6 +2,7 @@
 -- definition: Per UTC day: hosts active (observed that day), births (hosts first seen that day) and deaths (hosts
 --   last seen that day), and churn = (births + deaths) / active. Births on the window's first day and deaths on
 --   its last day are censored (a host seen then may have existed before / may live on) and are null.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: hosts active that day (churn)
 -- window: each UTC day of the study window
 -- params: none

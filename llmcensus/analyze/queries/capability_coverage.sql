@@ -4,6 +4,7 @@
 --   of unknown capability (typically versions before v0.6.4, which report none; thinking before v0.9.0), and hosts
 --   with a definite no. share_yes divides by all hosts (the study's "share of all hosts"); share_yes_of_known
 --   leaves the unknown hosts out, so the honest range is [share_yes, share_yes + share_unknown].
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts (share_yes, share_unknown); hosts whose label is yes or no (share_yes_of_known)
 -- window: the whole study window
 -- params: none

@@ -2,6 +2,7 @@
 -- definition: Hosts by their capability set: the sorted union of capabilities labelled yes over the host's local
 --   models, e.g. 'completion,tools'. 'none' = no capability (or no local model); 'unknown' = at least one local model
 --   of unknown capability, so the exact set cannot be known.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

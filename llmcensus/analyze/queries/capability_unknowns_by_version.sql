@@ -2,6 +2,7 @@
 -- definition: Why capability shares carry unknowns: observations, hosts and local model instances per Ollama
 --   version band (before_0_6_4: /api/show has no capabilities; from_0_6_4_to_0_8: no thinking label; from_0_9_0:
 --   full list; unknown: no /api/version), with the instances whose reported capability list is absent.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: local model instances of the band (unknown_share)
 -- window: the whole study window
 -- params: none

@@ -2,6 +2,7 @@
 -- definition: Cloud-proxied models (remote_host set, or a :cloud / -cloud tag; v0.12.0+) are not local compute and
 --   are reported apart: hosts listing at least one, hosts whose every listed model is cloud-proxied, and cloud vs
 --   local instances. Every family, quantization, capability and prompt metric counts local models only.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts (host_share); all model instances (cloud_instance_share)
 -- window: the whole study window
 -- params: none

@@ -2,6 +2,7 @@
 -- definition: Pairs of local model families found on the same host (over the window), by unique hosts, with the
 --   share of multi-family hosts carrying the pair (the study's llama + qwen2 = 52 % of multi-family deployments).
 --   Families in a pair are in alphabetical order; the top_n pairs by hosts are kept.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: hosts with two or more local families
 -- window: the whole study window
 -- params: top_n = 100

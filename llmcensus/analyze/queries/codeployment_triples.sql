@@ -1,6 +1,7 @@
 -- name: codeployment_triples
 -- definition: Triples of local model families found on the same host (over the window), by unique hosts, with the
 --   share of multi-family hosts carrying the triple. Families in alphabetical order; the top_n triples are kept.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: hosts with two or more local families
 -- window: the whole study window
 -- params: top_n = 100

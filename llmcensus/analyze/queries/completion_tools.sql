@@ -2,6 +2,7 @@
 -- definition: The study's [completion, tools] pattern, both readings: hosts whose capability union includes
 --   completion and tools (hosts_including), and hosts whose union is exactly {completion, tools} (hosts_exact; hosts
 --   with a model of unknown capability are not counted as exact).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

@@ -1,6 +1,7 @@
 -- name: family_rank_by_month
 -- definition: Per UTC month, each local model family's unique hosts, its share of the month's active hosts and
 --   its competition rank by hosts that month: the family rank over time.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: hosts with a successful Ollama observation in that month
 -- window: each UTC month of the study window
 -- params: none

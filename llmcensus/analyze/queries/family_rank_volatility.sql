@@ -2,6 +2,7 @@
 -- definition: For the top_k local families by unique hosts over the whole window: how their monthly rank (from
 --   family_rank_by_month) moves: months present, best and worst monthly rank, rank_range = worst - best and the
 --   population standard deviation of the monthly rank. Zero range = zero rank volatility over time.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: none (ranks)
 -- window: each UTC month of the study window in which the family appears
 -- params: top_k = 20

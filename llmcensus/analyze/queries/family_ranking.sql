@@ -4,6 +4,7 @@
 --   and by host-days (distinct host x UTC day pairs with it). Ranks are competition ranks (ties share a rank);
 --   rank_volatility = max - min of the three ranks, 0 when the weightings agree. Cloud-proxied models are
 --   left out (see cloud_models).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts (host_share); all successful Ollama observations (observation_share)
 -- window: the whole study window
 -- params: none

@@ -3,6 +3,7 @@
 --   cluster, with the hosts carrying any prompt of the cluster and whether the cluster explicitly removes safety
 --   guardrails. The study's ">= 201 hosts" is the sum over guardrail-removal clusters, counted once per host
 --   (see the headline figure guardrail_removal_hosts). Prompts not yet enriched form the cluster 'unclassified'.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: hosts with a visible system prompt (share_of_visible)
 -- window: the whole study window
 -- params: none

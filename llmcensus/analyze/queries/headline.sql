@@ -5,6 +5,7 @@
 --   observations where named): persistent (> persistent_min_obs observations) and single-observation hosts and
 --   their observation shares, tools/vision/thinking/embedding coverage (label yes), Q4_K_M presence, public-library
 --   hosts (>= public_library_min_models models), system-prompt visibility, guardrail-removal hosts (a count).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: the scope's unique hosts (host shares) or the scope's observations (observation shares)
 -- window: the whole study window
 -- params: persistent_min_obs = 100, public_library_min_models = 20

@@ -3,6 +3,7 @@
 --   tools capability is 'yes' and whose uptime (see uptime_distribution) is at least high_availability_uptime.
 --   Reported with its share of all hosts, its mean uptime and the mean number of running models per observation
 --   (over observations where /api/ps was read).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts (host_share)
 -- window: the whole study window
 -- params: high_availability_uptime = 0.8

@@ -2,6 +2,7 @@
 -- definition: Per UTC month and lab country of origin (e.g. CN vs US lineages): unique hosts carrying at least one
 --   local model from a lab of that country, and their share of the month's active hosts. A host with models from
 --   several countries counts once under each, so shares can sum above 1.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: hosts with a successful Ollama observation in that month
 -- window: each UTC month of the study window
 -- params: none

@@ -1,6 +1,7 @@
 -- name: lab_ranking
 -- definition: Labs behind the lineages of local models (enrichment's lineage -> lab map, with the lab's
 --   country) ranked by unique hosts carrying at least one of their models.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

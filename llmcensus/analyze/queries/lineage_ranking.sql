@@ -2,6 +2,7 @@
 -- definition: Model lineages (enrichment's name/digest/FROM-line normalisation: deepseek-r1, qwen2.5-coder, ...;
 --   'unknown' when not enriched) of local models ranked by unique hosts, with instances and host-days (summed
 --   over the lineage's models, so a host listing two models of one lineage on a day counts that day twice).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

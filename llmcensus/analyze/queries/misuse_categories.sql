@@ -3,6 +3,7 @@
 --   rules (hacking, hate_harassment, violence_gore, personal_data_theft, scams_fraud, csam), and the row 'any' for
 --   hosts with at least one category: the study's ~7.5 % is a share of hosts with visible prompts, not of all hosts.
 --   Also hosts with a guardrail-removal prompt as the row 'guardrail_removal'.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: hosts with a visible system prompt
 -- window: the whole study window
 -- params: none

@@ -2,6 +2,7 @@
 -- definition: Per UTC month: active hosts, new hosts (not seen in any earlier month), retained hosts (also
 --   active the previous month), lost hosts (active the previous month, not this one) and churn_rate = lost /
 --   previous month's active hosts. The first month's new/retained/lost are censored and null.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: hosts active in the previous month (churn_rate)
 -- window: each UTC month of the study window
 -- params: none

@@ -2,6 +2,7 @@
 -- definition: Hosts by how many distinct local model families they carried over the window: hosts with any local
 --   model, hosts with two or more families (multi-family deployments, the base of the co-deployment shares) and
 --   their share of all hosts.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

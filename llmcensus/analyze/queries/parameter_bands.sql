@@ -2,6 +2,7 @@
 -- definition: Parameter-size bands of local models (enrichment's param_band from details.parameter_size:
 --   <1B, 1-3B, 4-7B, 8-14B, 15-34B, 35-70B, >70B, unknown): hosts carrying at least one model of the band (the
 --   study's 8-14B on 26 % of hosts) and instances.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts (host_share); all local model instances (instance_share)
 -- window: the whole study window
 -- params: none

@@ -1,6 +1,7 @@
 -- name: portfolio_size
 -- definition: Hosts bucketed by portfolio size = the largest inventory (models listed by /api/tags) seen in any
 --   of the host's observations: 0, 1, 2-3, 4-5, 6-10, 11-19, 20 or more.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

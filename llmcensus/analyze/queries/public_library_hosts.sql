@@ -2,6 +2,7 @@
 -- definition: "Public library" hosts: portfolio size (largest inventory seen) of at least public_library_min_models.
 --   Their share of hosts, their share of all local model instances, and how many of all local families they carry
 --   (they drive instance volume and family diversity).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts (host_share); all local model instances (instance_share); all local families
 -- window: the whole study window
 -- params: public_library_min_models = 20

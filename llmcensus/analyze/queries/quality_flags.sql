@@ -3,6 +3,7 @@
 --   nanosecond modified_at strings included, on many addresses: honeypot farms and copied images) and multi_port
 --   (one address answering as Ollama on many ports); 'any' counts each flagged host once. Look-alike runtimes are
 --   excluded before this, by runtime verdict. Every headline figure is reported with and without these hosts.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts (host_share); all successful Ollama observations (observation_share)
 -- window: the whole study window
 -- params: none

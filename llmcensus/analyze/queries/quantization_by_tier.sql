@@ -2,6 +2,7 @@
 -- definition: Per infrastructure tier and quantization level (details.quantization_level as sent), local model
 --   instances and their share of the tier's instances, hosts carrying that level and their share of the tier's
 --   hosts, and the level's rank in the tier by instances (rank 1 = the tier's top format, e.g. Q4_K_M).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: local model instances of the tier (instance_share); all unique hosts of the tier (host_share)
 -- window: the whole study window
 -- params: none

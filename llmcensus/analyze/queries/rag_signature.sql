@@ -2,6 +2,7 @@
 -- definition: The RAG signature: hosts carrying, at the same time or over the window, a chat model (a local model
 --   with completion = yes and embedding <> yes) and an embedding model (embedding = yes). hosts_possible adds hosts
 --   where a model of unknown capability could complete the pair.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

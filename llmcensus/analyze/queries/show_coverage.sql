@@ -4,6 +4,7 @@
 --   because the per-host request budget was spent (those fields are then unknown on that visit), failed, or
 --   not applicable (cloud stubs, look-alikes). Capability, prompt and lineage figures can only count what was
 --   read: the skipped_budget row bounds how far they may fall short of a probe without a budget.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all local model instances (instance_share); all unique hosts (host_share)
 -- window: the whole study window
 -- params: none

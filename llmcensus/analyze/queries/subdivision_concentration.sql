@@ -2,6 +2,7 @@
 -- definition: The study's named sub-national concentrations: the share of a country's unique hosts located in a
 --   group of its subdivisions: beijing (CN-BJ of CN), shanghai_guangdong (CN-SH + CN-GD of CN) and virginia
 --   (US-VA of US, read as the cloud region US-EAST).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: unique hosts of the group's country, unknown subdivision included
 -- window: the whole study window
 -- params: none

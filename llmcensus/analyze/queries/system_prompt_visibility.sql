@@ -1,6 +1,7 @@
 -- name: system_prompt_visibility
 -- definition: Hosts with at least one local model whose system prompt was readable (a non-empty show.system or
 --   Modelfile SYSTEM line), and the number of distinct visible prompts. A lower bound: only what the API exposes.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

@@ -1,6 +1,7 @@
 -- name: tier_asn_type
 -- definition: Cross-tabulation of infrastructure tier by ASN type, in unique hosts: where the two labellings
 --   agree and disagree (e.g. fixed-access telecom ASNs labelled another tier).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

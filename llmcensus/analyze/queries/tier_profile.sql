@@ -2,6 +2,7 @@
 -- definition: Per infrastructure tier: unique hosts, observations, mean observations per host (persistence),
 --   running share (share of observations whose /api/ps listed at least one loaded model, among observations where
 --   /api/ps was read) and mean inventory size (models listed by /api/tags per observation).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: observations of the tier with /api/ps read (running_share); observations of the tier (inventory)
 -- window: the whole study window
 -- params: none

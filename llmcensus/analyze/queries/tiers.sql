@@ -2,6 +2,7 @@
 -- definition: Unique hosts per infrastructure tier (hyperscaler, indie_cloud, telecom_residential, academic,
 --   enterprise, unknown) of the host's address; 'unknown' is reported as a share like any other tier (the
 --   study's attribution gap).
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

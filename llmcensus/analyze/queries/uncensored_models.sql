@@ -2,6 +2,7 @@
 -- definition: Name-based uncensored/abliterated local models (enrichment's name markers: abliterated, uncensored,
 --   dolphin, ...), kept apart from prompt-based guardrail removal: hosts and instances per marker, and the row
 --   'any' for hosts with at least one such model.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: the whole study window
 -- params: none

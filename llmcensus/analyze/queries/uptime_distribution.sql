@@ -3,6 +3,7 @@
 --   first successful day to the end of the window on which it answered as Ollama. Hosts are bucketed by uptime
 --   in quarters ([0, 0.25), [0.25, 0.5), [0.5, 0.75), [0.75, 1]); the row 'all' gives every host. A host first
 --   seen on the last day has uptime 1 from a single opportunity, so read uptime with persistence.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts
 -- window: each host's first successful day to the last sweep day
 -- params: none

@@ -1,6 +1,7 @@
 -- name: version_mix
 -- definition: Ollama versions as sent by /api/version ('unknown' when not read): observations and unique hosts per
 --   version. A host that upgraded counts under each version it ran, so host shares can sum above 1.
+--   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts (host_share); all successful Ollama observations (observation_share)
 -- window: the whole study window
 -- params: none
