@@ -25,7 +25,7 @@ from types import ModuleType
 from llmcensus.observations.schema import Runtime, Status
 from llmcensus.probe.http import CONNECTION_FAILURES, Exchange, HostClient
 from llmcensus.probe.runtimes import ALLOWLIST, BY_NAME, MODULES, ollama
-from llmcensus.probe.runtimes.base import Result, Visit, posture, unusable
+from llmcensus.probe.runtimes.base import Result, Visit, decide_unrecognised, posture
 from llmcensus.probe.runtimes.common import ollama_evidence
 from llmcensus.probe.showcache import ShowCache
 
@@ -148,13 +148,5 @@ def _unknown(result: Result, replies: list[Exchange]) -> None:
         result.status, result.error = failures[0].failure, failures[0].error
     elif codes and all(c in (401, 403) for c in codes):
         result.status, result.error = Status.AUTH_REQUIRED, f"HTTP {codes[0]} on every path"
-    elif any(c >= 500 or c == 429 for c in codes) or (
-            any(unusable(c) for c in codes) and not any(200 <= c < 300 for c in codes)):
-        worst = max(codes, key=lambda c: (c >= 500, c == 429, c))
-        result.status, result.error = Status.HTTP_ERROR, f"HTTP {worst} and no LLM runtime recognised"
-    elif codes and all(300 <= c < 400 for c in codes):
-        where = next((ex.location for ex in replies if ex.location), None)
-        where = where[:200] if where is not None else None
-        result.status, result.error = Status.HTTP_ERROR, f"redirect (HTTP {codes[0]}) to {where}"
     else:
-        result.status, result.error = Status.NOT_LLM, "HTTP service without a recognised LLM runtime"
+        decide_unrecognised(result, replies)

@@ -218,3 +218,21 @@ def unusable(code: int) -> bool:
     """A reply that says the service cannot answer now (5xx, 429) or refuses the request itself (other 4xx
     than auth and not-found): ``http_error`` rather than a verdict about what the service is."""
     return code >= 500 or (400 <= code < 500 and code not in NOT_HERE and code not in (401, 403))
+
+
+def decide_unrecognised(result: Result, replies: Iterable[Exchange]) -> None:
+    """Status of a visit whose HTTP replies named no runtime (docs/schema.md "How the probe decides"): any 5xx
+    or 429, or no 2xx and another 4xx than 401/403/404/405/410 → ``http_error``; only redirects →
+    ``http_error`` (the ``Location`` is kept in the error); otherwise ``not_llm``."""
+    answered = [ex for ex in replies if ex.status is not None]
+    codes = [ex.status for ex in answered if ex.status is not None]
+    if any(c >= 500 or c == 429 for c in codes) or (
+            any(unusable(c) for c in codes) and not any(200 <= c < 300 for c in codes)):
+        worst = max(codes, key=lambda c: (c >= 500, c == 429, c))
+        result.status, result.error = Status.HTTP_ERROR, f"HTTP {worst} and no LLM runtime recognised"
+    elif codes and all(300 <= c < 400 for c in codes):
+        where = next((ex.location for ex in answered if ex.location), None)
+        where = where[:200] if where is not None else None
+        result.status, result.error = Status.HTTP_ERROR, f"redirect (HTTP {codes[0]}) to {where}"
+    else:
+        result.status, result.error = Status.NOT_LLM, "HTTP service without a recognised LLM runtime"

@@ -17,7 +17,7 @@ import orjson
 from llmcensus.observations.schema import Auth, Runtime, ShowStatus, Status
 from llmcensus.probe.http import Exchange, HostClient
 from llmcensus.probe.runtimes import lookalikes
-from llmcensus.probe.runtimes.base import Parsed, Result, posture, unusable
+from llmcensus.probe.runtimes.base import Parsed, Result, decide_unrecognised, posture, unusable
 from llmcensus.probe.runtimes.fields import ParseError, json_object
 from llmcensus.probe.runtimes.ollama_parse import _HEX64, _reply_time, at_least, framework_evidence
 from llmcensus.probe.runtimes.ollama_parse import ROOT_BANNER as ROOT_BANNER
@@ -276,13 +276,5 @@ def _decide(result: Result, replies: list[Exchange]) -> None:
         result.status, result.error = Status.PROTOCOL_ERROR, tags.error or "unusable /api/tags reply"
     elif known:
         result.status, result.error = Status.SUCCESS, None
-    elif any(c >= 500 or c == 429 for c in codes) or (
-            any(unusable(c) for c in codes) and not any(200 <= c < 300 for c in codes)):
-        worst = max(codes, key=lambda c: (c >= 500, c == 429, c))
-        result.status, result.error = Status.HTTP_ERROR, f"HTTP {worst} and no LLM runtime recognised"
-    elif codes and all(300 <= c < 400 for c in codes):
-        where = next((ex.location for ex in replies if ex.location), None)
-        where = where[:200] if where is not None else None
-        result.status, result.error = Status.HTTP_ERROR, f"redirect (HTTP {codes[0]}) to {where}"
     else:
-        result.status, result.error = Status.NOT_LLM, "HTTP service without a recognised LLM runtime"
+        decide_unrecognised(result, replies)
