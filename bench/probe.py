@@ -124,6 +124,8 @@ def main() -> int:
     ap.add_argument("--candidates", type=int, default=None, help="part 2 candidates (default 175000; quick 17500)")
     ap.add_argument("--in-flight", type=int, default=2000)
     ap.add_argument("--skip-part2", action="store_true")
+    ap.add_argument("--mixed", action="store_true",
+                    help="part 1 on a mixed fleet of every runtime (simulate/runtime_mix.py) instead of Ollama only")
     ap.add_argument("--no-pin", action="store_true",
                     help="do not pin the fleet and this client to separate cores (pinning keeps the figures steady)")
     args = ap.parse_args()
@@ -131,6 +133,8 @@ def main() -> int:
     n_cand = args.candidates or (17_500 if args.quick else 175_000)
     data = Path(tempfile.mkdtemp(prefix="llmcensus-bench-"))
 
+    if args.mixed:
+        return mixed(n_hosts, args.in_flight, not args.no_pin, data)
     fleet = FleetProcess(Factory(n_hosts), "llmcensus.simulate.wire:respond", log_requests=False)
     t0 = time.perf_counter()
     dial = fleet.start(0)
@@ -184,6 +188,42 @@ def main() -> int:
               f"{s2.written} observations; CPU {time.process_time() - cpu0:.0f} s; statuses {dict(counts)}")
         print(f"  peak RSS: {peak_rss_mb():.0f} MB")
         assert s2.written == n_cand, "one observation per candidate"
+    finally:
+        fleet.stop()
+    return 0
+
+
+def mixed(n_hosts: int, in_flight: int, pinned: bool, data: Path) -> int:
+    """Part 1 on the runtime mix (issue #16, acceptance 6): the study's Ollama share plus every other runtime,
+    open and key-protected, several versions each; fully fingerprinted = the recorded runtime is the host's
+    true runtime and, where the host lists models, they were read."""
+    from llmcensus.simulate.runtime_mix import FleetFactory, expected, mixed_fleet
+
+    views = {(v.ip, v.port): v for v in mixed_fleet(n_hosts, 0)}
+    fleet = FleetProcess(FleetFactory(n_hosts, 0), "llmcensus.simulate.wire:respond", log_requests=False)
+    dial = fleet.start(0)
+    print(f"mixed fleet: {len(views)} hosts, {pin(fleet) if pinned else 'not pinned'}")
+    try:
+        settings = ProbeSettings(concurrency=in_flight, loopback_only=True)
+        cache = ShowCache(data / "show")
+        targets = [Target(ip, port, views[(ip, port)].scheme) for ip, port in dial if (ip, port) in views]
+        for label, sweep_id in (("first visit", "first"), ("daily sweep", "tput")):
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            s1 = run(sweep(targets, dial, settings, data, sweep_id, cache))
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+            rows = read_observations(data, sweep_id=sweep_id, columns=["ip", "port", "runtime", "model_count"])
+            full = 0
+            for r in rows.to_pylist():
+                truth = expected(views[(r["ip"], r["port"])])
+                if truth["runtime"] is not None and r["runtime"] == truth["runtime"] and (
+                        truth["models"] is None or r["model_count"] is not None):
+                    full += 1
+            print(f"part 1 (mixed), {label}: {len(targets)} hosts, {in_flight} in flight")
+            print(f"  fully fingerprinted hosts/s: {full / wall:.0f}  ({full}/{len(targets)} in {wall:.2f} s; "
+                  "goal >= 700 on the daily sweep)")
+            print(f"  client CPU-ms per host:      {cpu * 1000 / len(targets):.2f}  (goal <= 1.5)")
+            print(f"  requests/host: {s1.requests / len(targets):.2f}, statuses: {dict(s1.counts)}")
+        print(f"  peak RSS:                    {peak_rss_mb():.0f} MB")
     finally:
         fleet.stop()
     return 0
