@@ -43,15 +43,35 @@ def order_for(port: int) -> list[ModuleType]:
     return sorted(MODULES, key=lambda m: port not in m.DEFAULT_PORTS)
 
 
+class Claims:
+    """Every module's evidence on a visit's replies, read incrementally: each reply is read once by each module
+    (``identify`` reads replies independently, so the evidence of a set of replies is the union of the
+    evidence of each), and a module's claim is weighed on the union. Reading every reply again after each
+    new one cost a quarter of a millisecond a visit on other runtimes' ports."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str]] = set()
+        self.evidence: dict[str, list[str]] = {m.NAME: [] for m in MODULES}
+
+    def best(self, visit: Visit) -> tuple[ModuleType | None, int, list[str]]:
+        """The strongest claim on the replies so far: (module, strength, its evidence); ties go to table order."""
+        new = {k: ex for k, ex in visit.replies.items() if k not in self.seen}
+        self.seen.update(new)
+        best: tuple[ModuleType | None, int, list[str]] = (None, 0, [])
+        for mod in MODULES:
+            evidence = self.evidence[mod.NAME]
+            if new:
+                fresh = ollama_evidence(new) if mod is ollama else mod.identify(new)
+                evidence.extend(e for e in fresh if e not in evidence)
+            strength = mod.claims(evidence)
+            if strength > best[1]:
+                best = (mod, strength, list(evidence))
+        return best
+
+
 def best_claim(visit: Visit) -> tuple[ModuleType | None, int, list[str]]:
-    """The strongest claim on the replies so far: (module, strength, its evidence); ties go to table order."""
-    best: tuple[ModuleType | None, int, list[str]] = (None, 0, [])
-    for mod in MODULES:
-        evidence = ollama_evidence(visit.replies) if mod is ollama else mod.identify(visit.replies)
-        strength = mod.claims(evidence)
-        if strength > best[1]:
-            best = (mod, strength, evidence)
-    return best
+    """The strongest claim on the replies so far, read from scratch (see ``Claims`` for the incremental form)."""
+    return Claims().best(visit)
 
 
 async def fingerprint(client: HostClient, cache: ShowCache, result: Result, *, port: int, observed_at: datetime,
@@ -65,7 +85,8 @@ async def fingerprint(client: HostClient, cache: ShowCache, result: Result, *, p
             await _native(visit, result)
             return
     plan = _plan(claimers, visit)
-    winner, strength, evidence = best_claim(visit)
+    claims = Claims()
+    winner, strength, evidence = claims.best(visit)
     for method, path in plan:
         if strength >= STRONG or client.budget_left <= 1:
             break
@@ -75,7 +96,7 @@ async def fingerprint(client: HostClient, cache: ShowCache, result: Result, *, p
         if ex.failure is not None and ex.failure in CONNECTION_FAILURES and len(client.exchanges) == 1:
             result.status, result.error = ex.failure, ex.error  # nothing answers on this port
             return
-        winner, strength, evidence = best_claim(visit)
+        winner, strength, evidence = claims.best(visit)
     answered = list(visit.replies.values()) or list(client.exchanges)
     if winner is None:
         result.version = None  # an /api/version from something that is no runtime we know is no version
