@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from probe_support import Persona
-from test_runtime_openai_compatible import UVICORN_404, fixture, model_ids, runtime_data, scan_fleet
+from runtime_support import UVICORN_404, fixture, model_ids, runtime_data, scan_fleet
 
 from llmcensus.probe.http import Exchange
 from llmcensus.probe.runtimes import koboldcpp

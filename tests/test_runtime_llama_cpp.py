@@ -4,29 +4,16 @@ port and on Ollama's (where many hosts put it)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from probe_support import Persona, compact, fleet
+from probe_support import Persona, compact
+from runtime_support import sweep
 
-from llmcensus.observations.reader import read_observations
-from llmcensus.observations.writer import ObservationWriter
-from llmcensus.probe.engine import run_sweep
-from llmcensus.probe.http import Exchange
-from llmcensus.probe.runtimes import ALLOWLIST, llama_cpp
-from llmcensus.probe.runtimes.base import MODEL_KEYS, Parsed
-from llmcensus.probe.runtimes.fields import ParseError
-from llmcensus.probe.settings import ProbeSettings
-from llmcensus.targets.parse import Target
+from llmcensus.probe.runtimes import ALLOWLIST
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runtimes" / "llama_cpp"
-FAST = ProbeSettings(connect_timeout=1.0, read_timeout=0.6, total_timeout=5.0, per_ip_rate=0, loopback_only=True,
-                     concurrency=20)
 HEADERS = {"Content-Type": "application/json; charset=utf-8", "Server": "llama.cpp"}  # on every reply
 MODEL = "../models/Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf"
 BUILD = "b4283-a7e2bd4"  # the documented b<build>-<sha> form, in place of the docs' placeholder
@@ -45,21 +32,6 @@ KEYED = Persona({("GET", "/health"): HEALTH, ("GET", "/"): WEB_UI}, default=REFU
 # --api-key on 2025 builds: /v1/models, /models, /api/tags stay public (public_endpoints), /props is refused
 KEYED_2025 = Persona({("GET", "/v1/models"): (200, HEADERS, LISTING), ("GET", "/api/tags"): (200, HEADERS, LISTING),
                       ("GET", "/health"): HEALTH, ("GET", "/"): WEB_UI}, default=REFUSED)
-
-
-def sweep(servers: dict[tuple[str, int], Persona], data: Path) -> tuple[dict[tuple[str, int], dict[str, Any]],
-                                                                         list[tuple[str, str, str]]]:
-    async def main() -> list[tuple[str, str, str]]:
-        async with fleet() as f:
-            for public, persona in servers.items():
-                await f.add(public, persona)
-            writer = ObservationWriter(data, "s1")
-            await run_sweep([Target(ip, port) for ip, port in servers], FAST, writer, dial_map=f.dial_map)
-            writer.close(complete=True)
-            return list(f.log)
-
-    log = asyncio.run(main())
-    return {(r["ip"], r["port"]): r for r in read_observations(data).to_pylist()}, log
 
 
 def test_llama_cpp_on_its_port_open_and_key_protected(tmp_path: Path) -> None:
@@ -107,33 +79,3 @@ def test_llama_cpp_on_ollamas_port_tells_its_build(tmp_path: Path) -> None:
 
 
 # --- hostile replies: every parser and the claim never break, whatever the body ----------------------------------
-
-_KEYS = [
-    "id", "object", "data", "models", "owned_by", "created", "meta", "n_ctx", "n_ctx_train", "n_params", "size",
-    "n_vocab", "status", "value", "default_generation_settings", "total_slots", "model_path", "modalities",
-    "build_info", "error", "message", "code",
-]
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
-    | st.sampled_from(["llamacpp", "list", "b4283-a7e2bd4", "Invalid API Key", "Loading model", "ok"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_KEYS) | st.text(max_size=6), inner,
-                                                                max_size=6),
-    max_leaves=24)
-_bodies = st.one_of(_json.map(lambda v: json.dumps(v).encode()), st.binary(max_size=48),
-                    st.sampled_from([b"", b"{", b"NaN", b'{"data": [1e400]}', b'"\\ud800"', b"\xff\xfe"]))
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=_bodies, status=st.sampled_from([200, 401, 403, 404, 503]))
-def test_hostile_bodies_never_break_a_parser_or_a_claim(body: bytes, status: int) -> None:
-    for parser in llama_cpp.PARSERS.values():
-        try:
-            parsed = parser(body)
-        except ParseError:
-            continue
-        assert isinstance(parsed, Parsed)
-        for m in parsed.models or ():
-            assert tuple(m) == MODEL_KEYS and isinstance(m["id"], str) and isinstance(m["extra"], dict)
-    paths = [*llama_cpp.REQUESTS, ("GET", "/api/tags")]
-    replies = {req: Exchange(req[0], req[1], status=status, body=body, nbytes=len(body)) for req in paths}
-    assert llama_cpp.claims(llama_cpp.identify(replies)) in (0, 1, 2, 3, 4)

@@ -4,28 +4,15 @@ port and on Ollama's."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from probe_support import Persona, compact, fleet
+from probe_support import Persona, compact
+from runtime_support import sweep
 
-from llmcensus.observations.reader import read_observations
-from llmcensus.observations.writer import ObservationWriter
-from llmcensus.probe.engine import run_sweep
-from llmcensus.probe.http import Exchange
-from llmcensus.probe.runtimes import ALLOWLIST, lm_studio
-from llmcensus.probe.runtimes.base import MODEL_KEYS, Parsed
-from llmcensus.probe.runtimes.fields import ParseError
-from llmcensus.probe.settings import ProbeSettings
-from llmcensus.targets.parse import Target
+from llmcensus.probe.runtimes import ALLOWLIST
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runtimes" / "lm_studio"
-FAST = ProbeSettings(connect_timeout=1.0, read_timeout=0.6, total_timeout=5.0, per_ip_rate=0, loopback_only=True,
-                     concurrency=20)
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 # LM Studio answers a path it does not serve with 200 and this error (quoted by its users for 0.3.x and 0.4.x)
 UNEXPECTED = (200, JSON, b'{"error":"Unexpected endpoint or method. (GET /api/version)"}')
@@ -40,21 +27,6 @@ V0_3_17 = Persona({("GET", "/lmstudio-greeting"): GREETING, ("GET", "/v1/models"
                   default=UNEXPECTED)
 # an API token gates every route; the refusal names the product ("Invalid LM Studio API token", as users quote it)
 TOKEN = Persona({}, default=(401, JSON, b'{"error":{"message":"Invalid LM Studio API token"}}'))
-
-
-def sweep(servers: dict[tuple[str, int], Persona], data: Path) -> tuple[dict[tuple[str, int], dict[str, Any]],
-                                                                         list[tuple[str, str, str]]]:
-    async def main() -> list[tuple[str, str, str]]:
-        async with fleet() as f:
-            for public, persona in servers.items():
-                await f.add(public, persona)
-            writer = ObservationWriter(data, "s1")
-            await run_sweep([Target(ip, port) for ip, port in servers], FAST, writer, dial_map=f.dial_map)
-            writer.close(complete=True)
-            return list(f.log)
-
-    log = asyncio.run(main())
-    return {(r["ip"], r["port"]): r for r in read_observations(data).to_pylist()}, log
 
 
 def test_lm_studio_versions_and_token_on_its_port_and_on_ollamas(tmp_path: Path) -> None:
@@ -101,35 +73,3 @@ def test_lm_studio_before_its_rest_api_is_read_from_v1_models(tmp_path: Path) ->
 
 
 # --- hostile replies: every parser and the claim never break, whatever the body ----------------------------------
-
-_KEYS = [
-    "id", "object", "data", "models", "owned_by", "key", "type", "publisher", "arch", "architecture",
-    "compatibility_type", "quantization", "name", "bits_per_weight", "state", "max_context_length",
-    "loaded_context_length", "loaded_instances", "config", "context_length", "capabilities", "vision",
-    "params_string", "size_bytes", "lmstudio", "error", "message",
-]
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
-    | st.sampled_from(["organization_owner", "Unexpected endpoint or method. (GET /x)", "Invalid LM Studio API token",
-                       "llm"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_KEYS) | st.text(max_size=6), inner,
-                                                                max_size=6),
-    max_leaves=24)
-_bodies = st.one_of(_json.map(lambda v: json.dumps(v).encode()), st.binary(max_size=48),
-                    st.sampled_from([b"", b"{", b"NaN", b'{"data": [1e400]}', b'"\\ud800"', b"\xff\xfe"]))
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=_bodies, status=st.sampled_from([200, 401, 403, 404, 503]))
-def test_hostile_bodies_never_break_a_parser_or_a_claim(body: bytes, status: int) -> None:
-    for parser in lm_studio.PARSERS.values():
-        try:
-            parsed = parser(body)
-        except ParseError:
-            continue
-        assert isinstance(parsed, Parsed)
-        for m in parsed.models or ():
-            assert tuple(m) == MODEL_KEYS and isinstance(m["id"], str) and isinstance(m["extra"], dict)
-    paths = [*lm_studio.REQUESTS, ("GET", "/api/tags")]
-    replies = {req: Exchange(req[0], req[1], status=status, body=body, nbytes=len(body)) for req in paths}
-    assert lm_studio.claims(lm_studio.identify(replies)) in (0, 1, 2, 3, 4)

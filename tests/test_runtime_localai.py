@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from probe_support import JSON, TEXT, Persona
-from test_runtime_openai_compatible import fixture, model_ids, runtime_data, scan_fleet
+from runtime_support import fixture, model_ids, runtime_data, scan_fleet
 
 from llmcensus.probe.runtimes import localai
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from probe_support import Persona
-from test_runtime_openai_compatible import fixture, model_ids, runtime_data, scan_fleet
+from runtime_support import fixture, model_ids, runtime_data, scan_fleet
 
 from llmcensus.probe.runtimes import open_webui
 

@@ -7,71 +7,15 @@ OpenAI's list (they serve their fixture bodies the same way).
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from probe_support import JSON, Persona, fleet
+from probe_support import JSON, Persona
+from runtime_support import UVICORN_404, fixture, model_ids, runtime_data, scan_fleet
 
-from llmcensus.observations.reader import read_observations
-from llmcensus.observations.writer import ObservationWriter
-from llmcensus.probe.engine import run_sweep
-from llmcensus.probe.runtimes import ALLOWLIST, openai_compatible
+from llmcensus.probe.runtimes import openai_compatible
 from llmcensus.probe.settings import ProbeSettings
-from llmcensus.targets.parse import Target
-
-FIXTURES = Path(__file__).parent / "fixtures" / "runtimes"
-FAST = ProbeSettings(connect_timeout=1.0, read_timeout=0.6, total_timeout=5.0, per_ip_rate=0, loopback_only=True,
-                     concurrency=20)
-UVICORN_404 = (404, {"Server": "uvicorn", **JSON}, b'{"detail":"Not Found"}')
-
-
-def fixture(runtime: str, name: str) -> bytes:
-    """A fixture body exactly as stored (``tests/fixtures/runtimes/<runtime>/<name>``)."""
-    return (FIXTURES / runtime / name).read_bytes()
-
-
-def scan_fleet(personas: dict[tuple[str, int], Persona], data: Path,
-               settings: ProbeSettings = FAST) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str, str]]]:
-    """Sweep the personas (public (ip, port) -> server) through real HTTP: (observation per ip, request log).
-
-    Every request the servers saw must be on the allowlist and within the per-host budget."""
-
-    async def main() -> list[tuple[str, str, str]]:
-        async with fleet() as f:
-            for public, persona in personas.items():
-                await f.add(public, persona)
-            writer = ObservationWriter(data, "s1")
-            summary = await run_sweep([Target(ip, port) for ip, port in personas], settings, writer,
-                                      dial_map=f.dial_map)
-            writer.close(complete=not summary.interrupted)
-            return list(f.log)
-
-    log = asyncio.run(main())
-    rows: dict[str, dict[str, Any]] = {}
-    for r in read_observations(data).to_pylist():
-        assert r["ip"] not in rows, "two observations for one target"
-        rows[r["ip"]] = r
-    assert len(rows) == len(personas)
-    for host, method, path in log:
-        assert (method, path) in ALLOWLIST, (host, method, path)
-    for host in {h for h, _, _ in log}:
-        assert sum(h == host for h, _, _ in log) <= settings.request_budget, host
-    return rows, log
-
-
-def model_ids(row: dict[str, Any]) -> list[str] | None:
-    return [m["name"] for m in row["models"]] if row["models"] is not None else None
-
-
-def runtime_data(row: dict[str, Any]) -> dict[str, Any]:
-    text = row["runtime_data"]
-    return json.loads(text)[row["runtime"]] if text else {}
-
 
 CORTEX = fixture("openai_compatible", "v1_models__cortex_llamacpp.json")
 QWEN = fixture("openai_compatible", "v1_models__qwen_openai_api.json")
@@ -149,47 +93,3 @@ def test_hostile_lists_are_read_leniently() -> None:
         except ValueError:
             continue
         raise AssertionError(bad)
-
-
-# --- hostile replies: every parser of the modules written on this list, and their identify/claims ----------------
-
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
-    | st.sampled_from(["KoboldCpp", "koboldcpp/x", "user", "list", "model", "auth_error", "None", "I'm alive!",
-                       "Not authenticated", "0.9.0"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["id", "object", "data", "owned_by", "created", "result", "version", "model_name",
-                         "lora_names", "status", "db", "litellm_version", "error", "type", "param", "message",
-                         "detail", "features", "auth", "name", "onboarding", "root", "permission", "oauth",
-                         "providers", "max_model_len"]) | st.text(max_size=6), inner, max_size=6),
-    max_leaves=24)
-_bodies = st.one_of(_json.map(lambda v: json.dumps(v).encode()), st.binary(max_size=48),
-                    st.sampled_from([b"", b"{", b"NaN", b'{"data": [1e400]}', b'"\\ud800"', b"\xff\xfe"]))
-MINE = ("localai", "koboldcpp", "text_generation_webui", "litellm", "open_webui", "openai_compatible")
-
-
-def _modules() -> list[Any]:
-    import importlib
-
-    return [importlib.import_module(f"llmcensus.probe.runtimes.{name}") for name in MINE]
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=_bodies, status=st.sampled_from([200, 401, 403, 404, 500]))
-def test_hostile_bodies_never_break_a_parser_or_a_claim(body: bytes, status: int) -> None:
-    from llmcensus.probe.http import Exchange
-    from llmcensus.probe.runtimes.base import MODEL_KEYS, Parsed
-    from llmcensus.probe.runtimes.fields import ParseError
-
-    for mod in _modules():
-        for parser in mod.PARSERS.values():
-            try:
-                parsed = parser(body)
-            except ParseError:
-                parsed = None
-            if parsed is not None:
-                assert isinstance(parsed, Parsed)
-                for m in parsed.models or ():
-                    assert tuple(m) == MODEL_KEYS and isinstance(m["id"], str) and isinstance(m["extra"], dict)
-        replies = {req: Exchange(req[0], req[1], status=status, body=body, nbytes=len(body)) for req in mod.REQUESTS}
-        assert mod.claims(mod.identify(replies)) in (0, 1, 2, 3, 4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from probe_support import Persona
-from test_runtime_openai_compatible import UVICORN_404, fixture, model_ids, runtime_data, scan_fleet
+from runtime_support import UVICORN_404, fixture, model_ids, runtime_data, scan_fleet
 
 from llmcensus.probe.runtimes import text_generation_webui as tgw
 

@@ -3,28 +3,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from probe_support import Persona, compact, fleet
+from probe_support import Persona, compact
+from runtime_support import sweep
 
-from llmcensus.observations.reader import read_observations
-from llmcensus.observations.writer import ObservationWriter
-from llmcensus.probe.engine import run_sweep
 from llmcensus.probe.http import Exchange
 from llmcensus.probe.runtimes import ALLOWLIST, MODULES, vllm
-from llmcensus.probe.runtimes.base import MODEL_KEYS, Parsed
-from llmcensus.probe.runtimes.fields import ParseError
-from llmcensus.probe.settings import ProbeSettings
-from llmcensus.targets.parse import Target
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runtimes" / "vllm"
-FAST = ProbeSettings(connect_timeout=1.0, read_timeout=0.6, total_timeout=5.0, per_ip_rate=0, loopback_only=True,
-                     concurrency=20)
 # FastAPI + uvicorn: every reply says ``server: uvicorn``; an unknown path is FastAPI's 404
 UVICORN = {"Content-Type": "application/json", "Server": "uvicorn"}
 NOT_FOUND = (404, UVICORN, b'{"detail":"Not Found"}')
@@ -42,21 +30,6 @@ def _routes(models: tuple[int, bytes]) -> Persona:
 OPEN = _routes((200, (FIXTURES / "v1_models.json").read_bytes()))
 # the server writes the refusal compactly (the fixture is Swagger UI's pretty print)
 KEYED = _routes((401, compact(FIXTURES / "v1_models__api_key_401.json")))
-
-
-def sweep(servers: dict[tuple[str, int], Persona], data: Path) -> tuple[dict[tuple[str, int], dict[str, Any]],
-                                                                         list[tuple[str, str, str]]]:
-    async def main() -> list[tuple[str, str, str]]:
-        async with fleet() as f:
-            for public, persona in servers.items():
-                await f.add(public, persona)
-            writer = ObservationWriter(data, "s1")
-            await run_sweep([Target(ip, port) for ip, port in servers], FAST, writer, dial_map=f.dial_map)
-            writer.close(complete=True)
-            return list(f.log)
-
-    log = asyncio.run(main())
-    return {(r["ip"], r["port"]): r for r in read_observations(data).to_pylist()}, log
 
 
 def test_vllm_open_and_key_protected_on_its_port_and_on_ollamas(tmp_path: Path) -> None:
@@ -112,32 +85,3 @@ def test_the_bare_refusal_is_vllm_only_when_the_key_guards_v1_alone() -> None:
 
 
 # --- hostile replies: every parser and the claim never break, whatever the body ----------------------------------
-
-_KEYS = [
-    "id", "object", "data", "owned_by", "created", "root", "parent", "max_model_len", "permission", "version",
-    "error",
-]
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
-    | st.sampled_from(["vllm", "modelperm-x", "Unauthorized", "list", "model", "0.6.3"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_KEYS) | st.text(max_size=6), inner,
-                                                                max_size=6),
-    max_leaves=24)
-_bodies = st.one_of(_json.map(lambda v: json.dumps(v).encode()), st.binary(max_size=48),
-                    st.sampled_from([b"", b"{", b"NaN", b'{"data": [1e400]}', b'"\\ud800"', b"\xff\xfe"]))
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=_bodies, status=st.sampled_from([200, 401, 403, 404, 503]))
-def test_hostile_bodies_never_break_a_parser_or_a_claim(body: bytes, status: int) -> None:
-    for parser in vllm.PARSERS.values():
-        try:
-            parsed = parser(body)
-        except ParseError:
-            continue
-        assert isinstance(parsed, Parsed)
-        for m in parsed.models or ():
-            assert tuple(m) == MODEL_KEYS and isinstance(m["id"], str) and isinstance(m["extra"], dict)
-    paths = [*vllm.REQUESTS, ("GET", "/api/tags")]
-    replies = {req: Exchange(req[0], req[1], status=status, body=body, nbytes=len(body)) for req in paths}
-    assert vllm.claims(vllm.identify(replies)) in (0, 1, 2, 3, 4)
