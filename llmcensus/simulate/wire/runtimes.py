@@ -168,6 +168,12 @@ def fastapi_docs(req: Request, title: str, version: str, routes: Mapping[str, st
     return None
 
 
+def fastapi_app(req: Request, methods: str | None, routes: Mapping[str, str]) -> Reply | None:
+    """What an untitled FastAPI app answers before its own handlers: 404/405 from the router, then its docs;
+    ``None`` when the request reaches a handler."""
+    return route(req, methods) or fastapi_docs(req, "FastAPI", "0.1.0", routes)
+
+
 # --- openai_compatible: a server that names no product (fixtures openai_compatible/) --------------------
 
 _QWEN_ROUTES = {"/v1/models": "GET", "/v1/chat/completions": "POST", "/openapi.json": "GET", "/docs": "GET"}
@@ -191,12 +197,9 @@ def openai_compatible(view: HostView, req: Request, now_ns: int) -> Reply:
             return reply(503, b'{"error":"model not loaded"}\n', (("Content-Type", "application/json"),))
         return finish(req, reply(404, b"404 page not found\n", (("Content-Type", "text/plain; charset=utf-8"),
                                                                 ("X-Content-Type-Options", "nosniff"))))
-    miss = route(req, _QWEN_ROUTES.get(req.path))
-    if miss is not None:
-        return miss
-    docs = fastapi_docs(req, "FastAPI", "0.1.0", _QWEN_ROUTES)
-    if docs is not None:
-        return docs
+    early = fastapi_app(req, _QWEN_ROUTES.get(req.path), _QWEN_ROUTES)
+    if early is not None:
+        return early
     if req.path == "/v1/models":
         cards = [{"id": i, "object": "model", "created": now_s(now_ns), "owned_by": "owner", "root": None,
                   "parent": None, "permission": None} for i in ids]

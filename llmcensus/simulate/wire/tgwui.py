@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from llmcensus.simulate.views import HostView, Reply, Request
 from llmcensus.simulate.wire.replies import fastapi_json, finish
-from llmcensus.simulate.wire.runtimes import NO_INFERENCE, fastapi_docs, opt, route, version_tuple
+from llmcensus.simulate.wire.runtimes import NO_INFERENCE, fastapi_app, opt, version_tuple
 
 DEFAULT_VERSION = "3.9"
 REAL_LIST = (3, 0)
@@ -58,12 +58,9 @@ def tgwui(view: HostView, req: Request) -> Reply:
     methods = _ROUTES.get(path)
     if methods is None and path.startswith("/v1/models/"):
         methods = "GET"  # /v1/models/{model}
-    miss = route(req, methods)
-    if miss is not None:
-        return miss
-    docs = fastapi_docs(req, "FastAPI", "0.1.0", _ROUTES)
-    if docs is not None:
-        return docs
+    early = fastapi_app(req, methods, _ROUTES)
+    if early is not None:
+        return early
     v = version_tuple(version(view))
     folder = [m.name for m in view.models]
     if path == "/v1/models":

@@ -28,11 +28,10 @@ from llmcensus.simulate.views import HostView, ModelView, Reply, Request
 from llmcensus.simulate.wire.replies import fastapi_json, finish
 from llmcensus.simulate.wire.runtimes import (
     NO_INFERENCE,
-    fastapi_docs,
+    fastapi_app,
     has_key,
     now_s,
     opt,
-    route,
     stable_hex,
     uvicorn_empty,
     uvicorn_text,
@@ -112,12 +111,9 @@ def vllm(view: HostView, req: Request, now_ns: int) -> Reply:
     methods = _ROUTES.get(req.path)
     if req.path == "/version" and v < VERSION_ROUTE:
         methods = None
-    miss = route(req, methods)
-    if miss is not None:
-        return miss
-    docs = fastapi_docs(req, "FastAPI", "0.1.0", _ROUTES)
-    if docs is not None:
-        return docs
+    early = fastapi_app(req, methods, _ROUTES)
+    if early is not None:
+        return early
     if req.path == "/v1/models":
         base = view.models[0] if view.models else None
         cards = [_card(view, m, None if i == 0 else base, now_ns, i) for i, m in enumerate(view.models)]
