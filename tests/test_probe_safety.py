@@ -283,3 +283,37 @@ def test_recorded_strings_are_capped() -> None:
     assert version is not None and len(version) == 64
     models, _ = parse_tags(json.dumps({"models": [{"name": "n" * 1000, "digest": "d" * 1000}]}).encode())
     assert len(models[0]["name"]) == 256 and len(models[0]["digest"]) == 128
+
+
+# --- bounded memory per host (the suite asserts statuses and time; this, the memory) ---------------------------
+
+def test_memory_stays_bounded_whatever_the_inventories(tmp_path: Path) -> None:
+    """30 hosts serving the 85,000-empty-object inventory and 30 listing 2,000 named models, all in flight at once:
+    the probe's Python heap stays far below what one bomb cost before the fix (about 90 MB a host)."""
+    import tracemalloc
+
+    bomb = b'{"models":[' + b",".join([b"{}"] * 85_000) + b"]}"
+    crowd = b'{"models":[' + b",".join(b'{"name":"m%d:latest","digest":"%064x"}' % (i, i) for i in range(2000)) + b"]}"
+    settings = FAST.with_(concurrency=60, read_timeout=5.0, total_timeout=20.0, max_response_bytes=512 * 1024)
+
+    async def go() -> None:
+        async with fleet() as f:
+            for i in range(30):
+                await f.add((f"198.18.1.{i + 1}", 11434), ollama_persona(bomb, version="0.12.6"))
+                await f.add((f"198.18.2.{i + 1}", 11434), ollama_persona(crowd, version="0.12.6", ps=None))
+            w = ObservationWriter(tmp_path, "mem")
+            tracemalloc.start()
+            try:
+                await run_sweep([Target(ip, port) for ip, port in f.dial_map], settings.with_(fetch_show=False), w,
+                                dial_map=f.dial_map)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            w.close(complete=True)
+            assert peak < 150 * 2**20, f"traced peak {peak / 2**20:.0f} MB"
+
+    asyncio.run(go())
+    got = {r["ip"]: r for r in read_observations(tmp_path).to_pylist()}
+    assert {got[f"198.18.1.{i + 1}"]["status"] for i in range(30)} == {"protocol_error"}
+    crowded = [got[f"198.18.2.{i + 1}"] for i in range(30)]
+    assert {r["status"] for r in crowded} == {"truncated"} and {r["model_count"] for r in crowded} == {500}
