@@ -90,8 +90,8 @@ class Auth(StrEnum):
 class ShowStatus(StrEnum):
     """Where the per-model ``/api/show`` fields of a model came from."""
 
-    FETCHED = "fetched"  # requested from this host on this visit
-    CACHED = "cached"  # same digest already fetched (this or an earlier sweep): show output depends only on it
+    FETCHED = "fetched"  # requested from this host in this sweep (this visit, or the one a crash interrupted)
+    CACHED = "cached"  # what this same host said in an earlier sweep; never taken from another host
     SKIPPED_BUDGET = "skipped_budget"  # not fetched: the per-host request budget was spent
     ERROR = "error"  # requested, but the reply was unusable
     NOT_APPLICABLE = "not_applicable"  # cloud stub or look-alike where show means nothing

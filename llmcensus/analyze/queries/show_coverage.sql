@@ -1,6 +1,7 @@
 -- name: show_coverage
 -- definition: Where the per-model /api/show fields (capabilities, system prompt, template, license) of each local
---   model instance came from: fetched on the visit, cached from an earlier visit of the same digest, skipped
+--   model instance came from: fetched from the host in this sweep, cached from what the same host said in an
+--   earlier sweep (never from another host), skipped
 --   because the per-host request budget was spent (those fields are then unknown on that visit), failed, or
 --   not applicable (cloud stubs, look-alikes). Capability, prompt and lineage figures can only count what was
 --   read: the skipped_budget row bounds how far they may fall short of a probe without a budget.
