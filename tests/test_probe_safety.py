@@ -294,7 +294,9 @@ def test_memory_stays_bounded_whatever_the_inventories(tmp_path: Path) -> None:
 
     bomb = b'{"models":[' + b",".join([b"{}"] * 85_000) + b"]}"
     crowd = b'{"models":[' + b",".join(b'{"name":"m%d:latest","digest":"%064x"}' % (i, i) for i in range(2000)) + b"]}"
-    settings = FAST.with_(concurrency=60, read_timeout=5.0, total_timeout=20.0, max_response_bytes=512 * 1024)
+    # the servers share this test's event loop and tracemalloc slows both: generous timeouts, so only memory is judged
+    settings = FAST.with_(concurrency=60, connect_timeout=30.0, read_timeout=30.0, total_timeout=120.0,
+                          max_response_bytes=512 * 1024)
 
     async def go() -> None:
         async with fleet() as f:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -128,6 +129,27 @@ def read_observations(
     if columns is not None and "schema_version" not in columns:
         table = table.drop_columns(["schema_version"])
     return table
+
+
+def recent_visits(data_dir: str | Path, since: datetime, until: datetime) -> pa.Table:
+    """``ip``, ``observed_at`` and ``requests`` of the committed observations from ``since`` on, read from the day
+    partitions of ``since`` to ``until`` (the sweep's clock, simulated time in a simulated study): the requests
+    an address already received, for the probe's per-address cap."""
+    root = observations_dir(data_dir)
+    files: list[Path] = []
+    day = since.date()
+    while day <= until.date():
+        files += sorted((root / f"day={day.isoformat()}").glob("part-*.parquet"))
+        day += timedelta(days=1)
+    empty = pa.table({"ip": pa.array([], pa.string()), "observed_at": pa.array([], pa.timestamp("us", tz="UTC")),
+                      "requests": pa.array([], pa.int16())})
+    if not files:
+        return empty
+    try:
+        return ds.dataset([str(p) for p in files], format="parquet").to_table(
+            columns=["ip", "observed_at", "requests"], filter=pc.field("observed_at") >= pa.scalar(since))
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(f"cannot read recent observations in {root}: {exc}") from None
 
 
 def committed_state(data_dir: str | Path, sweep_id: str) -> tuple[set[str], Counter[str], int]:

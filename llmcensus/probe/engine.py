@@ -26,12 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
-
-from llmcensus.errors import DataError, PolicyError
-from llmcensus.observations.reader import observations_dir
+from llmcensus.errors import PolicyError
+from llmcensus.observations.reader import recent_visits
 from llmcensus.observations.schema import Status
 from llmcensus.observations.writer import ObservationWriter, observation_id
 from llmcensus.probe import progress as progress_mod
@@ -282,17 +278,7 @@ def seed_address_cap(limiter: RateLimiter, data_dir: Path, now: datetime, window
     or this sweep before a crash), so a new or resumed sweep cannot restart an address's count at zero."""
     if not limiter.address_requests:
         return
-    since = now - timedelta(seconds=window)
-    days = {since.date(), now.date()}
-    files = [p for d in sorted(days) for p in (observations_dir(data_dir) / f"day={d.isoformat()}").glob(
-        "part-*.parquet")]
-    if not files:
-        return
-    try:
-        table = ds.dataset([str(p) for p in files], format="parquet").to_table(
-            columns=["ip", "observed_at", "requests"], filter=pc.field("observed_at") >= pa.scalar(since))
-    except (OSError, pa.ArrowException) as exc:
-        raise DataError(f"cannot read recent observations in {data_dir}: {exc}") from None
+    table = recent_visits(data_dir, now - timedelta(seconds=window), now)
     mono_now = limiter.clock()
     by_ip: dict[str, list[float]] = {}
     for ip, at, n in zip(*(table.column(c).to_pylist() for c in ("ip", "observed_at", "requests")), strict=True):
