@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from llmcensus.analyze.run import StudyResults, connect, run_study
+from llmcensus.analyze.run import StudyResults, run_study
 from llmcensus.enrich.run import enrich
 from llmcensus.report.published import PUBLISHED, Published, lookup
 from llmcensus.simulate.calibration import FULL_SCALE_DAYS, FULL_SCALE_HOSTS, check_headline
@@ -42,6 +42,7 @@ from llmcensus.simulate.fastpath import write_fastpath
 from llmcensus.simulate.params import Params
 from llmcensus.simulate.truth import expected_metrics
 from llmcensus.simulate.world import build_world
+from llmcensus.store.db import connect
 
 QUICK_HOSTS = 20_000
 SHARE_PP = 0.02

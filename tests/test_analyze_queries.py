@@ -16,7 +16,7 @@ from analyze_data import D1, D2, D3, D4, write_runtimes, write_tiny
 
 from llmcensus.analyze.registry import load_registry
 from llmcensus.analyze.run import StudyResults, headline, run_study
-from llmcensus.analyze.views import ViewParams
+from llmcensus.store.derive import ViewParams
 
 M1, M2 = dt.date(2025, 3, 1), dt.date(2025, 4, 1)
 PARAMS: dict[str, int | float | str] = {"persistent_min_obs": 2, "public_library_min_models": 3}

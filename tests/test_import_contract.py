@@ -27,6 +27,9 @@ ORDER = {
 # simulate is the world we probe: it may use reference data and the observation schema (its fast
 # path writes observations), never the probe, enrichment or analytics that are checked against it.
 SIMULATE_MAY_IMPORT = {"errors", "reference", "observations", "simulate", "targets"}
+# The store's two foundation modules: the data folder's layout and the one DuckDB door. Every stage asks them for
+# paths and connections, so they import nothing but ``errors``; the rest of ``store`` is the stage after enrich.
+FOUNDATION = {"llmcensus.store.layout", "llmcensus.store.db"}
 
 
 def _stage(module: str) -> str | None:
@@ -58,7 +61,7 @@ def test_stage_imports_flow_one_way(path: Path) -> None:
         return
     for mod in _imports(path):
         other = _stage(mod)
-        if other is None or other == own:
+        if other is None or other == own or mod in FOUNDATION:
             continue
         if own == "simulate":
             assert other in SIMULATE_MAY_IMPORT, f"{rel} (simulate) imports {mod}"
@@ -67,3 +70,10 @@ def test_stage_imports_flow_one_way(path: Path) -> None:
         assert other != "cli", f"{rel} imports the cli ({mod})"
         if own in ORDER and other in ORDER:
             assert ORDER[other] <= ORDER[own], f"{rel} ({own}) imports a later stage: {mod}"
+
+
+@pytest.mark.parametrize("module", sorted(FOUNDATION))
+def test_foundation_modules_import_only_errors(module: str) -> None:
+    path = PKG.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    ours = {m for m in _imports(path) if m.startswith("llmcensus")}
+    assert ours <= {"llmcensus.errors"}, f"{module} imports {ours}"

@@ -11,9 +11,9 @@ import pytest
 from analyze_data import model, observation, write_dataset, write_tiny
 
 from llmcensus.analyze.registry import load_registry
-from llmcensus.analyze.views import ViewParams
 from llmcensus.cli.main import main
 from llmcensus.report.build import ReportSummary, build_report, md_escape
+from llmcensus.store.derive import ViewParams
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_ATTR = '"><img src=x onerror=alert(2)>'

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from llmcensus.analyze.registry import ParamValue
-from llmcensus.analyze.views import ViewParams
 from llmcensus.errors import UsageError
 from llmcensus.report.build import build_report
+from llmcensus.store.derive import ViewParams
 
 app = typer.Typer(no_args_is_help=True, help="report stage commands.")
 

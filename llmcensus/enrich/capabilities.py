@@ -20,9 +20,12 @@ def _sql_list(items: list[str]) -> str:
     return quoted or "NULL"
 
 
-@lru_cache(maxsize=1)
-def capabilities_sql() -> str:
-    """The rendered ``CREATE VIEW model_capabilities`` statement (reads a relation ``observations``)."""
+@lru_cache(maxsize=4)
+def capabilities_sql(source: str = "observations") -> str:
+    """The rendered ``CREATE VIEW model_capabilities`` statement over the relation ``source`` (any relation shaped
+    like ``observations``: the store passes one row per capability class)."""
+    if not source.isidentifier():
+        raise ValueError(f"not a relation name: {source!r}")
     text = resources.files("llmcensus.enrich").joinpath("sql/model_capabilities.sql").read_text(encoding="utf-8")
     fams = families()
     subs = {
@@ -30,6 +33,7 @@ def capabilities_sql() -> str:
         "{embedding_families}": _sql_list([f for f, x in fams.items() if x.embedding]),
         "{vision_families}": _sql_list([f for f, x in fams.items() if x.vision == "yes"]),
         "{vision_size_families}": _sql_list([f for f, x in fams.items() if x.vision == "size"]),
+        "{source}": source,
     }
     for key, value in subs.items():
         text = text.replace(key, value)

@@ -27,11 +27,11 @@ from markupsafe import Markup
 from llmcensus import __version__
 from llmcensus.analyze.registry import ParamValue
 from llmcensus.analyze.run import StudyResults, headline, run_study
-from llmcensus.analyze.views import ViewParams
 from llmcensus.errors import DataError
 from llmcensus.inert import DISPLAY_LIMIT, csv_table, inert, inert_json
 from llmcensus.report import charts
 from llmcensus.report.published import PUBLISHED, Published, lookup
+from llmcensus.store.derive import ViewParams
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TABLE_ROWS = 25

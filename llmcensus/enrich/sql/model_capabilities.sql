@@ -1,7 +1,7 @@
 -- model_capabilities: one row per model instance (one model in one observation's inventory),
 -- with every capability labelled by where the answer comes from.
 --
--- Input: a relation named `observations` (schema: llmcensus/observations/schema.py).
+-- Input: a relation shaped like `observations` (schema: llmcensus/observations/schema.py); capabilities_sql(source) names it.
 -- Rendered by llmcensus/enrich/capabilities.py, which fills the {…} family lists from
 -- reference/data/families.csv.
 --
@@ -38,7 +38,7 @@ WITH inst AS (
                  string_split(regexp_extract(version, '^v?([0-9]+\.[0-9]+\.[0-9]+)', 1), '.'),
                  lambda x: CAST(x AS INTEGER))
         END AS v
-    FROM observations
+    FROM {source}
     WHERE models IS NOT NULL AND len(models) > 0
 ),
 base AS (

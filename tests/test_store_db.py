@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from llmcensus.analyze.ingest import fold_rows
-from llmcensus.analyze.run import MEMORY_LIMIT_ENV, connect, default_memory_limit
 from llmcensus.errors import ConfigError
+from llmcensus.store.db import MEMORY_LIMIT_ENV, connect, default_memory_limit
+from llmcensus.store.ingest import fold_rows
 
 
 def _limit_bytes(con_limit: str) -> float:
@@ -36,7 +36,7 @@ def test_environment_and_argument_override(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "3GB")
     got = connect().execute("SELECT current_setting('memory_limit')").fetchone()
     assert got is not None and _limit_bytes(got[0]) == pytest.approx(3e9, rel=0.05)
-    got = connect("1GB").execute("SELECT current_setting('memory_limit')").fetchone()
+    got = connect(memory_limit="1GB").execute("SELECT current_setting('memory_limit')").fetchone()
     assert got is not None and _limit_bytes(got[0]) == pytest.approx(1e9, rel=0.05)
 
 
@@ -50,7 +50,7 @@ def test_malformed_budget_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> 
 def test_rows_held_before_a_mid_month_fold_follow_the_budget(budget: str, expected: int) -> None:
     # a quarter of the budget over two workers at 96 bytes a held observation: 2560 MB shows as "2.3 GiB",
     # 2.3 * 2**30 / (4 * 2 * 96) = 3,215,633; 100 MB would give 130,000 rows, below the floor of a million
-    assert fold_rows(connect(budget)) == expected
+    assert fold_rows(connect(memory_limit=budget)) == expected
 
 
 def test_an_unlimited_budget_means_no_mid_month_fold() -> None:

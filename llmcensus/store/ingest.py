@@ -59,7 +59,8 @@ import pyarrow.parquet as pq
 from llmcensus.errors import DataError
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 
-OBS_LEAVES = ("ip", "port", "day", "status", "runtime", "auth", "version", "model_count", "running_count")
+OBS_LEAVES = ("observation_id", "observed_at", "ip", "port", "day", "status", "runtime", "auth", "version",
+              "model_count", "running_count")  # fmt: skip
 MODEL_LEAVES = ("name", "digest", "modified_at", "family", "families", "parameter_size", "quantization_level",
                 "remote_host", "capabilities", "tags_capabilities", "template_flags", "has_projector", "system",
                 "show_status")  # fmt: skip
@@ -86,8 +87,14 @@ _RUNNING_TYPE = pa.list_(pa.struct([pa.field("name", pa.string())]))
 # (fetched, skipped, failed), and what /api/tags says of one digest depends on the host's version (no
 # details before v0.1.15; hf.co pulls report quantization "unknown" before v0.30). A narrower key let
 # the catalogue keep whichever variant it met first, so metrics depended on file order.
-_MODEL_KEY = ("hash(name, digest, show_status, capabilities, system, template_flags, family, families, "
-              "parameter_size, quantization_level, remote_host)")
+CATALOG_FIELDS = ("name", "digest", "show_status", "capabilities", "system", "template_flags", "family", "families",
+                  "parameter_size", "quantization_level", "remote_host")  # fmt: skip
+_MODEL_KEY = f"hash({', '.join(CATALOG_FIELDS)})"
+# A capability class is a function of its key: the version and every model field enrichment's capability SQL reads
+# (``CAP_FIELDS``), so the class row kept does not depend on which file met it first. Likewise the catalogue keeps
+# only the fields of ``model_key``. Nothing in the store depends on the order files are folded in: incremental
+# updates and a full rebuild give the same relations.
+_CAP_KEY = "hash(o.version, i.model_key, i.tags_capabilities, i.has_projector)"
 _CAP_STRUCT = ", ".join(f"{f} := {f}" for f in CAP_FIELDS)
 WORKERS = 2  # the study's reference machine has two cores; a third worker would only add memory
 # A worker folds its held rows into per-month partials when a later month starts, or earlier when they would take
@@ -117,7 +124,12 @@ CREATE OR REPLACE TABLE hmc_acc (host UBIGINT, month DATE, model_key UBIGINT, ca
 CREATE OR REPLACE TABLE fam_acc (host UBIGINT, month DATE, family VARCHAR, observations HUGEINT, instances HUGEINT,
   days UINTEGER);
 CREATE OR REPLACE TABLE model_catalog_acc AS
-  SELECT 0::UBIGINT AS model_key, 0::BIGINT AS ord, * EXCLUDE (rid, ord, parent) FROM _empty_models;
+  SELECT 0::UBIGINT AS model_key, 0::BIGINT AS ord, {catalog_fields} FROM _empty_models;
+CREATE OR REPLACE TABLE endpoint_days_acc (endpoint UBIGINT, host UBIGINT, day DATE, observed_at TIMESTAMPTZ,
+  observation_id VARCHAR, runtime VARCHAR, auth VARCHAR, status VARCHAR, version VARCHAR, inv UBIGINT,
+  models INTEGER);
+CREATE OR REPLACE TABLE endpoint_ids_acc (endpoint UBIGINT, host UBIGINT, ip VARCHAR, port INTEGER);
+CREATE OR REPLACE TABLE inventory_names_acc (inv UBIGINT, name VARCHAR, digest VARCHAR);
 CREATE OR REPLACE TABLE capability_input_acc AS
   SELECT 0::UBIGINT AS cap_key, 0::BIGINT AS ord, NULL::VARCHAR AS version, struct_pack({cap_struct}) AS mp
   FROM _empty_models;
@@ -154,8 +166,9 @@ CREATE OR REPLACE TEMP TABLE bo AS
   SELECT parent, {host_expr} AS host, ip, port, day, version, model_count, running_count, models_len, running_len
   FROM obs WHERE status = 'success' AND runtime = 'ollama';
 CREATE OR REPLACE TEMP TABLE bi AS
-  SELECT i.rid, i.parent, i.model_key, hash(o.version, i.model_key) AS cap_key, i.inv, i.local, i.family, i.no_caps
+  SELECT i.rid, i.parent, i.model_key, {cap_key} AS cap_key, i.inv, i.local, i.family, i.no_caps
   FROM (SELECT rid, parent, {model_key} AS model_key, hash(coalesce(digest, ''), coalesce(modified_at, '')) AS inv,
+               tags_capabilities, has_projector,
                NOT (coalesce(remote_host, '') <> '' OR name LIKE '%:cloud' OR name LIKE '%-cloud') AS local,
                coalesce(nullif(family, ''), 'unknown') AS family, capabilities IS NULL AS no_caps FROM inst) i
   JOIN bo o USING (parent);
@@ -183,6 +196,18 @@ INSERT INTO obs_cur
          p.sig, coalesce(p.local_models, 0), coalesce(p.without, 0), p.inv_key
   FROM bo o LEFT JOIN bp p USING (parent);
 INSERT INTO ep_cur SELECT DISTINCT ip, port, host FROM bo;
+-- every runtime: one state per visit with a runtime verdict, its inventory an order-free hash of (name, digest)
+CREATE OR REPLACE TEMP TABLE binv AS
+  SELECT parent, hash(sum(hash(name, digest)::HUGEINT), count(*)) AS inv FROM inst GROUP BY parent;
+INSERT INTO endpoint_days_acc
+  SELECT hash(o.ip, o.port), {host_expr}, o.day, o.observed_at, o.observation_id, o.runtime, o.auth, o.status,
+         o.version, v.inv, CAST(coalesce(o.model_count, o.models_len) AS INTEGER)
+  FROM obs o LEFT JOIN binv v USING (parent) WHERE o.status IN ('success', 'auth_required');
+INSERT INTO endpoint_ids_acc
+  SELECT DISTINCT hash(ip, port), {host_expr}, ip, port FROM obs WHERE status IN ('success', 'auth_required');
+INSERT INTO inventory_names_acc
+  SELECT DISTINCT v.inv, i.name, i.digest FROM inst i JOIN binv v USING (parent)
+  JOIN obs o USING (parent) WHERE o.status = 'success';
 """
 
 # The first row (lowest ``rid``, hence lowest ``ord``) of each model and capability class of the batch that no
@@ -254,20 +279,25 @@ CREATE OR REPLACE TABLE month_model_counts AS
   SELECT month, model_count, CAST(sum(observations) AS BIGINT) AS observations
   FROM month_model_counts_acc GROUP BY month, model_count;
 CREATE OR REPLACE TABLE host_model_month AS
-  SELECT host, month, model_key, CAST(sum(instances) AS HUGEINT) AS instances,
-         CAST(bit_count(bit_or(days)) AS BIGINT) AS host_days
+  SELECT host, month, model_key, CAST(sum(instances) AS HUGEINT) AS instances, bit_or(days) AS days
   FROM hmc_acc GROUP BY host, month, model_key;
 CREATE OR REPLACE TABLE host_model_caps AS SELECT DISTINCT host, model_key, cap_key FROM hmc_acc;
 CREATE OR REPLACE TABLE host_family_months AS
-  SELECT host, month, family, CAST(sum(observations) AS HUGEINT) AS observations,
-         CAST(bit_count(bit_or(days)) AS BIGINT) AS host_days, CAST(sum(instances) AS HUGEINT) AS instances
+  SELECT host, month, family, CAST(sum(observations) AS HUGEINT) AS observations, bit_or(days) AS days,
+         CAST(sum(instances) AS HUGEINT) AS instances
   FROM fam_acc GROUP BY host, month, family;
 CREATE OR REPLACE TABLE model_catalog_raw AS
   SELECT * EXCLUDE (ord) FROM model_catalog_acc QUALIFY row_number() OVER (PARTITION BY model_key ORDER BY ord) = 1;
 CREATE OR REPLACE TABLE capability_input AS
-  SELECT CAST(cap_key AS VARCHAR) AS observation_id, NULL::VARCHAR AS sweep_id, NULL::VARCHAR AS ip,
-         NULL::INTEGER AS port, NULL::DATE AS day, version, [mp] AS models
-  FROM capability_input_acc QUALIFY row_number() OVER (PARTITION BY cap_key ORDER BY ord) = 1;
+  SELECT cap_key, version, mp FROM capability_input_acc
+  QUALIFY row_number() OVER (PARTITION BY cap_key ORDER BY ord) = 1;
+-- one state per endpoint and day: the day's last visit with a runtime verdict (then the greatest id)
+CREATE OR REPLACE TABLE endpoint_days AS
+  SELECT * FROM endpoint_days_acc
+  QUALIFY row_number() OVER (PARTITION BY endpoint, day ORDER BY observed_at DESC, observation_id DESC) = 1;
+CREATE OR REPLACE TABLE endpoint_ids AS SELECT DISTINCT * FROM endpoint_ids_acc;
+CREATE OR REPLACE TABLE inventory_names AS SELECT DISTINCT * FROM inventory_names_acc;
+DROP TABLE endpoint_days_acc; DROP TABLE endpoint_ids_acc; DROP TABLE inventory_names_acc;
 DROP TABLE sweep_days_acc; DROP TABLE endpoints_acc; DROP TABLE model_catalog_acc; DROP TABLE capability_input_acc;
 DROP TABLE hmc_acc; DROP TABLE fam_acc; DROP TABLE host_months_acc; DROP TABLE host_versions_acc;
 DROP TABLE host_inventories_acc; DROP TABLE month_model_counts_acc; DROP TABLE runtime_days_acc;
@@ -374,7 +404,7 @@ class _Worker:
         first = {"lo": files[0][0] << _ORD_SHIFT}
         new = con.execute(_NEW_MODELS, first).fetchnumpy()
         if len(new["rid"]):
-            picked = inst.take(new["rid"]).drop_columns(["rid", "parent"])
+            picked = inst.take(new["rid"]).select(["ord", *CATALOG_FIELDS])
             con.register("_new", picked.add_column(0, "model_key", pa.array(new["model_key"])))
             con.execute("INSERT INTO model_catalog_acc SELECT * FROM _new")
             con.unregister("_new")
@@ -419,9 +449,9 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
     result does not depend on when this happens, only the memory held does. ``max_held`` overrides that share.
     """
     con.register("_empty_models", _batch([(0, _empty())])[1])
-    con.execute(_CREATE.format(cap_struct=_CAP_STRUCT))
+    con.execute(_CREATE.format(cap_struct=_CAP_STRUCT, catalog_fields=", ".join(CATALOG_FIELDS)))
     con.unregister("_empty_models")
-    per_batch = _PER_BATCH.format(host_expr=host_expr, model_key=_MODEL_KEY)
+    per_batch = _PER_BATCH.format(host_expr=host_expr, model_key=_MODEL_KEY, cap_key=_CAP_KEY)
     max_held = max_held or fold_rows(con)
     lock = threading.Lock()
     queue = iter(enumerate(files))

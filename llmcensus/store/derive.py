@@ -1,7 +1,9 @@
-"""The relations every metric query reads, built once over the Parquet datasets of one data folder.
+"""The relations every metric query reads: the store's persisted relations plus what is derived from them.
 
-Relations (``T`` = table filled once; ``V`` = view). The observation files are decoded exactly once, by
-``ingest.py``; everything else is derived from its narrow tables.
+``attach`` brings the store up to date (``relations.update``: only files not folded yet are decoded), attaches it
+read-only to an in-memory connection, and derives the relations below from it and from the enrichment datasets.
+Nothing here reads raw observations except the ad-hoc ``observations`` view. Relations (``T`` = table derived on
+each attach; ``V`` = view; ``S`` = the store's persisted relation, see ``relations.py``):
 
 * ``observations``     V  every visit (all statuses) straight from Parquet, without raw ``exchanges``; adds ``host``
                           and ``month``. For ad-hoc use: the metrics read the tables below.
@@ -57,17 +59,22 @@ only ever grouped, counted and joined, never shown.
 
 from __future__ import annotations
 
-import re
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from llmcensus.analyze.ingest import ingest
+from llmcensus.datalock import writer_lock
 from llmcensus.enrich.capabilities import capabilities_sql
 from llmcensus.enrich.schema import GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
-from llmcensus.errors import ConfigError, DataError
+from llmcensus.errors import BusyError, ConfigError, DataError
+from llmcensus.store import db
+from llmcensus.store.layout import Layout
+from llmcensus.store.relations import MERGES, store_path, update
+
+log = logging.getLogger(__name__)
 
 CAPABILITY_COLUMNS = ("completion", "tools", "insert", "vision", "embedding", "thinking")
 HOST_KEYS = ("ip", "ip_port")
@@ -97,14 +104,10 @@ class ViewParams:
                 raise ConfigError(f"{name} must be an integer >= 2, not {value!r}")
 
 
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _parquet_or_empty(con: duckdb.DuckDBPyConnection, name: str, folder: Path, schema: pa.Schema, key: str) -> None:
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if files:
-        src = f"read_parquet({_sql_str(str(folder / '*.parquet'))}, union_by_name = true)"
+        src = f"read_parquet({db.quote(folder / '*.parquet')}, union_by_name = true)"
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT DISTINCT ON ({key}) * FROM {src}")
     else:
         con.register(f"_empty_{name}", schema.empty_table())
@@ -114,10 +117,27 @@ def _parquet_or_empty(con: duckdb.DuckDBPyConnection, name: str, folder: Path, s
 
 _PARQUET_VIEWS = """
 CREATE OR REPLACE VIEW obs_raw AS
-SELECT COLUMNS(lambda c: c <> 'exchanges') FROM read_parquet({glob}, hive_partitioning = false, union_by_name = true);
+SELECT COLUMNS(lambda c: c <> 'exchanges') FROM read_parquet({files}, hive_partitioning = false, union_by_name = true);
 CREATE OR REPLACE VIEW observations AS
 SELECT *, {host_expr} AS host, CAST(date_trunc('month', day) AS DATE) AS month FROM obs_raw;
 """
+
+# The store's relations as the metrics read them: persisted bit sets of days become day counts, and the capability
+# classes take the shape of observations for enrichment's capability SQL (one model per class).
+_STORE_VIEWS = """
+CREATE OR REPLACE VIEW host_model_month AS
+  SELECT host, month, model_key, instances, CAST(bit_count(days) AS BIGINT) AS host_days FROM s.host_model_month;
+CREATE OR REPLACE VIEW host_family_months AS
+  SELECT host, month, family, observations, CAST(bit_count(days) AS BIGINT) AS host_days, instances
+  FROM s.host_family_months;
+CREATE OR REPLACE VIEW capability_input AS
+  SELECT CAST(cap_key AS VARCHAR) AS observation_id, NULL::VARCHAR AS sweep_id, NULL::VARCHAR AS ip,
+         NULL::INTEGER AS port, NULL::DATE AS day, version, [mp] AS models
+  FROM s.capability_input;
+CREATE OR REPLACE VIEW events AS
+  SELECT e.*, i.ip, i.port FROM s.events e LEFT JOIN s.endpoint_ids i USING (endpoint, host);
+"""
+_RENAMED = {"host_model_month", "host_family_months", "capability_input"}
 
 # Derived once after ingest: the enriched model catalogue, the views over it, and host geography.
 _DERIVED_SQL = """
@@ -216,10 +236,7 @@ SELECT DISTINCT host, 'multi_port' AS flag FROM endpoints WHERE ip IN (SELECT ip
 
 
 def _create_capabilities(con: duckdb.DuckDBPyConnection) -> None:
-    sql, n = re.subn(r"\bFROM\s+observations\b", "FROM capability_input", capabilities_sql())
-    if n != 1:
-        raise DataError("enrichment's model_capabilities SQL no longer reads exactly one 'FROM observations'")
-    con.execute(sql)
+    con.execute(capabilities_sql("capability_input"))
     cols = {r[0] for r in con.execute("DESCRIBE model_capabilities").fetchall()}
     missing = [c for c in ("observation_id", *CAPABILITY_COLUMNS) if c not in cols]
     if missing:
@@ -235,21 +252,40 @@ def _create_capabilities(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def create_views(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewParams | None = None) -> None:
-    """Create every relation of this module on ``con`` over the datasets under ``data_dir``."""
+def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewParams | None = None,
+           *, refresh: bool = True) -> None:
+    """Create every relation of this module on ``con`` from the store of ``data_dir``.
+
+    With ``refresh`` the store first folds in what is new, under the data folder's writer lock; when another
+    writer holds it (a ``run`` in progress), the store is read as of its last update and a warning is logged."""
     p = params or ViewParams()
-    root = Path(data_dir)
-    obs_dir = root / "observations"
-    files = sorted(obs_dir.glob("day=*/*.parquet"))
+    layout = Layout(data_dir)
+    files = layout.observation_files()
     if not files:
-        raise DataError(f"{obs_dir}: no observation Parquet files (day=*/part-*.parquet)")
+        raise DataError(f"{layout.observations}: no observation Parquet files (YYYY-MM-DD/part-*.parquet)")
+    path = store_path(data_dir, p.host_key)
+    if refresh:
+        try:
+            with writer_lock(layout.root, "store update", create=False):
+                update(data_dir, p.host_key)
+        except BusyError:
+            if not path.exists():
+                raise
+            log.warning("another writer holds %s: reading the store as of its last update", layout.root)
+    if not path.exists():
+        raise DataError(f"{path}: no store yet; run 'llmcensus store update --data {layout.root}'")
     host_expr = "hash(ip)" if p.host_key == "ip" else "hash(ip, port)"
     try:
-        _parquet_or_empty(con, "geo", root / "enrich" / "geo", GEO_SCHEMA, "ip")
-        _parquet_or_empty(con, "models_enriched", root / "enrich" / "models", MODELS_SCHEMA, "name, digest")
-        _parquet_or_empty(con, "prompts", root / "enrich" / "prompts", PROMPTS_SCHEMA, "prompt_sha")
-        con.execute(_PARQUET_VIEWS.format(host_expr=host_expr, glob=_sql_str(str(obs_dir / "day=*" / "*.parquet"))))
-        ingest(con, files, host_expr)
+        con.execute(f"ATTACH {db.quote(path)} AS s (READ_ONLY)")
+        for name in MERGES:
+            if name not in _RENAMED:
+                con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM s.{name}")
+        con.execute(_STORE_VIEWS)
+        _parquet_or_empty(con, "geo", layout.enrich_geo, GEO_SCHEMA, "ip")
+        _parquet_or_empty(con, "models_enriched", layout.enrich_models, MODELS_SCHEMA, "name, digest")
+        _parquet_or_empty(con, "prompts", layout.enrich_prompts, PROMPTS_SCHEMA, "prompt_sha")
+        listed = "[" + ", ".join(db.quote(f) for f in files) + "]"
+        con.execute(_PARQUET_VIEWS.format(host_expr=host_expr, files=listed))
         con.execute(_DERIVED_SQL)
         _create_capabilities(con)
         con.execute(_HOST_STATS_SQL)
@@ -257,4 +293,4 @@ def create_views(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: V
         con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,
                                       multi_port_min_ports=p.multi_port_min_ports))  # fmt: skip
     except duckdb.Error as exc:
-        raise DataError(f"{root}: cannot build the analysis relations: {exc}") from exc
+        raise DataError(f"{layout.root}: cannot build the analysis relations: {exc}") from exc

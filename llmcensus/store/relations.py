@@ -1,0 +1,273 @@
+"""The store's persisted relations, kept current incrementally: ``<data>/store/<host_key>.duckdb``.
+
+``update`` folds only the observation files the store has not seen into its relations, in one DuckDB transaction
+with the list of folded files (``folded_parts``) and the events they cause (``events.py``). A ``kill -9`` during an
+update leaves the store as it was before it (DuckDB discards an uncommitted transaction when the file is opened
+again); the next update folds the same files again, once. ``rebuild`` folds every file into a new database and
+swaps it in. The two give the same relations: every relation below merges by sums, bit-ors, minima, maxima,
+set union or "the latest visit of the day", none of which depends on the order or grouping of files (tested by
+``tests/test_store_incremental.py`` after fourteen steps with a late sweep, a resumed sweep and an empty day).
+
+Relations (keys are 64-bit hashes: ``host`` of ip or ip:port by ``host_key``, ``endpoint`` of ip:port; see
+``ingest.py`` for how each is computed from the observations):
+
+* ``sweep_days``          day, visits: every visit, whatever its status
+* ``endpoints``           distinct (ip, port, host) of successful Ollama visits
+* ``runtime_host_days``   host, day, runtime, auth, status, observations: visits with a runtime verdict other than
+                          successful open Ollama (those are in ``host_months``)
+* ``host_months``         host, month: the month's successful Ollama observations as partials (``days`` is a bit
+                          set of the days of the month)
+* ``host_versions``       host, version: observations, local models, local models without capabilities
+* ``host_inventories``    distinct (host, inventory signature of (digest, modified_at) pairs)
+* ``month_model_counts``  month, model_count, observations (a histogram)
+* ``host_model_month``    host, month, model_key: instances, days (bit set)
+* ``host_model_caps``     distinct (host, model_key, cap_key)
+* ``host_family_months``  host, month, family: observations, days (bit set), instances
+* ``model_catalog_raw``   one row per model_key: the model fields of the key
+* ``capability_input``    one row per cap_key: version and the model fields the capability SQL reads
+* ``endpoint_days``       every runtime: one row per (endpoint, day) with a runtime verdict (success or
+                          auth_required): the day's last such visit's runtime, auth, status, version, inventory
+                          (``inv``: hash of its (name, digest) set) and model count
+* ``endpoint_ids``        distinct (endpoint, host, ip, port)
+* ``inventory_names``     distinct (inv, name, digest): the members of every inventory
+* ``events``              see ``events.py``
+* ``folded_parts``        path (relative to the data folder), bytes: every file folded in
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from llmcensus.errors import DataError
+from llmcensus.observations.reader import check_parts
+from llmcensus.store import db
+from llmcensus.store.events import EVENTS_DDL, refresh_events
+from llmcensus.store.ingest import ingest
+from llmcensus.store.layout import Layout
+
+log = logging.getLogger(__name__)
+
+STORE_VERSION = 1  # bump when a relation's definition changes: an older store is then rebuilt, never misread
+HOST_KEYS = {"ip": "hash(ip)", "ip_port": "hash(ip, port)"}
+
+
+@dataclass(frozen=True)
+class Merge:
+    """How a relation takes in new rows: ``sum`` (group by ``keys``, aggregate with ``aggs``), ``distinct`` (set
+    union), ``first`` (one row per key; the row is a function of its key), ``latest`` (one row per key: the
+    greatest ``order``)."""
+
+    kind: str
+    keys: tuple[str, ...] = ()
+    aggs: str = ""
+    order: str = ""
+
+
+MERGES: dict[str, Merge] = {
+    "sweep_days": Merge("sum", ("day",), "CAST(sum(visits) AS BIGINT) AS visits"),
+    "endpoints": Merge("distinct"),
+    "runtime_host_days": Merge("sum", ("host", "day", "runtime", "auth", "status"),
+                               "CAST(sum(observations) AS BIGINT) AS observations"),
+    "host_months": Merge("sum", ("host", "month"),
+                         "CAST(sum(observations) AS BIGINT) AS observations, bit_or(days) AS days, "
+                         "min(first_day) AS first_day, max(last_day) AS last_day, max(max_models) AS max_models, "
+                         "CAST(sum(models_sum) AS HUGEINT) AS models_sum, CAST(sum(models_n) AS BIGINT) AS models_n, "
+                         "CAST(sum(running_sum) AS HUGEINT) AS running_sum, "
+                         "CAST(sum(running_n) AS BIGINT) AS running_n, "
+                         "CAST(sum(running_positive) AS BIGINT) AS running_positive"),
+    "host_versions": Merge("sum", ("host", "version"),
+                           "CAST(sum(observations) AS BIGINT) AS observations, "
+                           "CAST(sum(local_models) AS HUGEINT) AS local_models, "
+                           "CAST(sum(local_without_capabilities) AS HUGEINT) AS local_without_capabilities"),
+    "host_inventories": Merge("distinct"),
+    "month_model_counts": Merge("sum", ("month", "model_count"), "CAST(sum(observations) AS BIGINT) AS observations"),
+    "host_model_month": Merge("sum", ("host", "month", "model_key"),
+                              "CAST(sum(instances) AS HUGEINT) AS instances, bit_or(days) AS days"),
+    "host_model_caps": Merge("distinct"),
+    "host_family_months": Merge("sum", ("host", "month", "family"),
+                                "CAST(sum(observations) AS HUGEINT) AS observations, bit_or(days) AS days, "
+                                "CAST(sum(instances) AS HUGEINT) AS instances"),
+    "model_catalog_raw": Merge("first", ("model_key",)),
+    "capability_input": Merge("first", ("cap_key",)),
+    "endpoint_days": Merge("latest", ("endpoint", "day"), order="observed_at DESC, observation_id DESC"),
+    "endpoint_ids": Merge("distinct"),
+    "inventory_names": Merge("distinct"),
+}  # fmt: skip
+
+_META_DDL = """
+CREATE TABLE IF NOT EXISTS s.store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS s.folded_parts (path VARCHAR, bytes BIGINT, rows BIGINT, folded_at TIMESTAMPTZ);
+"""
+
+
+@dataclass
+class UpdateSummary:
+    """What one ``update`` did: files and visits folded in, events added, whether it rebuilt, and its seconds."""
+
+    files: int = 0
+    visits: int = 0
+    events: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"files": self.files, "visits": self.visits, "events": self.events, "rebuilt": self.rebuilt,
+                "seconds": round(self.seconds, 3)}  # fmt: skip
+
+
+def store_path(data_dir: str | Path, host_key: str = "ip") -> Path:
+    _host_expr(host_key)
+    return Layout(data_dir).store_db(host_key)
+
+
+def _host_expr(host_key: str) -> str:
+    try:
+        return HOST_KEYS[host_key]
+    except KeyError:
+        raise DataError(f"host_key must be one of {', '.join(HOST_KEYS)}, not {host_key!r}") from None
+
+
+def _relative(layout: Layout, path: Path) -> str:
+    return path.relative_to(layout.root).as_posix()
+
+
+def update(data_dir: str | Path, host_key: str = "ip", *, rebuild: bool = False) -> UpdateSummary:
+    """Fold every observation file the store has not folded yet into its relations (the caller holds the data
+    folder's writer lock). Rebuilds from scratch when asked, when the store was made by another ``STORE_VERSION``,
+    or when a folded file has changed or gone (the store must never describe data that is not there)."""
+    t0 = time.perf_counter()
+    layout = Layout(data_dir)
+    path = store_path(data_dir, host_key)
+    files = layout.observation_files()
+    check_parts(files)  # a newer or broken file stops the update before anything is written
+    reason = "asked" if rebuild else _stale(path, layout, files)
+    if reason:
+        summary = _rebuild(layout, path, host_key, files)
+        log.info("store %s rebuilt (%s): %d files", path, reason, summary.files)
+    else:
+        con = _open(path)
+        try:
+            folded = {r[0] for r in con.execute("SELECT path FROM s.folded_parts").fetchall()}
+            new = [f for f in files if _relative(layout, f) not in folded]
+            summary = _fold(con, layout, new, host_key, fresh=False)
+        finally:
+            con.close()
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    con = db.connect()
+    with db.errors(f"cannot open the store {path}"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"ATTACH {db.quote(path)} AS s")
+        con.execute(_META_DDL)
+        con.execute(EVENTS_DDL)
+    return con
+
+
+def _stale(path: Path, layout: Layout, files: list[Path]) -> str:
+    """Why the store at ``path`` cannot be updated in place ('' when it can)."""
+    if not path.exists():
+        return "new store"
+    con = db.connect(path, read_only=True)
+    try:
+        try:
+            version = con.execute("SELECT value FROM store_meta WHERE key = 'store_version'").fetchone()
+            folded = dict(con.execute("SELECT path, bytes FROM folded_parts").fetchall())
+        except duckdb.Error:
+            return "unreadable store"
+    finally:
+        con.close()
+    if version is None or version[0] != str(STORE_VERSION):
+        return f"store version {version[0] if version else 'none'} -> {STORE_VERSION}"
+    present = {_relative(layout, f): f for f in files}
+    for rel, size in folded.items():
+        f = present.get(rel)
+        if f is None:
+            return f"{rel} is gone"
+        if f.stat().st_size != size:
+            return f"{rel} has changed"
+    return ""
+
+
+def _rebuild(layout: Layout, path: Path, host_key: str, files: list[Path]) -> UpdateSummary:
+    tmp = path.with_name(f".{path.name}.rebuild")
+    for p in (tmp, tmp.with_name(tmp.name + ".wal")):
+        p.unlink(missing_ok=True)
+    con = _open(tmp)
+    try:
+        summary = _fold(con, layout, files, host_key, fresh=True)
+        con.execute("CHECKPOINT s")
+    finally:
+        con.close()
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+    os.replace(tmp, path)
+    summary.rebuilt = True
+    return summary
+
+
+def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], host_key: str,
+          fresh: bool) -> UpdateSummary:
+    """Ingest ``files`` into in-memory delta relations, then merge them into the store in one transaction."""
+    summary = UpdateSummary(files=len(files))
+    if not files:
+        with db.errors("store update"):
+            con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('store_version', ?)", [str(STORE_VERSION)])
+        return summary
+    ingest(con, files, _host_expr(host_key))
+    with db.errors("store update"):
+        summary.visits = int(con.execute("SELECT coalesce(sum(visits), 0) FROM sweep_days").fetchone()[0])  # type: ignore[index]
+        statements: list[str] = []
+        for name, merge in MERGES.items():
+            statements += _merge_statements(con, name, merge, fresh)
+        folded = [(_relative(layout, f), f.stat().st_size) for f in files]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for sql in statements:
+                con.execute(sql)
+            con.executemany("INSERT INTO s.folded_parts VALUES (?, ?, NULL, now())", folded)
+            con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('store_version', ?)", [str(STORE_VERSION)])
+            summary.events = refresh_events(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        for name in MERGES:
+            con.execute(f"DROP TABLE IF EXISTS main.{name}")
+            con.execute(f"DROP TABLE IF EXISTS main.merged_{name}")
+    return summary
+
+
+def _merge_statements(con: duckdb.DuckDBPyConnection, name: str, merge: Merge, fresh: bool) -> list[str]:
+    """Create the store's table ``name`` if new; compute what it becomes (reading only); return the statements
+    that write it, run later inside the update's transaction (which may write one database only)."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS s.{name} AS SELECT * FROM main.{name} LIMIT 0")
+    if fresh or merge.kind == "distinct":
+        if fresh:
+            return [f"INSERT INTO s.{name} SELECT * FROM main.{name}"]
+        return [f"INSERT INTO s.{name} SELECT * FROM main.{name} EXCEPT SELECT * FROM s.{name}"]
+    keys = ", ".join(merge.keys)
+    on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM d.{k}" for k in merge.keys)
+    if merge.kind == "first":
+        return [f"INSERT INTO s.{name} SELECT * FROM main.{name} d WHERE NOT EXISTS "
+                f"(SELECT 1 FROM s.{name} t WHERE {on})"]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE affected_{name} AS SELECT DISTINCT {keys} FROM main.{name}")
+    old = f"SELECT t.* FROM s.{name} t SEMI JOIN affected_{name} d ON {on}"
+    both = f"SELECT * FROM ({old}) UNION ALL BY NAME SELECT * FROM main.{name}"
+    if merge.kind == "sum":
+        select = f"SELECT {keys}, {merge.aggs} FROM ({both}) GROUP BY {keys}"
+    elif merge.kind == "latest":
+        select = f"SELECT * FROM ({both}) QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {merge.order}) = 1"
+    else:
+        raise ValueError(f"unknown merge kind {merge.kind!r}")
+    columns = [r[0] for r in con.execute(f"DESCRIBE s.{name}").fetchall()]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE merged_{name} AS SELECT {', '.join(columns)} FROM ({select})")
+    return [f"DELETE FROM s.{name} t USING affected_{name} d WHERE {on}",
+            f"INSERT INTO s.{name} SELECT * FROM merged_{name}"]
