@@ -13,7 +13,7 @@ import sys
 import typer
 
 from llmcensus import __version__
-from llmcensus.cli import discover, enrich, optout, report, scan, simulate, study
+from llmcensus.cli import discover, enrich, optout, report, run, scan, simulate, store, study
 from llmcensus.errors import LLMCensusError
 from llmcensus.inert import terminal
 
@@ -27,8 +27,9 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(discover.app, name="discover")
 app.add_typer(enrich.app, name="enrich")
 app.add_typer(optout.app, name="optout")
-# scan and report register top-level commands (llmcensus scan, llmcensus report, llmcensus study)
-for sub in (scan.app, report.app, study.app):
+app.add_typer(store.app, name="store")
+# scan, report, study and run register top-level commands (llmcensus scan, report, study, run)
+for sub in (scan.app, report.app, study.app, run.app):
     for cmd in sub.registered_commands:
         app.registered_commands.append(cmd)
     for grp in sub.registered_groups:

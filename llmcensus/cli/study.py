@@ -54,7 +54,7 @@ class StudySummary:
     world: World
 
 
-class _DayClock:
+class DayClock:
     """Observation timestamps: the simulated date at 12:00 UTC plus real time elapsed in the sweep."""
 
     def __init__(self, start: datetime) -> None:
@@ -105,7 +105,7 @@ def _run_study_locked(out: Path, params: Params, *, settings: ProbeSettings, pro
             dial = sim / "dialmap.csv"
             fleet.write_dial_map(dial)
             date = params.start + timedelta(days=day)
-            clock = _DayClock(datetime(date.year, date.month, date.day, 12, tzinfo=UTC))
+            clock = DayClock(datetime(date.year, date.month, date.day, 12, tzinfo=UTC))
             request = ScanRequest(data_dir=out, dial_map=dial, sweep_id=f"study-{date.isoformat()}", settings=settings,
                                   progress=progress)
             if candidates is not None:

@@ -31,7 +31,10 @@ import duckdb
 EVENTS_DDL = """
 CREATE TABLE IF NOT EXISTS s.events (endpoint UBIGINT, host UBIGINT, day DATE, kind VARCHAR, runtime VARCHAR,
   subject VARCHAR, previous VARCHAR);
+CREATE TABLE IF NOT EXISTS s.events_outbox (seq BIGINT, endpoint UBIGINT, host UBIGINT, day DATE, kind VARCHAR,
+  runtime VARCHAR, subject VARCHAR, previous VARCHAR);
 """
+EVENT_COLUMNS = ("endpoint", "host", "day", "kind", "runtime", "subject", "previous")
 
 # Versions as comparable integer lists ("v0.12.3" -> [0, 12, 3]); null when not numeric.
 _VERSION_PARTS = """CASE WHEN regexp_matches(coalesce({v}, ''), '^v?[0-9]+(\\.[0-9]+)*')
@@ -101,13 +104,40 @@ FROM changed c JOIN (
 """
 
 
+_AFFECTED = "(SELECT endpoint, min(day) AS lo FROM main.endpoint_days GROUP BY endpoint)"
+
+
 def refresh_events(con: duckdb.DuckDBPyConnection) -> int:
     """Replace the events of the endpoints in this update (``main.endpoint_days``) from their first new day on;
     runs inside the update's transaction, after ``s.endpoint_days`` and ``s.inventory_names`` took the delta.
-    Returns the number of events written."""
-    con.execute(
-        "DELETE FROM s.events e USING (SELECT endpoint, min(day) AS lo FROM main.endpoint_days GROUP BY endpoint) a "
-        "WHERE e.endpoint = a.endpoint AND e.day >= a.lo"
-    )
-    row = con.execute(f"INSERT INTO s.events {_EVENTS}").fetchone()
+
+    Events that were not there before (a late sweep re-derives some that were) also go to ``events_outbox`` with
+    increasing ``seq``, in the same transaction: whoever consumes events (``llmcensus run`` hands them on) reads
+    the outbox past its own cursor, so an event committed just before a crash is still handed on after it.
+    Returns the number of new events."""
+    cols = ", ".join(EVENT_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE events_before AS SELECT {cols} FROM s.events e "
+                f"SEMI JOIN {_AFFECTED} a ON e.endpoint = a.endpoint AND e.day >= a.lo")  # fmt: skip
+    con.execute(f"DELETE FROM s.events e USING {_AFFECTED} a WHERE e.endpoint = a.endpoint AND e.day >= a.lo")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE events_after AS {_EVENTS}")
+    con.execute("INSERT INTO s.events SELECT * FROM events_after")
+    row = con.execute(
+        f"INSERT INTO s.events_outbox SELECT (SELECT coalesce(max(seq), 0) FROM s.events_outbox) "
+        f"+ row_number() OVER (ORDER BY day, kind, endpoint, subject), * FROM "
+        f"(SELECT {cols} FROM events_after EXCEPT ALL SELECT {cols} FROM events_before)"
+    ).fetchone()
+    con.execute("DROP TABLE events_before")
+    con.execute("DROP TABLE events_after")
     return int(row[0]) if row else 0
+
+
+def read_outbox(con: duckdb.DuckDBPyConnection, after: int) -> list[dict[str, object]]:
+    """Events of the outbox with ``seq`` greater than ``after``, in order, with the endpoint's ip and port
+    (``con`` has the store attached as ``s``)."""
+    rows = con.sql(
+        "SELECT o.seq, o.day, o.kind, o.runtime, o.subject, o.previous, i.ip, i.port FROM s.events_outbox o "
+        "LEFT JOIN s.endpoint_ids i USING (endpoint, host) WHERE o.seq > $after ORDER BY o.seq",
+        params={"after": after},
+    ).to_arrow_table()
+    out: list[dict[str, object]] = rows.to_pylist()
+    return out

@@ -38,8 +38,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -47,7 +50,7 @@ import duckdb
 from llmcensus.errors import DataError
 from llmcensus.observations.reader import check_parts
 from llmcensus.store import db
-from llmcensus.store.events import EVENTS_DDL, refresh_events
+from llmcensus.store.events import EVENTS_DDL, read_outbox, refresh_events
 from llmcensus.store.ingest import ingest
 from llmcensus.store.layout import Layout
 
@@ -148,7 +151,7 @@ def update(data_dir: str | Path, host_key: str = "ip", *, rebuild: bool = False)
     check_parts(files)  # a newer or broken file stops the update before anything is written
     reason = "asked" if rebuild else _stale(path, layout, files)
     if reason:
-        summary = _rebuild(layout, path, host_key, files)
+        summary = _rebuild(layout, path, host_key, files, handed=reason != "new store")
         log.info("store %s rebuilt (%s): %d files", path, reason, summary.files)
     else:
         con = _open(path)
@@ -160,6 +163,49 @@ def update(data_dir: str | Path, host_key: str = "ip", *, rebuild: bool = False)
             con.close()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def hand_on(data_dir: str | Path, consume: Callable[[list[dict[str, object]]], object],
+            host_key: str = "ip") -> int:
+    """Give ``consume`` the events not handed on yet (the outbox past the store's ``handed_seq``), then advance
+    ``handed_seq``; returns how many. At least once: a crash between the two hands the same events on again, each
+    with its ``seq`` so that a consumer can tell."""
+    path = store_path(data_dir, host_key)
+    if not path.exists():
+        return 0
+    con = _open(path)
+    try:
+        with db.errors(f"store {path}"):
+            rows = con.execute("SELECT value FROM s.store_meta WHERE key = 'handed_seq'").fetchall()
+            events = read_outbox(con, int(rows[0][0]) if rows else 0)
+            if events:
+                consume(events)
+                con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('handed_seq', ?)", [str(events[-1]["seq"])])
+    finally:
+        con.close()
+    return len(events)
+
+
+def read_events(data_dir: str | Path, host_key: str = "ip", *, kinds: list[str] | None = None,
+                since: date | None = None, limit: int = 100) -> list[dict[str, object]]:
+    """The store's events, newest first, with each endpoint's ip and port (filters bound, never pasted)."""
+    path = store_path(data_dir, host_key)
+    if not path.exists():
+        raise DataError(f"{path}: no store yet; run 'llmcensus store update --data {data_dir}'")
+    con = db.connect(path, read_only=True)
+    try:
+        with db.errors(f"store {path}"):
+            table = con.sql(
+                "SELECT e.day, e.kind, e.runtime, e.subject, e.previous, i.ip, i.port FROM events e "
+                "LEFT JOIN endpoint_ids i USING (endpoint, host) "
+                "WHERE ($kinds IS NULL OR list_contains($kinds, e.kind)) AND ($since IS NULL OR e.day >= $since) "
+                "ORDER BY e.day DESC, e.kind, i.ip, i.port, e.subject LIMIT $limit",
+                params={"kinds": kinds, "since": since, "limit": limit},
+            ).to_arrow_table()
+    finally:
+        con.close()
+    out: list[dict[str, object]] = table.to_pylist()
+    return out
 
 
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
@@ -197,13 +243,18 @@ def _stale(path: Path, layout: Layout, files: list[Path]) -> str:
     return ""
 
 
-def _rebuild(layout: Layout, path: Path, host_key: str, files: list[Path]) -> UpdateSummary:
+def _rebuild(layout: Layout, path: Path, host_key: str, files: list[Path], *, handed: bool) -> UpdateSummary:
+    """Fold ``files`` into a new database and swap it in. ``handed``: the events it derives were known before the
+    rebuild (it replaces an existing store), so they are marked handed on rather than handed on again."""
     tmp = path.with_name(f".{path.name}.rebuild")
     for p in (tmp, tmp.with_name(tmp.name + ".wal")):
         p.unlink(missing_ok=True)
     con = _open(tmp)
     try:
         summary = _fold(con, layout, files, host_key, fresh=True)
+        if handed:
+            con.execute("INSERT OR REPLACE INTO s.store_meta "
+                        "SELECT 'handed_seq', CAST(coalesce(max(seq), 0) AS VARCHAR) FROM s.events_outbox")
         con.execute("CHECKPOINT s")
     finally:
         con.close()
@@ -235,6 +286,7 @@ def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], hos
             con.executemany("INSERT INTO s.folded_parts VALUES (?, ?, NULL, now())", folded)
             con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('store_version', ?)", [str(STORE_VERSION)])
             summary.events = refresh_events(con)
+            _failpoint("store.before_commit")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -243,6 +295,16 @@ def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], hos
             con.execute(f"DROP TABLE IF EXISTS main.{name}")
             con.execute(f"DROP TABLE IF EXISTS main.merged_{name}")
     return summary
+
+
+FAILPOINT_ENV = "LLMCENSUS_FAILPOINT"
+
+
+def _failpoint(name: str) -> None:
+    """Crash-test hook: ``LLMCENSUS_FAILPOINT=<name>`` kills this process with SIGKILL here (``kill -9`` at the
+    worst moment, deterministically: tests/test_run.py). Unset, it costs one environment lookup per update."""
+    if os.environ.get(FAILPOINT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _merge_statements(con: duckdb.DuckDBPyConnection, name: str, merge: Merge, fresh: bool) -> list[str]:
