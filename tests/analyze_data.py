@@ -21,11 +21,11 @@ G     1.0.2.1    D4 ports 11434 and 8080 (2)  FR unknown tier asn500      0.13.0
 ``write_runtimes`` writes a second tiny dataset, for the runtime metrics only (every runtime, every auth posture):
 
 host  ip        D1                                  D2                                  D3 (month M2)
-H1    2.0.0.1   ollama success open                 ollama success open                 ollama auth_required (401)
+H1    2.0.0.1   ollama success open (0.9.0)         ollama success open (0.9.1)         ollama auth_required (401)
 H2    2.0.0.2   vllm success open                   -                                   vllm auth_required (401)
 H3    2.0.0.3   unknown auth_required (403)         unknown auth_required (403)         -
-H4    2.0.0.4   ollama success open :11434 and      -                                   -
-                open_webui success auth_required :8080
+H4    2.0.0.4   ollama success open (0.9.1) :11434  -                                   -
+                and open_webui success auth_required :8080
 H5    2.0.0.5   -                                   ollama success, auth forbidden      -
                                                     (/api/tags read, another path 403)
 H6    2.0.0.6   -                                   ollama success open :11434 and      -
@@ -248,13 +248,13 @@ def write_runtimes(root: Path) -> Path:
 
     obs = [
         observation("2.0.0.1", D1, one),
-        observation("2.0.0.1", D2, one),
+        observation("2.0.0.1", D2, one, version="0.9.1"),  # an upgrade, to a version H4 had on D1
         locked("2.0.0.1", D3),
         observation("2.0.0.2", D1, one, port=8000, version="0.8.5", runtime="vllm"),
         locked("2.0.0.2", D3, port=8000, runtime="vllm"),
         observation("2.0.0.3", D1, None, status="auth_required", runtime="unknown", auth="forbidden"),
         observation("2.0.0.3", D2, None, status="auth_required", runtime="unknown", auth="forbidden"),
-        observation("2.0.0.4", D1, one),
+        observation("2.0.0.4", D1, one, version="0.9.1"),
         observation("2.0.0.4", D1, [], port=8080, version="0.6.5", runtime="open_webui", auth="auth_required"),
         observation("2.0.0.5", D2, one, auth="forbidden"),
         observation("2.0.0.6", D2, one),

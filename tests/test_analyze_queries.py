@@ -500,6 +500,56 @@ EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
         ],
         True,
     ),
+    # Every runtime, cloud stubs out. Ollama hosts listing local models: A B C E F G (D's list is empty); LocalAI
+    # 1.0.0.6 lists llama3. mistral is not enriched: lineage unknown.
+    "models_by_runtime": (
+        [
+            {"runtime": "localai", "lineage": "llama3", "hosts": 1, "host_share": 1.0, "models": 1, "runtime_hosts": 1},
+            {"runtime": "ollama", "lineage": "llama3", "hosts": 2, "host_share": 2 / 6, "models": 1, "runtime_hosts": 6},
+            {"runtime": "ollama", "lineage": "llama3.2", "hosts": 2, "host_share": 2 / 6, "models": 1},
+            {"runtime": "ollama", "lineage": "gemma2", "hosts": 1, "host_share": 1 / 6},
+            {"runtime": "ollama", "lineage": "nomic-embed-text", "hosts": 1},
+            {"runtime": "ollama", "lineage": "qwen2.5", "hosts": 1},
+            {"runtime": "ollama", "lineage": "smollm2", "hosts": 1},
+            {"runtime": "ollama", "lineage": "unknown", "hosts": 1, "models": 1},
+        ],
+        True,
+    ),
+    # across runtimes: llama3 on A B (Ollama) and 1.0.0.6 (LocalAI); 7 hosts list a local model
+    "lineage_ranking_all_runtimes": (
+        [
+            {"lineage": "llama3", "lab": "Meta", "lab_country": "US", "hosts": 3, "host_share": 3 / 7,
+             "ollama_hosts": 2, "other_runtime_hosts": 1, "runtimes": 2, "rank": 1},
+            {"lineage": "llama3.2", "hosts": 2, "host_share": 2 / 7, "ollama_hosts": 2, "other_runtime_hosts": 0,
+             "rank": 2},
+            {"lineage": "gemma2", "lab": "Google", "hosts": 1, "rank": 3},
+            {"lineage": "nomic-embed-text", "hosts": 1, "rank": 3},
+            {"lineage": "qwen2.5", "lab_country": "CN", "hosts": 1, "rank": 3},
+            {"lineage": "smollm2", "hosts": 1, "rank": 3},
+            {"lineage": "unknown", "lab": "unknown", "hosts": 1, "rank": 3},
+        ],
+        True,
+    ),
+    # endpoints first seen: M1 A B (D1), C and LocalAI (D2); M2 E F (D3), D, G:11434, G:8080 (D4); B adds gemma2 on D3
+    "events_by_month": (
+        [
+            {"month": M1, "kind": "first_seen", "events": 4, "endpoints": 4},
+            {"month": M2, "kind": "first_seen", "events": 5, "endpoints": 5},
+            {"month": M2, "kind": "model_added", "events": 1, "endpoints": 1},
+        ],
+        True,
+    ),
+    # inventories read: M1 A B C + LocalAI = 4 endpoints; M2 A B D E F G:11434 G:8080 = 7, one addition
+    "inventory_churn": (
+        [
+            {"month": M1, "endpoints": 4, "added": 0, "removed": 0, "added_per_endpoint": 0.0},
+            {"month": M2, "endpoints": 7, "added": 1, "removed": 0, "added_per_endpoint": 1 / 7,
+             "removed_per_endpoint": 0.0},
+        ],
+        True,
+    ),
+    # the tiny study has no upgrade (see RUNTIME_EXPECTED)
+    "upgrade_latency": ([], True),
     # every successful visit of the fixture is open
     "auth_by_runtime_month": (
         [
@@ -535,6 +585,10 @@ RUNTIME_EXPECTED: dict[str, list[dict[str, Any]]] = {
         {"month": M1, "runtime": "vllm", "hosts": 1, "host_share": 1 / 6, "observations": 1},
         {"month": M2, "runtime": "ollama", "hosts": 1, "host_share": 1 / 2, "observations": 1, "verdict_hosts": 2},
         {"month": M2, "runtime": "vllm", "hosts": 1, "host_share": 1 / 2, "observations": 1},
+    ],
+    # H1 upgrades 0.9.0 -> 0.9.1 on D2; H4 reported 0.9.1 on D1: one day behind the first sighting
+    "upgrade_latency": [
+        {"runtime": "ollama", "version": "0.9.1", "first_day": D1, "upgrades": 1, "median_days": 1.0, "max_days": 1},
     ],
     # M1 Ollama (4 hosts): open H1 (2) H4 (1) H6 (1) = 3 hosts, 4 visits; H5's only success was forbidden; H6's
     # locked port is auth_required (H6 counts under open and auth_required).

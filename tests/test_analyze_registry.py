@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmcensus.analyze.registry import HEADER_FIELDS, QUERIES_DIR, load_registry, parse_query
+from llmcensus.analyze.registry import HEADER_FIELDS, QUERIES_DIR, load_registry, parse_query, render_docs
 from llmcensus.errors import DataError
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
@@ -60,6 +60,12 @@ def test_name_must_match_file_and_params_must_be_declared(tmp_path: Path) -> Non
     path.write_text(GOOD.format(name="sample_metric").replace("$label", "$undeclared"))
     with pytest.raises(DataError, match="undeclared"):
         parse_query(path)
+
+
+def test_the_metric_catalogue_in_the_docs_is_generated_and_current() -> None:
+    # regenerate with: python -m llmcensus.analyze.registry docs/metrics.md
+    text = DOCS.read_text()
+    assert text == render_docs(text), "docs/metrics.md is out of date: run python -m llmcensus.analyze.registry"
 
 
 def test_every_metric_is_documented_with_its_header() -> None:

@@ -136,6 +136,19 @@ def load_registry(folder: Path = QUERIES_DIR) -> dict[str, Query]:
     return {q.name: q for q in (parse_query(p) for p in sorted(folder.glob("*.sql")))}
 
 
+CATALOGUE_HEADING = "## Catalogue\n"
+
+
+def render_docs(current: str, registry: dict[str, Query] | None = None) -> str:
+    """``docs/metrics.md`` with its catalogue generated from the query headers: the text up to ``## Catalogue`` is
+    kept as written (``python -m llmcensus.analyze.registry docs/metrics.md`` rewrites the file; a test fails when
+    it is out of date)."""
+    head, sep, _ = current.partition(CATALOGUE_HEADING)
+    if not sep:
+        raise ConfigError(f"the metrics document has no '{CATALOGUE_HEADING.strip()}' heading")
+    return head + CATALOGUE_HEADING + "\n" + render_markdown(registry or load_registry())
+
+
 def render_markdown(registry: dict[str, Query]) -> str:
     """The metric catalogue as Markdown (``docs/metrics.md`` is this text plus its introduction)."""
     out: list[str] = []
@@ -152,3 +165,10 @@ def render_markdown(registry: dict[str, Query]) -> str:
             "",
         ]
     return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    target = Path(sys.argv[1])
+    target.write_text(render_docs(target.read_text(encoding="utf-8")), encoding="utf-8")

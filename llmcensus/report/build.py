@@ -49,7 +49,9 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Configuration", ("system_prompt_visibility", "guardrail_removal_clusters", "misuse_categories",
                        "uncensored_models", "cloud_models")),
     ("Quality", ("quality_flags", "headline")),
-    ("Runtimes", ("runtime_mix_by_month", "auth_by_runtime_month", "runtime_mix_by_day")),
+    ("Runtimes", ("runtime_mix_by_month", "auth_by_runtime_month", "lineage_ranking_all_runtimes",
+                  "models_by_runtime", "runtime_mix_by_day")),
+    ("Changes", ("events_by_month", "inventory_churn", "upgrade_latency")),
 )  # fmt: skip
 RUNTIME_SERIES = 9  # runtimes drawn one by one in the runtime chart; the rest are stacked as "other"
 
