@@ -109,7 +109,8 @@ def test_partials_do_not_depend_on_batches_part_files_or_workers(
     fam = con.execute("SELECT family, observations, bit_count(days), instances FROM host_family_months").fetchall()
     assert fam == [("llama", 3, 2, 4)]
     hmm = con.execute(
-        "SELECT c.name, h.instances, bit_count(h.days) FROM host_model_month h JOIN model_catalog_raw c USING (model_key) "
+        "SELECT c.name, h.instances, bit_count(h.days) FROM host_model_month h "
+        "JOIN model_catalog_raw c USING (model_key) "
         "ORDER BY 1"
     ).fetchall()
     assert hmm == [("llama3:latest", 3, 2), ("mistral:7b", 1, 1)]

@@ -505,7 +505,8 @@ EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
     "models_by_runtime": (
         [
             {"runtime": "localai", "lineage": "llama3", "hosts": 1, "host_share": 1.0, "models": 1, "runtime_hosts": 1},
-            {"runtime": "ollama", "lineage": "llama3", "hosts": 2, "host_share": 2 / 6, "models": 1, "runtime_hosts": 6},
+            {"runtime": "ollama", "lineage": "llama3", "hosts": 2, "host_share": 2 / 6, "models": 1,
+             "runtime_hosts": 6},
             {"runtime": "ollama", "lineage": "llama3.2", "hosts": 2, "host_share": 2 / 6, "models": 1},
             {"runtime": "ollama", "lineage": "gemma2", "hosts": 1, "host_share": 1 / 6},
             {"runtime": "ollama", "lineage": "nomic-embed-text", "hosts": 1},

@@ -211,7 +211,7 @@ def test_clock_sets_observed_at_and_day(tmp_path: Path) -> None:
     asyncio.run(main())
     for r in rows(tmp_path).values():
         assert r["observed_at"] == when and r["day"].isoformat() == "2031-07-04"
-    assert [p.name for p in (tmp_path / "observations").iterdir()] == ["day=2031-07-04"]
+    assert [p.name for p in (tmp_path / "observations").iterdir()] == ["2031-07-04"]
 
 
 def test_optout_beats_dial_map(tmp_path: Path) -> None:

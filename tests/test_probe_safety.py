@@ -22,6 +22,7 @@ from probe_support import JSON, Persona, ThreadedFleet, fleet, ollama_persona
 from llmcensus.cli.main import main
 from llmcensus.datalock import writer_lock
 from llmcensus.errors import BusyError
+from llmcensus.observations.bodies import read_bodies, resolve_exchanges
 from llmcensus.observations.reader import read_observations
 from llmcensus.observations.schema import Status
 from llmcensus.observations.writer import ObservationWriter
@@ -151,6 +152,11 @@ def _state(data: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         columns=["ip", "port", "digest", "system", "capabilities"]).to_pylist()
     keys = [(r["ip"], r["port"], r["digest"]) for r in show]
     assert len(keys) == len(set(keys)), "a host's show reply was stored twice"
+    # No dangling body reference, whatever the moment of the kill: bodies are committed before what refers to them.
+    resolve_exchanges(data, obs)  # raises DataError on a body_hash that is not stored
+    show_hashes = ds.dataset(str(data / "show"), format="parquet", schema=SHOW_SCHEMA).to_table(
+        columns=["body_hash"]).column("body_hash").to_pylist()
+    assert None not in show_hashes and set(read_bodies(data, show_hashes)) == set(show_hashes)
     return observed, sorted((r["ip"], r["port"], r["digest"], r["system"], tuple(r["capabilities"])) for r in show)
 
 

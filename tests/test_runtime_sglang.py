@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import zstandard
 from probe_support import Persona
 from runtime_support import sweep
 
+from llmcensus.observations.bodies import resolve_exchanges
 from llmcensus.probe.http import Exchange
 from llmcensus.probe.runtimes import ALLOWLIST, MODULES, sglang
 
@@ -70,8 +70,9 @@ def test_a_launch_key_is_never_recorded(tmp_path: Path) -> None:
     r = rows["192.0.2.3", 30000]
     assert r["status"] == "success" and json.loads(r["runtime_data"])["sglang"]["server"]["admin_api_key"] == \
         "<redacted>"
-    (info,) = [ex for ex in r["exchanges"] if ex["path"] == "/get_server_info"]
-    kept = zstandard.ZstdDecompressor().decompress(info["body_zstd"])
+    (exchanges,) = resolve_exchanges(tmp_path, [r])
+    (info,) = [ex for ex in exchanges or () if ex["path"] == "/get_server_info"]
+    kept = info["body"]
     assert b"s3cret" not in kept and kept.count(b'"admin_api_key":"<redacted>"') == 2
 
 

@@ -40,7 +40,7 @@ def test_parts_are_partitioned_by_day_and_counted(tmp_path: Path) -> None:
         w.write(row("s1", i, T0 + timedelta(seconds=30 * i)))  # crosses midnight
     m = w.close(complete=True)
     days = sorted(p.name for p in (tmp_path / "observations").iterdir())
-    assert days == ["day=2026-03-01", "day=2026-03-02"]
+    assert days == ["2026-03-01", "2026-03-02"]
     t = read_observations(tmp_path)
     assert t.num_rows == 20 and len(set(t.column("observation_id").to_pylist())) == 20
     for r in t.to_pylist():
@@ -69,7 +69,7 @@ def test_existing_sweep_needs_resume_and_resume_skips_committed(tmp_path: Path) 
     w.flush()  # 12 committed
     w.write(row("s1", 12))  # buffered only: lost by a "crash"
     # simulate kill -9: no close(); also leave a half-written temp part behind
-    day_dir = tmp_path / "observations" / "day=2026-03-01"
+    day_dir = tmp_path / "observations" / "2026-03-01"
     (day_dir / ".part-s1-000099.parquet.tmp").write_bytes(b"PAR1 half")
     with pytest.raises(ConfigError):
         ObservationWriter(tmp_path, "s1")

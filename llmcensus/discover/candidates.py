@@ -35,6 +35,8 @@ import pyarrow.parquet as pq
 
 from llmcensus.discover.formats import Candidate
 from llmcensus.errors import DataError
+from llmcensus.store.db import connect, errors, quote
+from llmcensus.store.layout import Layout
 
 LABEL = pa.struct([pa.field("source", pa.string()), pa.field("key", pa.string()), pa.field("value", pa.string())])
 
@@ -53,15 +55,16 @@ MAX_ROWS_PER_PART = 500_000
 
 
 def candidates_dir(data_dir: str | Path) -> Path:
-    return Path(data_dir) / "candidates"
+    return Layout(data_dir).candidates
 
 
 def candidates_glob(data_dir: str | Path) -> str:
     return str(candidates_dir(data_dir) / "part-*.parquet")
 
 
-# The deduplicated view over every part; ``{glob}`` is the parts glob. Shared by the probe's reader,
-# the channel report and tests so that "one candidate" means the same thing everywhere.
+# The deduplicated view over every part; ``{glob}`` is the parts glob as a SQL literal (``store.db.quote``).
+# Shared by the probe's reader, the channel report and tests so that "one candidate" means the same thing
+# everywhere.
 CANDIDATES_SQL = """
 SELECT
     ip,
@@ -70,15 +73,14 @@ SELECT
     list_sort(list_distinct(flatten(list(sources)))) AS sources,
     min(first_seen) AS first_seen,
     list_distinct(flatten(list(labels))) AS labels
-FROM read_parquet('{glob}')
+FROM read_parquet({glob})
 GROUP BY ip, port
 """
 
 
 def candidates_view_sql(data_dir: str | Path, name: str = "candidates") -> str:
     """``CREATE VIEW <name>`` over the deduplicated candidates of ``data_dir``."""
-    glob = candidates_glob(data_dir).replace("'", "''")
-    return f"CREATE OR REPLACE VIEW {name} AS {CANDIDATES_SQL.format(glob=glob)}"
+    return f"CREATE OR REPLACE VIEW {name} AS {CANDIDATES_SQL.format(glob=quote(candidates_glob(data_dir)))}"
 
 
 @dataclass(slots=True)
@@ -181,19 +183,15 @@ def _columns(items: list[tuple[tuple[str, int], _Acc]]) -> dict[str, list[Any]]:
 
 def read_candidates(data_dir: str | Path, columns: Iterable[str] | None = None) -> pa.Table:
     """Deduplicated candidates of ``data_dir`` (empty table with the schema when there are none)."""
-    import duckdb
-
     if not any(candidates_dir(data_dir).glob("part-*.parquet")):
         table = CANDIDATE_SCHEMA.empty_table()
         return table.select(list(columns)) if columns is not None else table
     cols = ", ".join(columns) if columns is not None else "*"
-    sql = CANDIDATES_SQL.format(glob=candidates_glob(data_dir).replace("'", "''"))
+    sql = CANDIDATES_SQL.format(glob=quote(candidates_glob(data_dir)))
+    con = connect()
     try:
-        con = duckdb.connect()
-        try:
+        with errors(f"cannot read candidates in {candidates_dir(data_dir)}"):
             result: pa.Table = con.sql(f"SELECT {cols} FROM ({sql}) ORDER BY ip, port").to_arrow_table()
-        finally:
-            con.close()
-    except duckdb.Error as exc:
-        raise DataError(f"cannot read candidates in {candidates_dir(data_dir)}: {exc}") from None
+    finally:
+        con.close()
     return result

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 
 from llmcensus.discover.candidates import candidates_dir, candidates_view_sql
-from llmcensus.errors import DataError
+from llmcensus.store.db import connect, errors, quote
+from llmcensus.store.layout import Layout
+
+if TYPE_CHECKING:
+    import duckdb
 
 QUERY_NAMES = ("channel_summary", "channel_overlap")
 
@@ -59,12 +63,12 @@ def create_channel_views(con: duckdb.DuckDBPyConnection, data_dir: str | Path) -
         con.execute(candidates_view_sql(root))
     else:
         con.execute(_EMPTY_CANDIDATES)
-    obs = root / "observations"
-    if any(obs.glob("day=*/*.parquet")):
-        glob = str(obs / "day=*" / "*.parquet").replace("'", "''")
+    layout = Layout(root)
+    if layout.observation_files():  # both layouts: plain date folders and the older day= folders
+        glob = quote(layout.observations / "**" / "*.parquet")
         con.execute(
-            "CREATE OR REPLACE VIEW observations AS "
-            f"SELECT ip, port, status, runtime FROM read_parquet('{glob}', union_by_name = true)"
+            "CREATE OR REPLACE VIEW observations AS SELECT ip, port, status, runtime "
+            f"FROM read_parquet({glob}, union_by_name = true, hive_partitioning = false)"
         )
     else:
         con.execute(_EMPTY_OBSERVATIONS)
@@ -72,11 +76,10 @@ def create_channel_views(con: duckdb.DuckDBPyConnection, data_dir: str | Path) -
 
 def channel_report(data_dir: str | Path) -> dict[str, pa.Table]:
     """``{"channel_summary": table, "channel_overlap": table}`` for the data directory."""
-    con = duckdb.connect()
+    con = connect()
     try:
-        create_channel_views(con, data_dir)
-        return {name: con.sql(query_sql(name)).to_arrow_table() for name in QUERY_NAMES}
-    except duckdb.Error as exc:
-        raise DataError(f"{data_dir}: cannot build the channel report: {exc}") from None
+        with errors(f"{data_dir}: cannot build the channel report"):
+            create_channel_views(con, data_dir)
+            return {name: con.sql(query_sql(name)).to_arrow_table() for name in QUERY_NAMES}
     finally:
         con.close()

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from llmcensus.datalock import writer_lock
 from llmcensus.errors import InputError, UsageError
+from llmcensus.store.layout import Layout
 from llmcensus.targets.blocklist import Network, parse_network_lines
 from llmcensus.targets.parse import excerpt
 
-OPTOUT_FILE = "optout.txt"
 HEADER = (
     "# llmcensus opt-out list: networks never contacted by any stage (same format as the bundled blocklist).\n"
     "# Add with `llmcensus optout add CIDR --reason TEXT`; see docs/scanning-policy.md.\n"
@@ -37,7 +37,7 @@ class OptOutEntry:
 
 
 def optout_path(data_dir: str | Path) -> Path:
-    return Path(data_dir) / OPTOUT_FILE
+    return Layout(data_dir).optout
 
 
 def parse_cidr(text: str) -> Network:

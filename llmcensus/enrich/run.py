@@ -37,6 +37,8 @@ from llmcensus.enrich.schema import ENRICH_SCHEMA_VERSION, GEO_SCHEMA, MODELS_SC
 from llmcensus.errors import DataError
 from llmcensus.observations.reader import check_parts
 from llmcensus.reference.catalog import catalog_fingerprint, digest_index, lineages
+from llmcensus.store.db import connect, quote
+from llmcensus.store.layout import Layout
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +60,7 @@ class EnrichSummary:
 
 
 def _connect() -> Any:
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("SET threads TO 2")
-    con.execute("SET enable_progress_bar = false")
-    return con
+    return connect(threads=2)
 
 
 def _write_part(table: pa.Table, folder: Path) -> None:
@@ -77,16 +74,11 @@ def _write_part(table: pa.Table, folder: Path) -> None:
     os.replace(tmp, final)
 
 
-def _q(path: Path) -> str:
-    """A path as a SQL string literal body (quotes doubled)."""
-    return path.as_posix().replace("'", "''")
-
-
 def _existing(con: Any, folder: Path, columns: str) -> str | None:
     """A SQL relation over an existing enrich dataset, or None."""
     if not any(folder.glob("part-*.parquet")):
         return None
-    return f"(SELECT {columns} FROM read_parquet('{_q(folder)}/part-*.parquet'))"
+    return f"(SELECT {columns} FROM read_parquet({quote(folder / 'part-*.parquet')}))"
 
 
 def _manifest(geo_source: str) -> dict[str, Any]:
@@ -171,9 +163,9 @@ def _ip_order(ip: str) -> tuple[int, int]:
     return (addr.version, int(addr))
 
 
-def _geo(con: Any, out: Path, look: GeoLookup, geo_mmdb: str | Path | None = None,
+def _geo(con: Any, layout: Layout, look: GeoLookup, geo_mmdb: str | Path | None = None,
          asn_mmdb: str | Path | None = None) -> tuple[int, int, int]:
-    folder = out / "geo"
+    folder = layout.enrich_geo
     have = _existing(con, folder, "ip")
     sql = "SELECT DISTINCT ip FROM observations"
     if have is not None:
@@ -181,7 +173,7 @@ def _geo(con: Any, out: Path, look: GeoLookup, geo_mmdb: str | Path | None = Non
     ips = sorted((r[0] for r in con.execute(sql).fetchall()), key=_ip_order)
     rows = lookup_many(ips, look, geo_mmdb=geo_mmdb, asn_mmdb=asn_mmdb)
     _write_part(pa.Table.from_pylist(rows, schema=GEO_SCHEMA), folder)
-    total = con.execute(f"SELECT count(*) FROM read_parquet('{_q(folder)}/part-*.parquet')").fetchone()
+    total = con.execute(f"SELECT count(*) FROM read_parquet({quote(folder / 'part-*.parquet')})").fetchone()
     return len(ips), int(total[0]) if ips or have else 0, look.lookups
 
 
@@ -209,8 +201,8 @@ GROUP BY ALL
 """
 
 
-def _models(con: Any, out: Path) -> tuple[int, int]:
-    folder = out / "models"
+def _models(con: Any, layout: Layout) -> tuple[int, int]:
+    folder = layout.enrich_models
     have = _existing(con, folder, "name, digest")
     done = {(n, d) for n, d in con.execute(f"SELECT * FROM {have}").fetchall()} if have is not None else set()
     cur = con.execute(_MODEL_KEYS + " ORDER BY name, digest")
@@ -223,7 +215,7 @@ def _models(con: Any, out: Path) -> tuple[int, int]:
     return len(rows), len(done) + len(rows)
 
 
-def _prompts(con: Any, out: Path) -> tuple[int, int]:
+def _prompts(con: Any, layout: Layout) -> tuple[int, int]:
     found = con.execute(
         "SELECT system, count(DISTINCT ip) FROM instances WHERE system IS NOT NULL AND length(system) > 0 "
         "GROUP BY 1 ORDER BY 1"
@@ -253,11 +245,11 @@ def _prompts(con: Any, out: Path) -> tuple[int, int]:
                 "cluster_hosts": cluster_hosts[cid],
             }
         )
-    folder = out / "prompts"
-    staging = out / f".prompts-{uuid.uuid4().hex[:8]}"
+    folder = layout.enrich_prompts
+    staging = folder.with_name(f".{folder.name}-{uuid.uuid4().hex[:8]}")
     staging.mkdir(parents=True)
     _write_part(pa.Table.from_pylist(rows, schema=PROMPTS_SCHEMA), staging)
-    old = out / f".prompts-old-{uuid.uuid4().hex[:8]}"
+    old = folder.with_name(f".{folder.name}-old-{uuid.uuid4().hex[:8]}")
     if folder.exists():
         os.replace(folder, old)
     os.replace(staging, folder)
@@ -281,9 +273,9 @@ def enrich(
 def _enrich(data_dir: str | Path, *, geo_mmdb: str | Path | None, asn_mmdb: str | Path | None,
             rebuild: bool) -> EnrichSummary:
     start = time.perf_counter()
-    data = Path(data_dir)
-    obs = data / "observations"
-    files = sorted(obs.rglob("*.parquet"))
+    layout = Layout(data_dir)
+    obs = layout.observations
+    files = layout.observation_files()
     if not files:
         raise DataError(f"{obs}: no observation Parquet files")
     check_parts(files)  # newer schema or a broken file: refused before anything is written
@@ -291,35 +283,35 @@ def _enrich(data_dir: str | Path, *, geo_mmdb: str | Path | None, asn_mmdb: str 
     try:
         con.execute(
             "CREATE VIEW observations AS SELECT * FROM "
-            f"read_parquet('{_q(obs)}/**/*.parquet', union_by_name = true, hive_partitioning = false)"
+            f"read_parquet({quote(obs / '**' / '*.parquet')}, union_by_name = true, hive_partitioning = false)"
         )
         (n_obs,) = con.execute("SELECT count(*) FROM observations").fetchone()
     except Exception as exc:  # duckdb's own errors stop here, as DataError
         con.close()
         raise DataError(f"{obs}: observations cannot be read: {exc}") from exc
     try:
-        out = data / "enrich"
+        out = layout.enrich
         look = GeoLookup(geo_mmdb, asn_mmdb)
         manifest = _manifest(look.source)
-        path = out / "manifest.json"
+        path = layout.enrich_manifest
         previous = json.loads(path.read_text()) if path.exists() else None
         rebuilt = rebuild or previous != manifest
         if rebuilt:
-            for name in ("geo", "models", "prompts"):
-                shutil.rmtree(out / name, ignore_errors=True)
+            for folder in (layout.enrich_geo, layout.enrich_models, layout.enrich_prompts):
+                shutil.rmtree(folder, ignore_errors=True)
         out.mkdir(parents=True, exist_ok=True)
         stages = {"read": time.perf_counter() - start}
         try:
-            geo_new, geo_total, lookups = _geo(con, out, look, geo_mmdb, asn_mmdb)
+            geo_new, geo_total, lookups = _geo(con, layout, look, geo_mmdb, asn_mmdb)
         finally:
             look.close()
         stages["geo"] = time.perf_counter() - start - sum(stages.values())
         con.execute(_INSTANCES)
-        models_new, models_total = _models(con, out)
+        models_new, models_total = _models(con, layout)
         stages["models"] = time.perf_counter() - start - sum(stages.values())
-        n_prompts, n_clusters = _prompts(con, out)
+        n_prompts, n_clusters = _prompts(con, layout)
         stages["prompts"] = time.perf_counter() - start - sum(stages.values())
-        tmp = out / ".manifest.json.tmp"
+        tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps(manifest, indent=2) + "\n")
         os.replace(tmp, path)
     except DataError:

@@ -22,6 +22,7 @@ import orjson
 from llmcensus import __version__
 from llmcensus.errors import ConfigError, DataError, SchemaVersionError
 from llmcensus.observations.schema import SCHEMA_VERSION
+from llmcensus.store.layout import Layout
 
 _SWEEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
@@ -33,7 +34,7 @@ def check_sweep_id(sweep_id: str) -> str:
 
 
 def manifest_path(data_dir: str | Path, sweep_id: str) -> Path:
-    return Path(data_dir) / "sweeps" / check_sweep_id(sweep_id) / "manifest.json"
+    return Layout(data_dir).manifest(check_sweep_id(sweep_id))
 
 
 @dataclass(slots=True)

@@ -1,4 +1,5 @@
-"""Reading the observations dataset (``<data>/observations/day=YYYY-MM-DD/part-*.parquet``).
+"""Reading the observations dataset (``<data>/observations/YYYY-MM-DD/part-*.parquet``, and the ``day=YYYY-MM-DD``
+folders written before 0.8: ``store.layout.Layout`` lists both).
 
 Only committed parts are ever seen: parts in progress are hidden temp files (``.part-....tmp``),
 which pyarrow's dataset discovery ignores. Every read checks ``schema_version`` so a newer dataset
@@ -7,10 +8,9 @@ is refused with ``SchemaVersionError`` instead of being misread.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,24 +20,25 @@ import pyarrow.parquet as pq
 
 from llmcensus.errors import DataError, SchemaVersionError
 from llmcensus.observations.schema import OBSERVATION_SCHEMA, SCHEMA_VERSION
+from llmcensus.store.layout import PART, Layout
 
-PART = re.compile(r"^part-(?P<sweep>[A-Za-z0-9][A-Za-z0-9_.-]*)-(?P<seq>\d{6})\.parquet$")
+__all__ = ["PART", "check_parts", "committed_state", "observation_files", "observations_dir", "read_observations",
+           "recent_visits", "sweep_parts"]
 
 
 def observations_dir(data_dir: str | Path) -> Path:
-    return Path(data_dir) / "observations"
+    return Layout(data_dir).observations
 
 
 def observation_files(data_dir: str | Path) -> list[Path]:
-    """Every committed part file of the dataset (``day=*/*.parquet``), in path order."""
-    return sorted(observations_dir(data_dir).glob("day=*/*.parquet"))
+    """Every committed part file of the dataset (both layouts), in (day, name) order."""
+    return Layout(data_dir).observation_files()
 
 
 def sweep_parts(data_dir: str | Path, sweep_id: str) -> list[Path]:
     """Committed part files of one sweep, in sequence order."""
-    root = observations_dir(data_dir)
     found: list[tuple[int, Path]] = []
-    for p in root.glob("day=*/part-*.parquet"):
+    for p in Layout(data_dir).observation_files():
         m = PART.match(p.name)
         if m is not None and m.group("sweep") == sweep_id:
             found.append((int(m.group("seq")), p))
@@ -115,13 +116,10 @@ def read_observations(
     cols = columns
     if cols is not None and "schema_version" not in cols:
         cols = [*cols, "schema_version"]
-    check_parts(sweep_parts(data_dir, sweep_id) if sweep_id is not None else observation_files(data_dir))
+    parts = sweep_parts(data_dir, sweep_id) if sweep_id is not None else observation_files(data_dir)
+    check_parts(parts)
     try:
-        if sweep_id is not None:
-            files = [str(p) for p in sweep_parts(data_dir, sweep_id)]
-            dataset = ds.dataset(files, format="parquet", schema=OBSERVATION_SCHEMA)
-        else:
-            dataset = ds.dataset(str(root), format="parquet", schema=OBSERVATION_SCHEMA)
+        dataset = ds.dataset([str(p) for p in parts], format="parquet", schema=OBSERVATION_SCHEMA)
         table = dataset.to_table(columns=cols)
     except (OSError, pa.ArrowException) as exc:
         raise DataError(f"cannot read observations in {root}: {exc}") from None
@@ -136,11 +134,7 @@ def recent_visits(data_dir: str | Path, since: datetime, until: datetime) -> pa.
     partitions of ``since`` to ``until`` (the sweep's clock, simulated time in a simulated study): the requests
     an address already received, for the probe's per-address cap."""
     root = observations_dir(data_dir)
-    files: list[Path] = []
-    day = since.date()
-    while day <= until.date():
-        files += sorted((root / f"day={day.isoformat()}").glob("part-*.parquet"))
-        day += timedelta(days=1)
+    files = Layout(data_dir).files_of_days(since.date(), until.date())
     empty = pa.table({"ip": pa.array([], pa.string()), "observed_at": pa.array([], pa.timestamp("us", tz="UTC")),
                       "requests": pa.array([], pa.int16())})
     if not files:

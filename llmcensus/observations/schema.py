@@ -6,6 +6,10 @@ same for every runtime (MODEL's ``name`` is the model id as listed, ``digest`` t
 ``quantization_level`` the quantization or dtype, ``context_length`` the context the server accepts).
 A v1 dataset reads as v2 with ``runtime_data`` null; nothing is rewritten.
 
+Still within v2 (unreleased), an exchange's raw body moved from ``body_zstd`` (inline) to the body store,
+referred to by ``body_hash``; ``body_zstd`` stays in the struct so earlier files still read, and
+``observations.bodies.resolve_exchanges`` gives the bytes whichever of the two a row has.
+
 This module is the contract between the probe (which writes observations), the simulator's fast
 path (which writes the same records without HTTP) and every later stage. ``docs/schema.md``
 documents each field and how to interpret it; a test fails when a field here is not documented.
@@ -159,10 +163,14 @@ EXCHANGE = pa.struct(
         pa.field("server", pa.string()),  # Server header; null = none sent (real Ollama sends none)
         pa.field("allow", pa.string()),  # Allow header (405 replies)
         pa.field("bytes", pa.int64()),  # body bytes read (capped)
-        pa.field("ms", pa.float32()),  # time to the complete reply
+        pa.field("ms", pa.float32()),  # time to the complete reply, rounded to 0.1 ms (since the body store)
         pa.field("truncated", pa.bool_()),
         pa.field("error", pa.string()),
-        pa.field("body_zstd", pa.binary()),  # raw body, zstd-compressed, capped (see docs/schema.md)
+        # The raw body is kept once, in the body store (``observations/bodies.py``), under this content hash
+        # (blake2b-128 hex of the body as read, capped); null when no reply. Rows written before the body store
+        # (v1, and v2 before it) carry the body inline in ``body_zstd`` instead; new rows leave that null.
+        pa.field("body_zstd", pa.binary()),  # raw body, zstd-compressed, capped: rows before the body store
+        pa.field("body_hash", pa.string()),
     ]
 )
 
@@ -192,7 +200,7 @@ _TOP: list[pa.Field[Any]] = [
     pa.field("running", pa.list_(RUNNING)),  # null = /api/ps not read or not present (< v0.1.38)
     pa.field("running_count", pa.int32()),
     pa.field("requests", pa.int16(), nullable=False),  # HTTP requests sent on this visit
-    pa.field("elapsed_ms", pa.float32()),
+    pa.field("elapsed_ms", pa.float32()),  # rounded to 0.1 ms (since the body store)
     pa.field("exchanges", pa.list_(EXCHANGE)),  # every request of the visit, with its raw reply
 ]
 OBSERVATION_SCHEMA = pa.schema(_TOP)

@@ -8,8 +8,12 @@ Invariants it protects:
 * after a ``kill -9``, everything in committed parts survives; ``resume=True`` continues with the
   next part number, removes the dead run's temp files and recounts from the parts.
 
-Layout: ``<data>/observations/day=YYYY-MM-DD/part-<sweep_id>-<seq:06d>.parquet`` and
-``<data>/sweeps/<sweep_id>/manifest.json`` (see ``manifest.py``).
+* a raw body is committed to the body store (``bodies.py``) before the observation part that refers to it:
+  rows come in with the body as read (``exchange["body"]``, capped) and leave with its ``body_hash``.
+
+Layout (``store.layout.Layout``): ``<data>/observations/YYYY-MM-DD/part-<sweep_id>-<seq:06d>.parquet``,
+``<data>/bodies/part-<sweep_id>-<seq:06d>.parquet`` and ``<data>/sweeps/<sweep_id>/manifest.json``
+(see ``manifest.py``).
 """
 
 from __future__ import annotations
@@ -25,30 +29,19 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import zstandard
 
 from llmcensus.errors import ConfigError, DataError
+from llmcensus.observations.bodies import BodyStore
 from llmcensus.observations.manifest import Manifest, check_sweep_id, manifest_path
-from llmcensus.observations.reader import PART, committed_state, observations_dir
+from llmcensus.observations.reader import committed_state
 from llmcensus.observations.schema import OBSERVATION_SCHEMA, SCHEMA_VERSION
+from llmcensus.store.layout import Layout
 
 _META = {b"llmcensus.schema_version": str(SCHEMA_VERSION).encode()}
 
 
 def observation_id(sweep_id: str, ip: str, port: int) -> str:
     return hashlib.sha1(f"{sweep_id}|{ip}|{port}".encode()).hexdigest()[:24]
-
-
-_BODY_COMPRESSOR = zstandard.ZstdCompressor(level=3)
-
-
-def pack_body(body: bytes) -> bytes:
-    """A raw reply body as kept beside parsed fields: zstd level 3.
-
-    Copied to its exact length: python-zstandard returns a bytes object that keeps the compression bound
-    (about the *input* size) allocated, so thousands of bodies waiting for a flush held their raw size in
-    memory (measured: 5.5 KB held for a 385-byte result)."""
-    return bytes(memoryview(_BODY_COMPRESSOR.compress(body)))
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -70,13 +63,15 @@ def _fsync_dir(directory: Path) -> None:
 ROW_GROUP_ROWS = 65_536
 
 # Estimated bytes buffered before a flush, whatever ``flush_records`` says: a row costs ~600 bytes as Python
-# objects, a model ~1.5 KB, plus its raw bodies (compressed). Hosts with large inventories (up to
-# ``max_models`` each) or many /api/show replies (a host's first visit) cannot grow the buffer past this;
-# typical daily sweeps (3-4 models and 3 small bodies a host) reach ``flush_records`` long before.
+# objects, a model ~1.5 KB, plus the raw bodies it added to the body store's queue (``write``). Hosts with
+# large inventories (up to ``max_models`` each) or many /api/show replies (a host's first visit) cannot grow
+# the buffer past this; typical daily sweeps (3-4 models and 3 small bodies a host) reach ``flush_records`` long before.
 MAX_BUFFER_BYTES = 96 * 1024 * 1024
 
 
 def _row_bytes(row: Mapping[str, Any]) -> int:
+    """The row's own estimate; bodies queued in the body store are added by ``write``. Inline ``body_zstd``
+    (rows built by older code or tests) count here."""
     size = 600 + 1500 * len(row.get("models") or ())
     for ex in row.get("exchanges") or ():
         body = ex.get("body_zstd")
@@ -85,16 +80,26 @@ def _row_bytes(row: Mapping[str, Any]) -> int:
     return size
 
 
-def write_parquet_atomic(table: pa.Table, path: Path) -> None:
+def round_ms(ms: float | None) -> float | None:
+    """A duration as stored: 0.1 ms resolution. Finer digits are timer noise, and random float32 mantissas
+    cost about 12 bytes per observation after compression (measured on the demo study); 0.1 ms values repeat
+    and dictionary-encode."""
+    return None if ms is None else round(float(ms), 1)
+
+
+def write_parquet_atomic(
+    table: pa.Table, path: Path, *, compression_level: int | None = None, use_dictionary: bool | list[str] = True,
+) -> None:
     """Write ``table`` to ``path`` so that the file appears complete or not at all; never overwrite.
 
-    Row groups hold at most ``ROW_GROUP_ROWS`` rows."""
+    Row groups hold at most ``ROW_GROUP_ROWS`` rows; zstd at ``compression_level`` (pyarrow's default when None)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         raise DataError(f"refusing to overwrite existing part {path}")
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        pq.write_table(table, tmp, compression="zstd", compression_level=compression_level,
+                       row_group_size=ROW_GROUP_ROWS, use_dictionary=use_dictionary)  # type: ignore[arg-type]
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -114,6 +119,7 @@ class ObservationWriter:
         clock: Callable[[], datetime] | None = None, targets_total: int | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.layout = Layout(self.data_dir)
         self.sweep_id = check_sweep_id(sweep_id)
         self.flush_records = flush_records
         self.flush_seconds = flush_seconds
@@ -125,6 +131,8 @@ class ObservationWriter:
         # data) whose rows these observations refer to is made durable first, so a crash between the two
         # leaves an unreferenced companion row (harmless; resume re-uses it), never a dangling reference.
         self.before_commit: list[Callable[[], object]] = []
+        # Raw bodies by content hash, shared with the show cache of the same sweep (``probe/sweep.py``).
+        self.bodies = BodyStore(self.layout.bodies)
         self._last_flush = time.monotonic()
         self.duplicates_dropped = 0
         exists = manifest_path(self.data_dir, sweep_id).exists()
@@ -160,10 +168,9 @@ class ObservationWriter:
 
     def _remove_temp_files(self) -> None:
         # A killed run may leave its part-in-progress behind; it was never visible and is not data.
-        for tmp in observations_dir(self.data_dir).glob(f"day=*/.part-{self.sweep_id}-*.parquet.tmp"):
-            m = PART.match(tmp.name[1:-4])
-            if m is not None and m.group("sweep") == self.sweep_id:
-                tmp.unlink(missing_ok=True)
+        for tmp in self.layout.temp_parts(self.sweep_id):
+            tmp.unlink(missing_ok=True)
+        self.bodies.remove_temp_files(self.sweep_id)
 
     def __contains__(self, obs_id: object) -> bool:
         return obs_id in self.committed or obs_id in self._buffered_ids
@@ -178,9 +185,16 @@ class ObservationWriter:
         if obs_id in self.committed or obs_id in self._buffered_ids:
             self.duplicates_dropped += 1
             return False
+        held = 0
+        for ex in row.get("exchanges") or ():
+            if "body" in ex:  # the body as read (capped): stored once by hash, before this row is committed
+                body = ex.pop("body")
+                if body is not None:
+                    ex["body_hash"], added = self.bodies.add(body)
+                    held += added
         self._buffer.append(row)
         self._buffered_ids.add(obs_id)
-        self._weight += _row_bytes(row)
+        self._weight += _row_bytes(row) + held
         if len(self._buffer) >= self.flush_records or self._weight >= MAX_BUFFER_BYTES:
             self.flush()
         return True
@@ -194,6 +208,7 @@ class ObservationWriter:
         self._last_flush = time.monotonic()
         for hook in self.before_commit:
             hook()
+        self.bodies.flush(self.sweep_id)  # every body the buffered rows refer to, before the rows
         if not self._buffer:
             return
         by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -204,7 +219,7 @@ class ObservationWriter:
                 table = pa.Table.from_pylist(rows, schema=OBSERVATION_SCHEMA.with_metadata(_META))
             except (pa.ArrowException, TypeError, ValueError) as exc:
                 raise DataError(f"observation rows do not match schema v{SCHEMA_VERSION}: {exc}") from None
-            path = observations_dir(self.data_dir) / f"day={day}" / f"part-{self.sweep_id}-{self._seq:06d}.parquet"
+            path = self.layout.part_path(day, self.sweep_id, self._seq)
             self._seq += 1
             write_parquet_atomic(table, path)
             ids = [r["observation_id"] for r in rows]

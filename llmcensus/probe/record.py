@@ -7,13 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from llmcensus.observations.schema import SCHEMA_VERSION, Auth, Status
-from llmcensus.observations.writer import observation_id, pack_body
+from llmcensus.observations.writer import observation_id, round_ms
 from llmcensus.probe.http import Exchange
 from llmcensus.probe.runtimes.base import Result, runtime_data_json
 from llmcensus.targets.parse import Target
 
 
 def exchange_row(ex: Exchange, raw_body_cap: int) -> dict[str, Any]:
+    """One exchange; ``body`` is the raw body as kept (capped), which the observation writer moves to the body
+    store and replaces by ``body_hash`` (schema.py)."""
     body = ex.body[:raw_body_cap]
     return {
         "method": ex.method,
@@ -23,10 +25,10 @@ def exchange_row(ex: Exchange, raw_body_cap: int) -> dict[str, Any]:
         "server": ex.server,
         "allow": ex.allow,
         "bytes": (len(ex.body) if ex.nbytes is None else ex.nbytes) if ex.status is not None else None,
-        "ms": ex.ms,
+        "ms": round_ms(ex.ms),
         "truncated": ex.truncated,
         "error": ex.error,
-        "body_zstd": pack_body(body) if ex.status is not None else None,
+        "body": bytes(body) if ex.status is not None else None,
     }
 
 
@@ -64,7 +66,7 @@ def observation_row(
         "running": running,
         "running_count": len(running) if running is not None else None,
         "requests": len(exchanges),
-        "elapsed_ms": elapsed_ms,
+        "elapsed_ms": round_ms(elapsed_ms),
         "exchanges": [exchange_row(ex, raw_body_cap) for ex in exchanges],
     }
 

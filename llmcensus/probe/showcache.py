@@ -13,10 +13,14 @@ v0.1.45 no ``model_info``; an entry learnt before the same host upgraded is aske
 ``richness``).
 
 Persisted as the ``show`` dataset: ``<data>/show/part-<sweep_id>-<seq>.parquet``, written atomically,
-never rewritten, with the template text and the raw body (zstd, capped) beside the parsed fields.
+never rewritten, with the template text beside the parsed fields and the raw body (capped) in the body
+store (``observations/bodies.py``), referred to by ``body_hash``; rows written before the body store
+carry it inline in ``body_zstd``. The body is the same bytes as the ``/api/show`` exchange of the
+visit, so with the writer's store shared (``probe/sweep.py``) it is stored once for both.
 New entries are written by ``flush``, which the observation writer calls *before* it commits each
 observation part (``ObservationWriter.before_commit``): a record that says ``fetched`` is never
-committed before its show data, so a ``kill -9`` loses no show data. Parts written before the
+committed before its show data, and show data never before its body, so a ``kill -9`` loses no show
+data and leaves no dangling reference. Parts written before the
 ``port`` column existed (schema v1 of this dataset) hold one host's reply each and are matched by
 address alone.
 """
@@ -33,7 +37,9 @@ import orjson
 import pyarrow as pa
 
 from llmcensus.errors import DataError
-from llmcensus.observations.writer import pack_body, write_parquet_atomic
+from llmcensus.observations.bodies import BodyStore
+from llmcensus.observations.writer import write_parquet_atomic
+from llmcensus.store.layout import Layout
 
 _SHOW_FIELDS: list[pa.Field[Any]] = [
     pa.field("digest", pa.string(), nullable=False),
@@ -55,7 +61,8 @@ _SHOW_FIELDS: list[pa.Field[Any]] = [
     pa.field("has_projector", pa.bool_()),
     pa.field("show_keys", pa.list_(pa.string())),
     pa.field("template", pa.string()),
-    pa.field("body_zstd", pa.binary()),
+    pa.field("body_zstd", pa.binary()),  # raw body, zstd: rows written before the body store; null since
+    pa.field("body_hash", pa.string()),  # the raw body (capped) in the body store; null in older rows
 ]
 SHOW_SCHEMA = pa.schema(_SHOW_FIELDS)
 FIELD_COLUMNS = ("capabilities", "system", "template_sha", "template_flags", "license_head", "parameters",
@@ -81,7 +88,7 @@ class ShowEntry:
     digest: str
     fields: dict[str, Any]  # the MODEL struct's show fields, ready to merge into a model record (shared: read-only)
     template: str | None = None
-    body: bytes | None = None  # raw reply, zstd-compressed (new entries only, until flushed)
+    body_hash: str | None = None  # the raw reply in the body store (new entries only, until flushed)
     ip: str | None = None
     port: int | None = None
     version: str | None = None
@@ -90,9 +97,16 @@ class ShowEntry:
 
 
 class ShowCache:
-    def __init__(self, directory: str | Path | None = None, *, raw_body_cap: int = 64 * 1024) -> None:
+    def __init__(self, directory: str | Path | None = None, *, raw_body_cap: int = 64 * 1024,
+                 bodies: BodyStore | None = None) -> None:
+        """``directory`` is the data folder's show dataset (``Layout.show``); None keeps entries in memory only.
+        ``bodies`` is the body store to share (the observation writer's: one copy of a body for both); by default
+        the store of the data folder that holds ``directory``."""
         self.directory = Path(directory) if directory is not None else None
         self.raw_body_cap = raw_body_cap
+        if bodies is None and self.directory is not None:
+            bodies = BodyStore(Layout(self.directory.parent).bodies)
+        self.bodies = bodies
         self._entries: dict[Key, ShowEntry] = {}
         self._interned: dict[bytes, dict[str, Any]] = {}
         self._new: list[ShowEntry] = []
@@ -138,11 +152,14 @@ class ShowCache:
     def add(self, ip: str, port: int, digest: str, fields: dict[str, Any], template: str | None, body: bytes, *,
             version: str | None, observed_at: datetime | None, sweep_id: str) -> ShowEntry:
         """Learn one host's show reply for ``digest``."""
-        packed = pack_body(body[: self.raw_body_cap])  # held compressed: thousands may wait for a flush
-        entry = ShowEntry(digest, self._intern(fields), template, packed, ip, port, version, observed_at, sweep_id)
+        held, body_hash = 0, None
+        if self.bodies is not None:  # an in-memory cache (no directory) writes nothing: it keeps no body
+            body_hash, held = self.bodies.add(body[: self.raw_body_cap])
+        entry = ShowEntry(digest, self._intern(fields), template, body_hash, ip, port, version, observed_at, sweep_id)
         self._entries[(ip, port, digest)] = entry
-        self._new.append(entry)
-        self._new_bytes += len(packed) + (len(template) if template is not None else 0)
+        if self.directory is not None:
+            self._new.append(entry)
+            self._new_bytes += held + (len(template) if template is not None else 0)
         self.learnt += 1
         return entry
 
@@ -159,10 +176,17 @@ class ShowCache:
         self._new_bytes = 0
         rows = [
             {"digest": e.digest, "observed_at": e.observed_at, "sweep_id": e.sweep_id or sweep_id, "ip": e.ip,
-             "port": e.port, "version": e.version, **e.fields, "template": e.template, "body_zstd": e.body}
+             "port": e.port, "version": e.version, **e.fields, "template": e.template, "body_hash": e.body_hash}
             for e in new
         ]
         table = pa.Table.from_pylist(rows, schema=SHOW_SCHEMA)
+        if self.bodies is not None:
+            try:
+                self.bodies.flush(sweep_id)  # the bodies these rows refer to, first
+            except DataError:
+                self._new[:0] = new
+                self._new_bytes += held
+                raise
         while True:
             path = self.directory / f"part-{sweep_id}-{next(self._seq):06d}.parquet"
             if not path.exists():
@@ -174,5 +198,5 @@ class ShowCache:
             self._new_bytes += held
             raise
         for e in new:
-            e.body = e.template = None  # written: memory follows the number of hosts, not of replies
+            e.body_hash = e.template = None  # written: memory follows the number of hosts, not of replies
         return len(rows)

@@ -23,11 +23,10 @@ from llmcensus.probe.engine import SweepSummary, run_sweep
 from llmcensus.probe.runtimes import DEFAULT_PORTS as RUNTIME_PORTS
 from llmcensus.probe.settings import ProbeSettings
 from llmcensus.probe.showcache import ShowCache
+from llmcensus.store.layout import Layout
 from llmcensus.targets.blocklist import Blocklist
 from llmcensus.targets.dialmap import DialMap, read_dial_map
 from llmcensus.targets.parse import Target, TargetSource, read_candidates
-
-DEFAULT_OPTOUT = "optout.txt"  # <data>/optout.txt is always honoured when it exists
 
 
 @dataclass(slots=True)
@@ -91,7 +90,7 @@ def scan(req: ScanRequest, *, clock: Callable[[], datetime] | None = None) -> Sw
         if not Path(f).exists():
             raise InputError("opt-out file not found", f)
     optout = Blocklist()
-    for f in [*req.optout_files, req.data_dir / DEFAULT_OPTOUT]:
+    for f in [*req.optout_files, Layout(req.data_dir).optout]:
         optout.add_file(f)
     with writer_lock(req.data_dir, "llmcensus scan"):
         return _scan_locked(req, sweep_id, total, targets, dial_map, optout, clock)
@@ -105,7 +104,8 @@ def _scan_locked(req: ScanRequest, sweep_id: str, total: int, targets: Iterable[
         req.data_dir, sweep_id, settings=settings.as_dict(), resume=req.resume, targets_total=total,
         flush_records=settings.flush_records, flush_seconds=settings.flush_seconds, clock=clock,
     )
-    cache = ShowCache(req.data_dir / "show", raw_body_cap=settings.raw_body_cap)
+    # One body store for the observations and the show data: a show reply is the /api/show exchange's body.
+    cache = ShowCache(Layout(req.data_dir).show, raw_body_cap=settings.raw_body_cap, bodies=writer.bodies)
     summary = _run(run_sweep(targets, settings, writer, dial_map=dial_map, clock=clock, show_cache=cache,
                              optout=optout if optout.networks else None, total=total, progress=req.progress))
     complete = not summary.interrupted and summary.targets >= total
