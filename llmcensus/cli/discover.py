@@ -15,6 +15,7 @@ from llmcensus.discover.sweep import OpenPort, sweep_to_candidates
 from llmcensus.discover.sweepplan import DEFAULT_PORTS, SweepSettings, parse_ranges, plan_sweep
 from llmcensus.errors import UsageError
 from llmcensus.inert import terminal
+from llmcensus.store.layout import Layout
 from llmcensus.targets.blocklist import Blocklist
 from llmcensus.targets.dialmap import read_dial_map
 from llmcensus.targets.parse import excerpt
@@ -80,7 +81,7 @@ def import_cmd(
         typer.echo(f"{f.path}: {f.records} candidates, {f.issues} malformed")
     typer.echo(
         f"{summary.format}: {summary.candidates} distinct candidates from {summary.records} records "
-        f"({summary.issue_count} malformed) in {len(summary.parts)} new part(s) under {data / 'candidates'}"
+        f"({summary.issue_count} malformed) in {len(summary.parts)} new part(s) under {Layout(data).candidates}"
     )
 
 

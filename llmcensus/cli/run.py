@@ -165,8 +165,8 @@ def run_loop(data: Path, source: Source, *, schedule: Schedule, cycles: int | No
              events_out: Path | None = None) -> list[CycleSummary]:
     """Run cycles until ``cycles`` are done, the source is exhausted, or the process is interrupted."""
     layout = Layout(data)
-    state_path = layout.root / "run" / "state.json"
-    events_path = events_out or layout.root / "run" / "events.jsonl"
+    state_path = layout.run_dir / "state.json"
+    events_path = events_out or layout.run_dir / "events.jsonl"
     done: list[CycleSummary] = []
     _stop_on_sigterm()
     with writer_lock(data, "llmcensus run"):

@@ -13,6 +13,7 @@ import typer
 
 from llmcensus.errors import SimulationError
 from llmcensus.simulate.params import Params, param_table, with_overrides
+from llmcensus.store.layout import Layout
 
 app = typer.Typer(no_args_is_help=True, help="Build, serve and inspect the simulated internet.")
 
@@ -68,8 +69,8 @@ def observations_cmd(
     from llmcensus.simulate.world import build_world
 
     p = _params(hosts, days, seed, param)
-    if (out / "observations").exists() and any((out / "observations").iterdir()):
-        raise SimulationError(f"{out}/observations already holds data; choose an empty --out")
+    if Layout(out).has_observations():
+        raise SimulationError(f"{Layout(out).observations} already holds data; choose an empty --out")
     t0 = time.perf_counter()
     world = build_world(p)
     typer.echo(f"world built in {time.perf_counter() - t0:.1f} s")
@@ -143,7 +144,7 @@ def serve_cmd(
 @app.command("truth")
 def truth_cmd(data: Annotated[Path, typer.Option("--data", help="Data directory holding truth/.")]) -> None:
     """Print the expected headline figures of a built world."""
-    path = data / "truth" / "metrics.json"
+    path = Layout(data).truth / "metrics.json"
     if not path.exists():
         raise SimulationError(f"no ground truth at {path}; run 'llmcensus simulate build' first")
     metrics = json.loads(path.read_text())

@@ -28,6 +28,7 @@ from llmcensus.simulate.params import Params, with_overrides
 from llmcensus.simulate.serve_process import FleetProcess
 from llmcensus.simulate.truth import write_truth
 from llmcensus.simulate.world import ClockForDay, World, WorldViews, build_world
+from llmcensus.store.layout import Layout
 
 # On loopback every reply is immediate, but the probe and the fleet share two cores: with too many
 # visits in flight a loaded machine starves the client's event loop and connects "time out" although
@@ -74,7 +75,7 @@ def run_study(out: Path, params: Params, *, settings: ProbeSettings = STUDY_PROB
     world). With ``imports`` ((format, files) pairs, e.g. a Censys or masscan export), the candidates are
     imported first and each day's sweep visits them instead: what a study built on those channels sees.
     """
-    if (out / "observations").exists() and any((out / "observations").iterdir()):
+    if Layout(out).has_observations():
         raise UsageError(f"{out} already holds observations; choose an empty --out")
     with writer_lock(out, "llmcensus study"):
         return _run_study_locked(out, params, settings=settings, progress=progress, echo=echo, imports=imports)
@@ -89,8 +90,8 @@ def _run_study_locked(out: Path, params: Params, *, settings: ProbeSettings, pro
     for fmt, files in imports or []:
         result = import_files(fmt, files, out)
         echo(f"imported {fmt}: {result}")
-        candidates = out / "candidates"
-    sim = out / "sim"
+        candidates = Layout(out).candidates
+    sim = Layout(out).sim
     sim.mkdir(parents=True, exist_ok=True)
     days: list[DaySummary] = []
     fleet = FleetProcess(WorldViews(params.to_json()), "llmcensus.simulate.wire:respond",
@@ -199,8 +200,8 @@ def study_cmd(
     t = time.perf_counter()
     es = enrich(out)
     typer.echo(f"enriched in {time.perf_counter() - t:.1f} s ({es})")
-    report = build_report(out, out / "report")
-    truth = json.loads((out / "truth" / "metrics.json").read_text())
+    report = build_report(out, Layout(out).report)
+    truth = json.loads((Layout(out).truth / "metrics.json").read_text())
     table = Table(title="Headline figures: this dataset vs the simulator's ground truth")
     for col in ("figure", "this dataset", "without flagged hosts", "ground truth"):
         table.add_column(col, justify="left" if col == "figure" else "right")
@@ -208,4 +209,4 @@ def study_cmd(
         table.add_row(*row)
     Console().print(table)
     total = time.perf_counter() - t + summary.seconds
-    typer.echo(f"study done in {total:.0f} s; report: {out / 'report' / 'report.html'}")
+    typer.echo(f"study done in {total:.0f} s; report: {Layout(out).report / 'report.html'}")

@@ -143,7 +143,7 @@ def _check_field(path: Path, name: str, value: object) -> Any:
 
 
 def list_sweeps(data_dir: str | Path) -> list[str]:
-    root = Path(data_dir) / "sweeps"
+    root = Layout(data_dir).sweeps
     if not root.exists():
         return []
     return sorted(p.parent.name for p in root.glob("*/manifest.json"))

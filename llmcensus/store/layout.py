@@ -154,5 +154,10 @@ class Layout:
     def truth(self) -> Path:
         return self.root / "truth"
 
+    @property
+    def run_dir(self) -> Path:
+        """``llmcensus run``'s state (``state.json``) and the events it handed on (``events.jsonl``)."""
+        return self.root / "run"
+
     def has_observations(self) -> bool:
         return self.observations.is_dir() and any(self.observations.iterdir())
