@@ -37,6 +37,7 @@ from llmcensus.enrich.run import enrich  # noqa: E402
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA  # noqa: E402
 from llmcensus.reference.library import library  # noqa: E402
 from llmcensus.simulate.geopool import load_pool  # noqa: E402
+from llmcensus.store.layout import Layout  # noqa: E402
 
 PROMPTS = [
     "You are a helpful assistant. Answer concisely.",
@@ -95,7 +96,7 @@ def generate(data: Path, observations: int, hosts: int, seed: int = 7) -> None:
     # observations: each row revisits a host (heavier on the persistent ones), one Parquet part per ~250k rows
     visits = np.sort(rng.choice(hosts, size=observations, p=_host_weights(rng, hosts)))
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    folder = data / "observations" / "day=2026-01-01"
+    folder = Layout(data).day_dir("2026-01-01")
     folder.mkdir(parents=True, exist_ok=True)
     for part, start in enumerate(range(0, observations, 250_000)):
         idx = visits[start : start + 250_000]

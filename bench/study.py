@@ -1,18 +1,19 @@
-"""Benchmark: the full report on a seed-scale dataset (175,108 hosts, ~7.2 M observations).
+"""Benchmark: the store and the report on a seed-scale dataset (175,108 hosts, ~7.2 M observations).
 
-Prints: full report time, its peak memory, the time of one plain DuckDB scan of the same data (every observation
-and every unnested model instance read once), and the report time at 10x the data. Goals (issue #5): < 60 s,
-< 4 GB, within 5x the plain scan, <= 10.5x the time at 10x the data.
+Prints, each as the median of interleaved runs in their own processes (peak memory = the largest run's):
+* the full rebuild of the store from raw observations (``store update --rebuild``), and the same at 10x the data;
+* the report from an up-to-date store (derived relations, every metric, the files);
+* the incremental step of a daily observatory: the store holds every day but the last, the last day's files
+  arrive, ``store update`` folds them (goal < 5 s), then the report is written (goal < 15 s);
+* one plain DuckDB scan of the same data (every observation and every unnested model read once), for scale.
+Goals (issues #5 and #15): rebuild < 60 s and <= 10.5x at 10x the data; < 4 GB.
 
     python bench/study.py                 # generate (or reuse) a synthetic dataset under --workdir, run everything
     python bench/study.py --data DIR      # time an existing dataset, e.g. the simulator's fast path output
     python bench/study.py --quick         # 1/20 of the hosts: a smoke run in a minute or two
 
-Each measurement runs in its own process so that peak memory (ru_maxrss) belongs to that run alone. The plain
-scan and the 1x report run ``--repeat`` times (3 by default) and the 10x report ``--repeat-10x`` times (2), taking
-turns: times are medians, peak memory the largest of the runs. On this shared two-core machine one run varies by
-15 to 45 % (the same 1x report took 36.5 s and 52.7 s minutes apart), which alone moves the 10x ratio across its
-goal, so the ratios compare medians.
+On this shared two-core machine one run varies by 15 to 45 %, so every figure is a median and ratios compare
+medians.
 """
 
 from __future__ import annotations
@@ -48,18 +49,50 @@ def _child_report(data: str, out: str) -> None:
                       "hosts": summary.headline["unique_hosts"]["all"]}))  # fmt: skip
 
 
-def _child_scan(data: str) -> None:
-    import duckdb
+def _child_update(data: str, rebuild: bool) -> None:
+    from llmcensus.store.relations import update
 
-    glob = str(Path(data) / "observations" / "day=*" / "*.parquet")
-    con = duckdb.connect()
+    t0 = time.perf_counter()
+    s = update(data, rebuild=rebuild)
+    print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "files": s.files,
+                      "visits": s.visits, "events": s.events}))  # fmt: skip
+
+
+def _child_scan(data: str) -> None:
+    from llmcensus.store import db
+    from llmcensus.store.layout import Layout
+
+    files = [str(p) for p in Layout(data).observation_files()]
+    con = db.connect()
     t0 = time.perf_counter()
     row = con.execute(
         "SELECT count(DISTINCT ip), count(*), count(DISTINCT m.family) FROM "
-        "(SELECT ip, UNNEST(models) AS m FROM read_parquet(?, hive_partitioning = false))",
-        [glob],
+        "(SELECT ip, UNNEST(models) AS m FROM read_parquet(?, hive_partitioning = false, union_by_name = true))",
+        [files],
     ).fetchone()
     print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "row": list(row or ())}))
+
+
+def _incremental_copy(data: Path, workdir: Path) -> tuple[Path, Path, Path]:
+    """A folder that links every day of ``data`` but the last (and its enrichment), with its store built; returns
+    (folder, the last day's folder in ``data``, a saved copy of the store without the last day)."""
+    from llmcensus.store.layout import Layout
+    from llmcensus.store.relations import store_path
+
+    src = Layout(data)
+    inc = workdir / f"incremental-{data.name}"
+    shutil.rmtree(inc, ignore_errors=True)
+    dst = Layout(inc)
+    dst.observations.mkdir(parents=True)
+    days = src.day_dirs()
+    for _, folder in days[:-1]:
+        (dst.observations / folder.name).symlink_to(folder.resolve())
+    if src.enrich.exists():
+        dst.enrich.symlink_to(src.enrich.resolve())
+    _run("_update", str(inc), "rebuild")
+    base = workdir / f"incremental-{data.name}.duckdb"
+    shutil.copy2(store_path(inc), base)
+    return inc, days[-1][1], base
 
 
 def _run(*args: str) -> dict[str, float]:
@@ -98,9 +131,27 @@ def _dataset(workdir: Path, name: str, hosts: int, days: int) -> Path:
     return path
 
 
+def _step(inc: Path, last_day: Path, base: Path, workdir: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """One daily step: the store as of the day before, the last day's files arrive, update, report."""
+    from llmcensus.store.layout import Layout
+    from llmcensus.store.relations import store_path
+
+    shutil.copy2(base, store_path(inc))
+    link = Layout(inc).observations / last_day.name
+    link.unlink(missing_ok=True)
+    link.symlink_to(last_day.resolve())
+    upd = _run("_update", str(inc), "")
+    rep = _run("_report", str(inc), str(workdir / "report_incremental"))
+    link.unlink()
+    return upd, rep
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_report":
         _child_report(sys.argv[2], sys.argv[3])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_update":
+        _child_update(sys.argv[2], sys.argv[3] == "rebuild")
         return
     if len(sys.argv) > 1 and sys.argv[1] == "_scan":
         _child_scan(sys.argv[2])
@@ -122,32 +173,43 @@ def main() -> None:
     data10 = args.data_10x or (
         _dataset(args.workdir, f"data_{hosts * 10}", hosts * 10, SEED_DAYS) if args.repeat_10x > 0 else None
     )
-    # the two scales take turns (1x, 10x, 1x, 10x, 1x, ...) so that both see the same spells of machine noise
+    inc, last_day, base = _incremental_copy(data, args.workdir)
+    # everything takes turns (1x, incremental, 10x, 1x, ...) so that each sees the same spells of machine noise
     scans: list[dict[str, float]] = []
+    rebuilds: list[dict[str, float]] = []
     runs: list[dict[str, float]] = []
-    runs10: list[dict[str, float]] = []
+    steps: list[tuple[dict[str, float], dict[str, float]]] = []
+    rebuilds10: list[dict[str, float]] = []
     for i in range(max(args.repeat, args.repeat_10x, 1)):
         if i < max(args.repeat, 1):
             scans.append(_run("_scan", str(data)))
+            rebuilds.append(_run("_update", str(data), "rebuild"))
             runs.append(_run("_report", str(data), str(args.workdir / "report_1x")))
-            print(f"  1x run {i + 1}: scan {scans[-1]['seconds']:.1f} s, report {runs[-1]['seconds']:.1f} s")
-            sys.stdout.flush()
+            steps.append(_step(inc, last_day, base, args.workdir))
+            print(f"  1x run {i + 1}: scan {scans[-1]['seconds']:.1f} s, rebuild {rebuilds[-1]['seconds']:.1f} s, "
+                  f"report {runs[-1]['seconds']:.1f} s; one more day: update {steps[-1][0]['seconds']:.1f} s, "
+                  f"report {steps[-1][1]['seconds']:.1f} s", flush=True)  # fmt: skip
         if data10 is not None and i < args.repeat_10x:
-            runs10.append(_run("_report", str(data10), str(args.workdir / "report_10x")))
-            print(f"  10x run {i + 1}: {runs10[-1]['seconds']:.1f} s", flush=True)
+            rebuilds10.append(_run("_update", str(data10), "rebuild"))
+            print(f"  10x run {i + 1}: rebuild {rebuilds10[-1]['seconds']:.1f} s", flush=True)
     rep = _summary(runs)
-    scan = {"seconds": statistics.median(r["seconds"] for r in scans)}
+    med = statistics.median
+    scan = med(r["seconds"] for r in scans)
+    rebuild = med(r["seconds"] for r in rebuilds)
     print(f"dataset: {rep['observations']:,.0f} observations, {rep['hosts']:,.0f} hosts ({data})")
-    print(f"plain DuckDB scan (observations + unnested models): {scan['seconds']:.1f} s")
-    ratio = rep["seconds"] / scan["seconds"]
-    print(f"full report: {_times(rep)} (analysis {rep['analyze_seconds']:.1f} s), "
-          f"peak memory {rep['peak_mb'] / 1024:.2f} GB, {ratio:.1f}x the plain scan")  # fmt: skip
-    if not runs10:
+    print(f"plain DuckDB scan (observations + unnested models): {scan:.1f} s")
+    print(f"store rebuild from raw observations: {rebuild:.1f} s (median of {len(rebuilds)}), peak memory "
+          f"{max(r['peak_mb'] for r in rebuilds) / 1024:.2f} GB, {rebuild / scan:.1f}x the plain scan")  # fmt: skip
+    print(f"report from the store: {_times(rep)} (analysis {rep['analyze_seconds']:.1f} s), "
+          f"peak memory {rep['peak_mb'] / 1024:.2f} GB")  # fmt: skip
+    upd = med(u["seconds"] for u, _ in steps)
+    print(f"one more day ({steps[0][0]['visits']:,.0f} visits, {steps[0][0]['files']:.0f} files): store update "
+          f"{upd:.1f} s, report {med(r['seconds'] for _, r in steps):.1f} s (medians of {len(steps)})")  # fmt: skip
+    if not rebuilds10:
         return
-    rep10 = _summary(runs10)
-    ratio10 = rep10["seconds"] / rep["seconds"]
-    print(f"full report at 10x data ({rep10['observations']:,.0f} observations): {_times(rep10)}, "
-          f"peak memory {rep10['peak_mb'] / 1024:.2f} GB, {ratio10:.1f}x the 1x time")  # fmt: skip
+    rebuild10 = med(r["seconds"] for r in rebuilds10)
+    print(f"store rebuild at 10x data: {rebuild10:.1f} s (median of {len(rebuilds10)}), peak memory "
+          f"{max(r['peak_mb'] for r in rebuilds10) / 1024:.2f} GB, {rebuild10 / rebuild:.1f}x the 1x rebuild")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from llmcensus.enrich.schema import GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA, RUNNING
+from llmcensus.store.layout import Layout
 
 FAMILIES = ["llama", "qwen2", "gemma2", "qwen3", "nomic-bert", "gemma3", "mistral3", "phi3", "deepseek2", "bert"]
 QUANTS = ["Q4_K_M", "Q4_K_M", "Q4_K_M", "Q4_0", "F16", "Q8_0", "Q5_K_M", "Q6_K"]
@@ -61,7 +62,8 @@ def _catalog(rng: np.random.Generator) -> tuple[pa.StructArray, pa.Table]:
 
 
 def generate(out: Path, hosts: int = 175_108, days: int = 293, seed: int = 7) -> Path:
-    """Write ``out/observations/day=*/part-0.parquet`` and ``out/enrich/{geo,models,prompts}``; returns ``out``."""
+    """Write the observations (one part per day, ``Layout.part_path``) and ``enrich/{geo,models,prompts}``; returns
+    ``out``."""
     rng = np.random.default_rng(seed)
     catalog, enriched = _catalog(rng)
     # observations per host: 36 % once, 51 % 2..100 (geometric), 13 % persistent 150..days
@@ -115,9 +117,9 @@ def generate(out: Path, hosts: int = 175_108, days: int = 293, seed: int = 7) ->
         missing = [f for f in OBSERVATION_SCHEMA if f.name not in table.column_names]
         for f in missing:
             table = table.append_column(f, pa.nulls(n, f.type))
-        folder = out / "observations" / f"day={day0 + d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table.select(OBSERVATION_SCHEMA.names).cast(OBSERVATION_SCHEMA), folder / "part-0.parquet")
+        path = Layout(out).part_path(str(day0 + d), "synth", 0)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.select(OBSERVATION_SCHEMA.names).cast(OBSERVATION_SCHEMA), path)
     geo = pa.table({
         "ip": ips, "country": pa.array(np.array(COUNTRIES)[np.minimum(rng.zipf(1.5, hosts) - 1, len(COUNTRIES) - 1)]),
         "subdivision": pa.nulls(hosts, pa.string()), "subdivision_name": pa.nulls(hosts, pa.string()),
@@ -134,6 +136,6 @@ def generate(out: Path, hosts: int = 175_108, days: int = 293, seed: int = 7) ->
                         "cluster_size": pa.array([1], pa.int32()), "cluster_hosts": [1]})  # fmt: skip
     for name, table, schema in (("geo", geo, GEO_SCHEMA), ("models", enriched, MODELS_SCHEMA),
                                 ("prompts", prompts, PROMPTS_SCHEMA)):  # fmt: skip
-        (out / "enrich" / name).mkdir(parents=True, exist_ok=True)
-        pq.write_table(table.select(schema.names).cast(schema), out / "enrich" / name / "part-0.parquet")
+        (Layout(out).enrich / name).mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.select(schema.names).cast(schema), Layout(out).enrich / name / "part-0.parquet")
     return out
