@@ -136,3 +136,24 @@ def test_fleet_factory_serves_from_a_child_process() -> None:
         dial = fleet.start(0)
         views = runtime_mix.mixed_fleet(n, 2)
         assert {(v.ip, v.port) for v in views if v.behaviour.value != "refused"} <= set(dial)
+
+
+def test_fast_path_records_equal_the_probes(swept: Swept) -> None:
+    """``records.record`` (the fast path's rows for every host that is not Ollama) equals what the probe recorded,
+    for every runtime at every version, open and key-protected, and for the decoys."""
+    from llmcensus.simulate.records import record
+
+    views, rows, _ = swept
+    problems: dict[str, list[str]] = defaultdict(list)
+    for v in views:
+        if v.behaviour.value in ("ollama", "honeypot"):
+            continue
+        row, want = rows[(v.ip, v.port)], record(v)
+        for name, value in want.items():
+            got = row[name]
+            if name == "models" and got is not None:
+                got = [{k: x for k, x in m.items() if k != "show_keys"} for m in got]
+                value = [{k: x for k, x in m.items() if k != "show_keys"} for m in value]
+            if got != value:
+                problems[label(v)].append(f"{v.extra} {name}: probe {got!r}, fast path {value!r}"[:400])
+    assert not problems, "\n" + report(problems, views)

@@ -4,9 +4,10 @@ For analytics benchmarks and calibration at full scale (175,108 hosts x 293 days
 successful observations) this writes, day by day, exactly the records a perfect probe would write
 for every target of the day's sweep: successes with the inventory, running models and show fields
 the host's *version* exposes (null where the version lacks a field), and failures as statuses
-(outages -> connection_refused, silent -> read_timeout, ...). What it does not synthesise, and marks
-so: ``source = 'fastpath'``, ``exchanges`` null (no raw bodies), ``requests = 0``, ``show_status =
-'fastpath'``, ``show_keys`` null; look-alike rows carry the runtime verdict but no inventory.
+(outages -> connection_refused, silent -> read_timeout, ...). Look-alikes, decoys and the other runtimes' hosts
+get the record ``records.py`` restates from their persona (runtime, version, auth, model list with the fields
+the probe fills). What it does not synthesise, and marks so: ``source = 'fastpath'``, ``exchanges`` null (no raw
+bodies), ``requests = 0``, ``show_status = 'fastpath'`` on Ollama models, ``show_keys`` null.
 
 Memory stays bounded: one day is built and written at a time, with spec-level columns gathered
 by index (``pyarrow.compute.take``) and version-dependent fields masked column-wise.
@@ -30,18 +31,17 @@ import pyarrow.compute as pc
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA, RUNNING, SCHEMA_VERSION
 from llmcensus.observations.writer import observation_id, write_parquet_atomic
 from llmcensus.simulate.inventory import DAY_NS
+from llmcensus.simulate.records import record
 from llmcensus.simulate.versions import RELEASES, parse_version
 from llmcensus.simulate.wire.gojson import rfc3339nano
 from llmcensus.simulate.world import (
-    EXPECTED_RUNTIME,
-    EXPECTED_STATUS,
-    LOOKALIKE_VERSION,
     RUNNING_COUNTS,
     World,
     expires_at_ns,
     ip_text,
     uniform,
 )
+from llmcensus.store.layout import Layout
 
 TEMPLATE_FLAGS = (("tools", ".Tools"), ("suffix", ".Suffix"), ("thinking", ".Thinking"), ("system", ".System"))
 _FROM_PREFIX = "/root/.ollama/models/blobs/sha256-"
@@ -162,6 +162,7 @@ class _VersionFlags:
         self.model_info = np.array([x >= (0, 1, 45) for x in v])
         self.model_key = np.array([x >= (0, 1, 21) for x in v])
         self.details = np.array([x >= (0, 1, 15) for x in v])
+        self.shared = np.array([(0, 1, 38) <= x < (0, 1, 42) for x in v])
 
 
 def write_fastpath(world: World, out: Path, *, progress: Callable[[int, int], None] | None = None) -> FastpathSummary:
@@ -180,16 +181,17 @@ def write_fastpath(world: World, out: Path, *, progress: Callable[[int, int], No
     up[h.up_host, h.up_day] = True
     ip_strs = np.array([ip_text(int(x)) for x in h.ip], dtype=object)
     total = successes = 0
+    records: dict[tuple[int, bool], dict[str, Any]] = {}  # per (host, up): constant over days
     # Parquet encoding releases the GIL: day d is written on a worker thread while day d+1 is built.
     pending: list[Future[None]] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         for day in range(p.days):
-            table = _day_table(world, day, specs, vf, up, mod_str, mod_utc, ip_strs)
+            table = _day_table(world, day, specs, vf, up, mod_str, mod_utc, ip_strs, records)
             total += table.num_rows
             successes += int(np.count_nonzero(table.column("status").to_numpy(zero_copy_only=False) == "success"))
             date = p.start + timedelta(days=day)
             sweep = f"fastpath-{p.seed}-{date.isoformat()}"
-            path = out / "observations" / f"day={date.isoformat()}" / f"part-{sweep}-000000.parquet"
+            path = Layout(out).part_path(date, sweep, 0)
             pending.append(pool.submit(write_parquet_atomic, table, path))
             while len(pending) > 1:
                 pending.pop(0).result()
@@ -209,18 +211,16 @@ def _day_table(
     mod_str: np.ndarray,
     mod_utc: np.ndarray,
     ip_strs: np.ndarray,
+    cache: dict[tuple[int, bool], dict[str, Any]],
 ) -> pa.Table:
     h = world.hosts
     inv = world.inventory
-    p = world.params
-    alive = np.nonzero((h.first_day <= day) & (h.last_day >= day))[0]
+    everyone = np.nonzero((h.first_day <= day) & (h.last_day >= day))[0]
+    is_ollama = np.isin(h.behaviour[everyone], ["ollama", "honeypot"])
+    alive = everyone[is_ollama]  # Ollama and clone-farm members, column-wise; the others go through records.py
     kind = h.behaviour[alive]
-    ollama_like = (kind == "ollama") | (kind == "honeypot")
-    is_up = up[alive, day]
-    status = np.array([EXPECTED_STATUS[k] for k in kind], dtype=object)
-    status[ollama_like & ~is_up] = "connection_refused"
-    success = status == "success"
-    fingerprinted = success & ollama_like
+    fingerprinted = up[alive, day]  # an Ollama-looking host answers on its up days and refuses on the others
+    status = np.where(fingerprinted, "success", "connection_refused").astype(object)
     vidx = np.where(
         (h.upgrade_day[alive] >= 0) & (day >= h.upgrade_day[alive]), h.upgrade_idx[alive], h.version_idx[alive]
     )
@@ -242,45 +242,21 @@ def _day_table(
     )
     version = np.array([RELEASES[int(v)][0] for v in vidx], dtype=object)
     version[~fingerprinted] = None
-    lookalike_version = np.array([LOOKALIKE_VERSION.get(k) for k in kind], dtype=object)
-    version[success & ~ollama_like] = lookalike_version[success & ~ollama_like]
-    runtime = np.array([EXPECTED_RUNTIME.get(k) for k in kind], dtype=object)
-    runtime[~success] = None
-    runtime[status == "auth_required"] = "unknown"  # a proxy that demands credentials hides the runtime
-    date = p.start + timedelta(days=day)
-    base_us = int(datetime(date.year, date.month, date.day, 2, tzinfo=UTC).timestamp()) * 10**6
-    observed_us = base_us + ((alive.astype(np.int64) * 7919) % 14_400) * 10**6
-    sweep = f"fastpath-{p.seed}-{date.isoformat()}"
-    ips = ip_strs[alive]
-    ports = h.port[alive]
-    # Open WebUI is a front end whose API wants a login (the world's instances keep WEBUI_AUTH on): a success
-    # whose auth is auth_required, as the probe records it
-    auth = np.where(
-        status == "auth_required",
-        np.where(kind == "auth_401", "auth_required", "forbidden"),
-        np.where(success, np.where(kind == "open_webui", "auth_required", "open"), "unknown"),
-    ).astype(object)
+    runtime = np.where(fingerprinted, "ollama", None).astype(object)
+    # nginx in front of a genuine Ollama names itself; clone farms answer directly whatever port they sit on
+    via_nginx = fingerprinted & h.proxy[alive] & (kind == "ollama")
+    proxied = [bool(x) if f else None for x, f in zip(via_nginx.tolist(), fingerprinted.tolist(), strict=True)]
     n = alive.shape[0]
     cols: dict[str, pa.Array] = {
-        "schema_version": pa.array(np.full(n, SCHEMA_VERSION, dtype=np.int16)),
-        "observation_id": pa.array([observation_id(sweep, ip, int(pt)) for ip, pt in zip(ips, ports, strict=True)]),
-        "sweep_id": pa.array([sweep] * n),
-        "source": pa.array(["fastpath"] * n),
-        "observed_at": pa.array(observed_us, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
-        "day": pa.array([date] * n, pa.date32()),
-        "ip": pa.array(ips.tolist(), pa.string()),
-        "port": pa.array(ports.astype(np.int32)),
-        "scheme": pa.array(h.scheme[alive].tolist(), pa.string()),
-        "dial_ip": pa.nulls(n, pa.string()),
-        "dial_port": pa.nulls(n, pa.int32()),
+        **_identity(world, day, alive, ip_strs[alive], h.port[alive], h.scheme[alive]),
         "status": pa.array(status.tolist(), pa.string()),
         "error": pa.nulls(n, pa.string()),
         "runtime": pa.array(runtime.tolist(), pa.string()),
         "runtime_evidence": pa.nulls(n, pa.list_(pa.string())),
         "version": pa.array(version.tolist(), pa.string()),
-        "auth": pa.array(auth.tolist(), pa.string()),
-        "proxied": pa.array(h.proxy[alive]),
-        "server_header": pa.array(np.where(h.proxy[alive], "nginx/1.24.0", None).tolist(), pa.string()),
+        "auth": pa.array(np.where(fingerprinted, "open", "unknown").tolist(), pa.string()),
+        "proxied": pa.array(proxied, pa.bool_()),
+        "server_header": pa.array(np.where(via_nginx, "nginx/1.24.0", None).tolist(), pa.string()),
         "runtime_data": pa.nulls(n, pa.string()),
         "models": models_list,
         "model_count": pa.array(counts.astype(np.int32), mask=~fingerprinted),
@@ -290,6 +266,78 @@ def _day_table(
         "elapsed_ms": pa.nulls(n, pa.float32()),
         "exchanges": pa.nulls(n, OBSERVATION_SCHEMA.field("exchanges").type),
     }
+    ollama = pa.table(cols, schema=OBSERVATION_SCHEMA)
+    others = _records_table(world, day, everyone[~is_ollama], ip_strs, cache)
+    return pa.concat_tables([ollama, others]) if others.num_rows else ollama
+
+
+def _identity(
+    world: World, day: int, host_ids: np.ndarray, ips: np.ndarray, ports: np.ndarray, schemes: np.ndarray
+) -> dict[str, pa.Array]:
+    """The columns that say which target was visited when (the same for every kind of host)."""
+    p = world.params
+    n = host_ids.shape[0]
+    date = p.start + timedelta(days=day)
+    base_us = int(datetime(date.year, date.month, date.day, 2, tzinfo=UTC).timestamp()) * 10**6
+    observed_us = base_us + ((host_ids.astype(np.int64) * 7919) % 14_400) * 10**6
+    sweep = f"fastpath-{p.seed}-{date.isoformat()}"
+    return {
+        "schema_version": pa.array(np.full(n, SCHEMA_VERSION, dtype=np.int16)),
+        "observation_id": pa.array([observation_id(sweep, ip, int(pt)) for ip, pt in zip(ips, ports, strict=True)],
+                                   pa.string()),
+        "sweep_id": pa.array([sweep] * n, pa.string()),
+        "source": pa.array(["fastpath"] * n, pa.string()),
+        "observed_at": pa.array(observed_us, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+        "day": pa.array([date] * n, pa.date32()),
+        "ip": pa.array(list(ips), pa.string()),
+        "port": pa.array(np.asarray(ports, dtype=np.int32)),
+        "scheme": pa.array(list(schemes), pa.string()),
+        "dial_ip": pa.nulls(n, pa.string()),
+        "dial_port": pa.nulls(n, pa.int32()),
+    }
+
+
+def _records_table(
+    world: World, day: int, decoys: np.ndarray, ip_strs: np.ndarray, cache: dict[tuple[int, bool], dict[str, Any]]
+) -> pa.Table:
+    """Look-alikes, decoys and the other runtimes' hosts: one ``records.record`` per host, constant over its up days
+    (decoys are up every day; another runtime's host refuses connections on its outage days). ``cache`` keeps
+    each (host, up) record for the next days."""
+    h = world.hosts
+    rh = world.runtimes
+    targets: list[tuple[int, str, int, str]] = [(int(i), ip_strs[i], int(h.port[i]), str(h.scheme[i])) for i in decoys]
+    recs = []
+    for host, *_ in targets:
+        rec = cache.get((host, True))
+        if rec is None:
+            rec = cache[(host, True)] = record(world.view(host, day))
+        recs.append(rec)
+    if rh is not None:
+        for i in rh.alive(day).tolist():
+            view, up = rh.open_view(i), rh.is_up(i, day)
+            rec = cache.get((view.host_id, up))
+            if rec is None:
+                rec = cache[(view.host_id, up)] = record(rh.view(i, day))
+            targets.append((view.host_id, view.ip, view.port, view.scheme))
+            recs.append(rec)
+    n = len(targets)
+    if not n:
+        return OBSERVATION_SCHEMA.empty_table()
+    cols: dict[str, Any] = _identity(
+        world, day, np.array([t[0] for t in targets], dtype=np.int64), np.array([t[1] for t in targets], dtype=object),
+        np.array([t[2] for t in targets]), np.array([t[3] for t in targets], dtype=object),
+    )
+    for name in ("status", "runtime", "version", "auth", "proxied", "server_header", "models", "model_count",
+                 "running", "running_count"):
+        cols[name] = pa.array([r[name] for r in recs], OBSERVATION_SCHEMA.field(name).type)
+    cols.update(
+        error=pa.nulls(n, pa.string()),
+        runtime_evidence=pa.nulls(n, pa.list_(pa.string())),
+        runtime_data=pa.nulls(n, pa.string()),
+        requests=pa.array(np.zeros(n, dtype=np.int16)),
+        elapsed_ms=pa.nulls(n, pa.float32()),
+        exchanges=pa.nulls(n, OBSERVATION_SCHEMA.field("exchanges").type),
+    )
     return pa.table(cols, schema=OBSERVATION_SCHEMA)
 
 
@@ -311,7 +359,8 @@ def _models_array(
     for name in ("context_length", "embedding_length", "tags_capabilities"):
         col[name] = _null_where(col[name], v30)
     has_details = vf.details[vidx] | canned
-    col["parent_model"] = pa.array(np.where(has_details, "", None).tolist(), pa.string())
+    # details.parent_model from v0.1.21 (clone farms send it whenever their claimed version has it)
+    col["parent_model"] = pa.array(np.where(has_details & vf.model_key[vidx], "", None).tolist(), pa.string())
     # no `details` object before 0.1.15: family, size and quantization are unknown there
     for name in ("format", "family", "families", "parameter_size", "quantization_level"):
         col[name] = _null_where(col[name], has_details)
@@ -405,6 +454,14 @@ def _running(
     ctx_choices = np.array([2048, 4096, 8192, 16384])
     ctx = ctx_choices[(uniform(p.seed, host_ids.astype(np.uint64), pos, 3) * 4).astype(np.int64)]
     ctx_ok = vf.ps_ctx[vidx[sel_row]]
+    vram = np.where(gpu, ram, 0)
+    # v0.1.38-0.1.41 share one struct with /api/tags, whose omitempty drops a zero size_vram
+    vram_known = (vram != 0) | ~vf.shared[vidx[sel_row]]
+    # /api/ps lists by expiry, latest first (Go sorts on whole seconds, stably): pinned models lead
+    order = np.lexsort((pos, ~pinned, sel_row))
+    spec_take = pa.array(inv.spec[sel[order]].astype(np.int64))
+    ram, vram, vram_known, ctx, ctx_ok = ram[order], vram[order], vram_known[order], ctx[order], ctx_ok[order]
+    exp_str = [exp_str[k] for k in order.tolist()]
     struct = pa.StructArray.from_arrays(
         [
             specs["name"].take(spec_take).combine_chunks(),
@@ -413,9 +470,9 @@ def _running(
             specs["digest"].take(spec_take).combine_chunks(),
             specs["family"].take(spec_take).combine_chunks(),
             specs["parameter_size"].take(spec_take).combine_chunks(),
-            specs["quantization_level"].take(spec_take).combine_chunks(),
+            _running_quant(specs, spec_take, vf.tags_v30[vidx[sel_row[order]]]),
             pa.array(exp_str, pa.string()),
-            pa.array(np.where(gpu, ram, 0)),
+            pa.array(vram, mask=~vram_known),
             pa.array(ctx.astype(np.int64), mask=~ctx_ok),
         ],
         fields=list(RUNNING),
@@ -425,3 +482,11 @@ def _running(
     running = pa.ListArray.from_arrays(pa.array(offsets), struct, mask=pa.array(~present))
     running_count = pa.array(counts.astype(np.int32), mask=~present)
     return running, running_count
+
+
+def _running_quant(specs: pa.Table, take: pa.Array, v30: np.ndarray) -> pa.Array:
+    """/api/ps details as /api/tags': a Hugging Face pull reports ``unknown`` before v0.30."""
+    quant = specs["quantization_level"].take(take).combine_chunks()
+    hf = specs["is_hf"].take(take).to_numpy(zero_copy_only=False)
+    out: pa.Array = pc.if_else(pa.array(hf & ~v30), pa.scalar("unknown"), quant)
+    return out

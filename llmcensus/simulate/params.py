@@ -249,6 +249,14 @@ class Params:
     refused_share: float = p(0.01, "extra targets that refuse connections", "design choice")
     garbage_share: float = p(0.003, "extra targets answering bytes that are not HTTP", "design choice")
     origins_wildcard_share: float = p(0.15, "hosts with OLLAMA_ORIGINS=* (foreign Origin allowed)", "protocols §1.10")
+    # --- the other runtimes (issue #16): extra hosts beside the Ollama world, from their own random stream
+    other_runtimes: float = p(
+        1.0,
+        "scale of the other runtimes' populations: runtime r gets round(hosts x ratio(r) x this) hosts over the"
+        " window, ratio(r) = its public count / Ollama's on the same engine and date (0 = Ollama world only)",
+        "exposure.md A/B rows: Hou et al. FOFA (Open WebUI 0.240, vLLM 0.039, llama.cpp 0.027, text-generation-webui"
+        " 0.013), NuClide Shodan (LiteLLM 0.165); others assumed 0.0066 (docs/simulation.md, Runtime shares)",
+    )
 
     def __post_init__(self) -> None:
         if self.hosts < 1 or self.days < 1:
@@ -266,6 +274,8 @@ class Params:
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ConfigError(f"{name} must be within [0, 1], got {v}")
+        if self.other_runtimes < 0.0:
+            raise ConfigError(f"other_runtimes must not be negative, got {self.other_runtimes}")
         if self.persistent_gap_shape <= 0.0:
             raise ConfigError(f"persistent_gap_shape must be positive, got {self.persistent_gap_shape}")
         if self.family_affinity <= 0.0:

@@ -328,6 +328,28 @@ def _up_days(
     return h[o], day[o]
 
 
+def lifetimes(
+    params: Params, cls: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """First day, span, availability and up (host, day) pairs by persistence class (decoys: every day)."""
+    d = params.days
+    total = cls.shape[0]
+    n_obs = np.full(total, d, dtype=np.int64)
+    real = cls != DECOY  # decoys come after the classed hosts
+    n_obs[real] = _observation_counts(params, cls[real], rng)
+    avail = np.ones(total, dtype=np.float64)
+    mid = cls == MIDDLE
+    avail[mid] = rng.uniform(0.5, 1.0, size=int(mid.sum()))
+    per = cls == PERSISTENT
+    avail[per] = rng.uniform(params.availability_min, 1.0, size=int(per.sum()))
+    span = np.minimum(d, np.ceil(n_obs / avail).astype(np.int64))
+    span = np.maximum(span, n_obs)
+    first = (rng.random(total) * (d - span + 1)).astype(np.int64)
+    first[cls == DECOY] = 0
+    up_host, up_day = _up_days(first, span, n_obs, rng)
+    return first, span, avail, up_host, up_day
+
+
 def build_hosts(params: Params, rng: np.random.Generator) -> Hosts:
     placer = Placer(params, rng)
     n = params.hosts
@@ -355,19 +377,7 @@ def build_hosts(params: Params, rng: np.random.Generator) -> Hosts:
     cls = np.full(total, DECOY, dtype=np.int8)
     cls[:n] = _persistence(params, tier[:n], rng)
 
-    d = params.days
-    n_obs = np.full(total, d, dtype=np.int64)
-    n_obs[:n] = _observation_counts(params, cls[:n], rng)
-    avail = np.ones(total, dtype=np.float64)
-    mid = cls == MIDDLE
-    avail[mid] = rng.uniform(0.5, 1.0, size=int(mid.sum()))
-    per = cls == PERSISTENT
-    avail[per] = rng.uniform(params.availability_min, 1.0, size=int(per.sum()))
-    span = np.minimum(d, np.ceil(n_obs / avail).astype(np.int64))
-    span = np.maximum(span, n_obs)
-    first = (rng.random(total) * (d - span + 1)).astype(np.int64)
-    first[cls == DECOY] = 0
-    up_host, up_day = _up_days(first, span, n_obs, rng)
+    first, span, avail, up_host, up_day = lifetimes(params, cls, rng)
 
     behaviour = np.empty(total, dtype=object)
     behaviour[:n] = "ollama"

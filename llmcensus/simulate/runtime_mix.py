@@ -21,8 +21,8 @@ front are the calibrated world's business); vLLM and llama.cpp *assumed* (no pub
 ``mixed_fleet(n, seed)`` builds a deterministic fleet of ``HostView``s: first a coverage block (every runtime at
 every version of ``VERSIONS``, the key-protected variants, Ollama hosts, look-alikes — honeypots, LocalAI
 as Ollama, llama.cpp on Ollama's port, auth proxies — and non-LLM hosts), then hosts drawn by
-``RUNTIME_SHARES``. ``expected(view)`` is the ground truth of one host. This builder is separate from the
-calibrated Ollama world (``population.py``), which it does not touch.
+``RUNTIME_SHARES``. ``expected(view)`` is the ground truth of one host. The calibrated world's other-runtime hosts
+(``runtime_world.py``) are built with the same ``runtime_plan``; the Ollama world (``population.py``) is untouched.
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ def _port(runtime: str, salt: int) -> int:
     return ports[0] if salt % 4 or len(ports) == 1 else ports[1 + (salt // 4) % (len(ports) - 1)]
 
 
-def _runtime_plan(runtime: str, version: str, salt: int, *, key: bool = False, port: int | None = None) -> _Plan:
+def runtime_plan(runtime: str, version: str, salt: int, *, key: bool = False, port: int | None = None) -> _Plan:
     """One host of ``runtime`` at ``version``; ``salt`` varies models, ports and options deterministically."""
     b = _RUNTIME_BEHAVIOUR[runtime]
     p = port if port is not None else _port(runtime, salt)
@@ -290,18 +290,18 @@ def _coverage() -> list[_Plan]:
     plans: list[_Plan] = []
     for runtime, versions in VERSIONS.items():
         for i, v in enumerate(versions):
-            plans.append(_runtime_plan(runtime, v, i))
+            plans.append(runtime_plan(runtime, v, i))
     for runtime, versions in (("vllm", ("0.4.0.post1", "0.10.1.1")), ("llama_cpp", ("b3400-e02b597b",
                                                                                    "b6050-1ed4a2c0")),
                               ("litellm", ("1.42.0", "1.84.0"))):
         for i, v in enumerate(versions):
-            plans.append(_runtime_plan(runtime, v, 7 + i, key=True))
+            plans.append(runtime_plan(runtime, v, 7 + i, key=True))
     # look-alikes on Ollama's port
     hp = _pick(OLLAMA_MODELS, 3, 0, ollama=True)
     plans += [_Plan(Behaviour.HONEYPOT, "", 11434, hp, ollama_version="0.9.0"),
               _Plan(Behaviour.HONEYPOT, "", 11434, hp, ollama_version="0.6.5"),
-              _runtime_plan("localai", "v3.5.0", 1, port=11434),
-              _runtime_plan("llama_cpp", "b6050-1ed4a2c0", 2, port=11434),
+              runtime_plan("localai", "v3.5.0", 1, port=11434),
+              runtime_plan("llama_cpp", "b6050-1ed4a2c0", 2, port=11434),
               _Plan(Behaviour.AUTH_401, "", 11434, extra=(("realm", "Ollama"),)),
               _Plan(Behaviour.AUTH_403, "", 11434, extra=(("nginx", "nginx/1.24.0"),))]
     # non-LLM hosts, on ports where an LLM runtime would be expected
@@ -311,7 +311,7 @@ def _coverage() -> list[_Plan]:
               _Plan(Behaviour.NOT_LLM, "", 4000, extra=(("kind", "version_api"),)),
               _Plan(Behaviour.SILENT, "", 8000), _Plan(Behaviour.REFUSED, "", 8080), _Plan(Behaviour.GARBAGE, "", 1234)]
     # runtimes on ports no probe module claims (TGI's container port, a generic server on 9000)
-    plans += [_runtime_plan("tgi", "2.4.1", 3, port=80), _runtime_plan("openai_compatible", "go", 1, port=9000)]
+    plans += [runtime_plan("tgi", "2.4.1", 3, port=80), runtime_plan("openai_compatible", "go", 1, port=9000)]
     return plans
 
 
@@ -342,7 +342,7 @@ def mixed_fleet(n: int = 150, seed: int = 0, *, first_id: int = FIRST_ID) -> lis
         version = versions[int(rng.integers(len(versions)))]
         share = KEY_PROTECTED_SHARE.get(runtime, (0.0, ""))[0]
         key = runtime in ("vllm", "llama_cpp", "litellm") and bool(rng.random() < share)
-        plans.append(_runtime_plan(runtime, version, int(rng.integers(1 << 16)) + j, key=key))
+        plans.append(runtime_plan(runtime, version, int(rng.integers(1 << 16)) + j, key=key))
     order = rng.permutation(len(plans))
     views: list[HostView] = []
     for slot, k in enumerate(order):

@@ -21,8 +21,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from llmcensus.simulate.population import hosts_table
+from llmcensus.simulate.runtime_world import runtime_hosts_table
 from llmcensus.simulate.versions import RELEASES, parse_version
 from llmcensus.simulate.world import World
+from llmcensus.store.layout import Layout
 
 PERSISTENT_MIN_OBS = 100
 PUBLIC_LIBRARY_MIN_MODELS = 20
@@ -246,7 +248,7 @@ def _models_per_obs_by_month(world: World, hosts_idx: np.ndarray, up_keys: np.nd
 
 def write_truth(world: World, out: Path) -> Path:
     """Write ``<out>/truth/``: hosts, instances, specs, up-days (Parquet) and expected metrics (JSON)."""
-    d = Path(out) / "truth"
+    d = Layout(out).truth
     d.mkdir(parents=True, exist_ok=True)
     h = world.hosts
     inv = world.inventory
@@ -288,5 +290,7 @@ def write_truth(world: World, out: Path) -> Path:
     pq.write_table(
         pa.table({"host_id": pa.array(h.up_host), "day": pa.array(h.up_day)}), d / "up_days.parquet", compression="zstd"
     )
+    if world.runtimes is not None:  # the other runtimes' hosts (runtime_world.py), one row each
+        pq.write_table(runtime_hosts_table(world.runtimes), d / "runtime_hosts.parquet", compression="zstd")
     (d / "metrics.json").write_text(json.dumps(expected_metrics(world), indent=1, sort_keys=True))
     return d

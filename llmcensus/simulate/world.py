@@ -17,42 +17,17 @@ from functools import cached_property
 import numpy as np
 import pyarrow as pa
 
+from llmcensus.simulate import runtime_mix
 from llmcensus.simulate.catalog import ModelSpec
 from llmcensus.simulate.inventory import DAY_NS, Inventory, build_inventory
 from llmcensus.simulate.params import Params
 from llmcensus.simulate.population import PERSISTENT, Hosts, build_hosts, version_at
+from llmcensus.simulate.runtime_world import RuntimeHosts, build_runtime_hosts
 from llmcensus.simulate.versions import parse_version
 from llmcensus.simulate.views import Behaviour, HostView, ModelView, RunningView, ShowData
 
 RUNNING_COUNTS = np.array([1, 1, 1, 1, 2, 2, 2, 2, 3, 3])  # 1-3 models loaded, mean 1.8 (§1 #38)
 PINNED_SHARE = 0.06  # running models pinned with keep_alive -1 (expires_at in year 2318)
-EXPECTED_RUNTIME = {
-    "ollama": "ollama",
-    "honeypot": "ollama",
-    "localai": "localai",
-    "llama_cpp": "llama_cpp",
-    "sglang": "sglang",
-    "open_webui": "open_webui",
-    "koboldcpp": "koboldcpp",
-}
-# what look-alikes advertise on /api/version (the wire layer's personae)
-# The version each look-alike exposes as its own. LocalAI's /api/version answers Ollama's emulated "0.9.0", which is
-# not LocalAI's version (the probe keeps it in runtime_data): with its Ollama emulation on, its version is unknown.
-LOOKALIKE_VERSION = {"open_webui": "0.6.5"}
-EXPECTED_STATUS = {
-    "ollama": "success",
-    "honeypot": "success",
-    "localai": "success",
-    "llama_cpp": "success",
-    "sglang": "success",
-    "open_webui": "success",
-    "koboldcpp": "success",
-    "auth_401": "auth_required",
-    "auth_403": "auth_required",
-    "silent": "read_timeout",
-    "refused": "connection_refused",
-    "garbage": "protocol_error",
-}
 
 
 def mix64(*values: np.ndarray | int) -> np.ndarray:
@@ -86,6 +61,7 @@ class World:
     params: Params
     hosts: Hosts
     inventory: Inventory
+    runtimes: RuntimeHosts | None = None  # the other runtimes' hosts (runtime_world.py), after the Ollama world's
 
     @cached_property
     def epoch0_ns(self) -> int:
@@ -240,51 +216,73 @@ class World:
             extra=extra,
         )
 
+    def runtime_views(self, day: int) -> list[HostView]:
+        """The other runtimes' hosts alive on ``day`` (``REFUSED`` on their outage days)."""
+        rh = self.runtimes
+        return [] if rh is None else [rh.view(int(i), day) for i in rh.alive(day)]
+
     def views(self, day: int) -> list[HostView]:
-        return [self.view(int(i), day) for i in self.alive(day)]
+        return [self.view(int(i), day) for i in self.alive(day)] + self.runtime_views(day)
 
     def targets(self, day: int) -> list[tuple[str, int]]:
         h = self.hosts
-        return [(ip_text(int(h.ip[i])), int(h.port[i])) for i in self.alive(day)]
+        own = [(ip_text(int(h.ip[i])), int(h.port[i])) for i in self.alive(day)]
+        return own + [(v.ip, v.port) for v in self.runtime_views(day)]
 
     def expected(self, day: int) -> pa.Table:
-        """What a correct probe records for each of the day's targets."""
+        """What a correct probe records for each of the day's targets (status, runtime, version, model names).
+
+        Ollama hosts and clone farms from the world's arrays; look-alikes, decoys and the other runtimes' hosts
+        from ``runtime_mix.expected`` of the view they answer with."""
         rows = []
         for i in self.alive(day):
             host = int(i)
             kind = str(self.hosts.behaviour[host])
-            up = kind not in ("ollama", "honeypot") or self.is_up(host, day)
-            status = EXPECTED_STATUS[kind] if up else "connection_refused"
+            ip, port = ip_text(int(self.hosts.ip[host])), int(self.hosts.port[host])
+            if kind not in ("ollama", "honeypot"):
+                rows.append(_truth_row(host, ip, port, kind, runtime_mix.expected(self.view(host, day))))
+                continue
+            up = self.is_up(host, day)
             names = sorted(self.inventory.specs[self.inventory.spec[j]].name for j in self.instances(host, day))
             rows.append(
                 {
                     "host_id": host,
-                    "ip": ip_text(int(self.hosts.ip[host])),
-                    "port": int(self.hosts.port[host]),
+                    "ip": ip,
+                    "port": port,
                     "behaviour": kind,
-                    "status": status,
-                    # an authenticating proxy answers HTTP but hides what is behind it: runtime unknown
-                    "runtime": EXPECTED_RUNTIME.get(kind)
-                    if status == "success"
-                    else ("unknown" if status == "auth_required" else None),
-                    "version": (
-                        version_at(self.hosts, host, day)
-                        if kind in ("ollama", "honeypot")
-                        else LOOKALIKE_VERSION.get(kind)
-                    )
-                    if status == "success"
-                    else None,
-                    "model_names": names if status == "success" and kind in ("ollama", "honeypot") else None,
+                    "status": "success" if up else "connection_refused",
+                    "runtime": "ollama" if up else None,
+                    "version": version_at(self.hosts, host, day) if up else None,
+                    "model_names": names if up else None,
                 }
             )
+        rh = self.runtimes
+        for view in self.runtime_views(day):
+            kind = str(rh.runtime[view.host_id - rh.first_id])  # type: ignore[union-attr]
+            rows.append(_truth_row(view.host_id, view.ip, view.port, kind, runtime_mix.expected(view)))
         return pa.Table.from_pylist(rows)
+
+
+def _truth_row(host: int, ip: str, port: int, kind: str, truth: dict[str, object]) -> dict[str, object]:
+    models = truth["models"] if truth["status"] == "success" else None
+    return {
+        "host_id": host,
+        "ip": ip,
+        "port": port,
+        "behaviour": kind,
+        "status": truth["status"],
+        "runtime": truth["runtime"],
+        "version": truth["version"],
+        "model_names": sorted(str(n) for n in models) if isinstance(models, list) else None,
+    }
 
 
 def build_world(params: Params) -> World:
     rng = np.random.default_rng(params.seed)
     hosts = build_hosts(params, rng)
     inventory = build_inventory(params, hosts, rng)
-    return World(params=params, hosts=hosts, inventory=inventory)
+    runtimes = build_runtime_hosts(params, hosts.ip, hosts.n) if params.other_runtimes > 0 else None
+    return World(params=params, hosts=hosts, inventory=inventory, runtimes=runtimes)
 
 
 class WorldViews:
