@@ -55,7 +55,7 @@ def _child_update(data: str, rebuild: bool) -> None:
     t0 = time.perf_counter()
     s = update(data, rebuild=rebuild)
     print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "files": s.files,
-                      "visits": s.visits, "events": s.events}))  # fmt: skip
+                      "visits": s.visits, "events": s.events, **s.phases}))  # fmt: skip
 
 
 def _child_scan(data: str) -> None:
@@ -199,7 +199,9 @@ def main() -> None:
     print(f"dataset: {rep['observations']:,.0f} observations, {rep['hosts']:,.0f} hosts ({data})")
     print(f"plain DuckDB scan (observations + unnested models): {scan:.1f} s")
     print(f"store rebuild from raw observations: {rebuild:.1f} s (median of {len(rebuilds)}), peak memory "
-          f"{max(r['peak_mb'] for r in rebuilds) / 1024:.2f} GB, {rebuild / scan:.1f}x the plain scan")  # fmt: skip
+          f"{max(r['peak_mb'] for r in rebuilds) / 1024:.2f} GB, {rebuild / scan:.1f}x the plain scan; phases "
+          + ", ".join(f"{k} {med(r.get(k, 0.0) for r in rebuilds):.1f} s" for k in ("ingest", "merge", "events",
+                                                                                 "commit")))  # fmt: skip
     print(f"report from the store: {_times(rep)} (analysis {rep['analyze_seconds']:.1f} s), "
           f"peak memory {rep['peak_mb'] / 1024:.2f} GB")  # fmt: skip
     upd = med(u["seconds"] for u, _ in steps)

@@ -101,7 +101,7 @@ def _relations(data: Path) -> dict[str, list[str]]:
     try:
         out = {}
         for name in [*MERGES, "events"]:
-            table = con.sql(f"SELECT * EXCLUDE (observed_at, observation_id) FROM {name}" if name == "endpoint_days"
+            table = con.sql(f"SELECT * EXCLUDE (observed_at, visit) FROM {name}" if name == "endpoint_days"
                             else f"SELECT * FROM {name}").to_arrow_table()  # fmt: skip
             out[name] = sorted(repr(r) for r in table.to_pylist())
         return out

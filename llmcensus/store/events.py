@@ -43,7 +43,7 @@ _VERSION_PARTS = """CASE WHEN regexp_matches(coalesce({v}, ''), '^v?[0-9]+(\\.[0
 
 # Rows of ``s.endpoint_days`` for the endpoints in the update (``main.endpoint_days``, the delta), from the last
 # day before each one's first new day; then each row beside the previous one.
-_SEQ = f"""
+_SEQ = """
 affected AS (SELECT endpoint, min(day) AS lo FROM main.endpoint_days GROUP BY endpoint),
 prior AS (
   SELECT d.endpoint, max(d.day) AS pday FROM s.endpoint_days d JOIN affected a USING (endpoint)
@@ -55,8 +55,7 @@ span AS (
 ),
 seq AS (
   SELECT *, lag(day) OVER w AS p_day, lag(runtime) OVER w AS p_runtime, lag(version) OVER w AS p_version,
-         lag(auth) OVER w AS p_auth, lag(status) OVER w AS p_status, lag(inv) OVER w AS p_inv,
-         {_VERSION_PARTS.format(v="version")} AS vparts, {_VERSION_PARTS.format(v="lag(version) OVER w")} AS p_vparts
+         lag(auth) OVER w AS p_auth, lag(status) OVER w AS p_status, lag(inv) OVER w AS p_inv
   FROM span WINDOW w AS (PARTITION BY endpoint ORDER BY day)
 ),
 cur AS (SELECT * FROM seq WHERE day >= lo),
@@ -81,8 +80,12 @@ SELECT endpoint, host, day,
             THEN 'version_changed' WHEN vparts > p_vparts THEN 'version_upgrade'
             WHEN vparts < p_vparts THEN 'version_downgrade' ELSE 'version_changed' END,
        runtime, version, p_version
-FROM cur WHERE p_day IS NOT NULL AND runtime IS NOT DISTINCT FROM p_runtime AND version IS NOT NULL
-  AND p_version IS NOT NULL AND version <> p_version
+FROM (
+  -- versions are parsed only where they changed (a regex on every endpoint-day was most of a rebuild's events)
+  SELECT *, {_VERSION_PARTS.format(v="version")} AS vparts, {_VERSION_PARTS.format(v="p_version")} AS p_vparts
+  FROM cur WHERE p_day IS NOT NULL AND runtime IS NOT DISTINCT FROM p_runtime AND version IS NOT NULL
+    AND p_version IS NOT NULL AND version <> p_version
+)
 UNION ALL
 SELECT endpoint, host, day, 'auth_changed', runtime, coalesce(auth, 'unknown'), coalesce(p_auth, 'unknown')
 FROM cur WHERE p_day IS NOT NULL AND coalesce(auth, 'unknown') <> coalesce(p_auth, 'unknown')

@@ -126,7 +126,7 @@ CREATE OR REPLACE TABLE fam_acc (host UBIGINT, month DATE, family VARCHAR, obser
 CREATE OR REPLACE TABLE model_catalog_acc AS
   SELECT 0::UBIGINT AS model_key, 0::BIGINT AS ord, {catalog_fields} FROM _empty_models;
 CREATE OR REPLACE TABLE endpoint_days_acc (endpoint UBIGINT, host UBIGINT, day DATE, observed_at TIMESTAMPTZ,
-  observation_id VARCHAR, runtime VARCHAR, auth VARCHAR, status VARCHAR, version VARCHAR, inv UBIGINT,
+  visit UBIGINT, runtime VARCHAR, auth VARCHAR, status VARCHAR, version VARCHAR, inv UBIGINT,
   models INTEGER);
 CREATE OR REPLACE TABLE endpoint_ids_acc (endpoint UBIGINT, host UBIGINT, ip VARCHAR, port INTEGER);
 CREATE OR REPLACE TABLE inventory_names_acc (inv UBIGINT, name VARCHAR, digest VARCHAR);
@@ -166,9 +166,9 @@ CREATE OR REPLACE TEMP TABLE bo AS
   SELECT parent, {host_expr} AS host, ip, port, day, version, model_count, running_count, models_len, running_len
   FROM obs WHERE status = 'success' AND runtime = 'ollama';
 CREATE OR REPLACE TEMP TABLE bi AS
-  SELECT i.rid, i.parent, i.model_key, {cap_key} AS cap_key, i.inv, i.local, i.family, i.no_caps
+  SELECT i.rid, i.parent, i.model_key, {cap_key} AS cap_key, i.inv, i.nd, i.local, i.family, i.no_caps
   FROM (SELECT rid, parent, {model_key} AS model_key, hash(coalesce(digest, ''), coalesce(modified_at, '')) AS inv,
-               tags_capabilities, has_projector,
+               hash(name, digest) AS nd, tags_capabilities, has_projector,
                NOT (coalesce(remote_host, '') <> '' OR name LIKE '%:cloud' OR name LIKE '%-cloud') AS local,
                coalesce(nullif(family, ''), 'unknown') AS family, capabilities IS NULL AS no_caps FROM inst) i
   JOIN bo o USING (parent);
@@ -177,7 +177,8 @@ CREATE OR REPLACE TEMP TABLE bi AS
 CREATE OR REPLACE TEMP TABLE bp AS
   SELECT parent, hash(sum(inv::HUGEINT), count(*)) AS sig,
          hash(sum(hash(model_key, cap_key)::HUGEINT), count(*)) AS inv_key,
-         count(*) FILTER (WHERE local) AS local_models, count(*) FILTER (WHERE local AND no_caps) AS without
+         count(*) FILTER (WHERE local) AS local_models, count(*) FILTER (WHERE local AND no_caps) AS without,
+         hash(sum(nd::HUGEINT), count(*)) AS names
   FROM bi GROUP BY parent;
 -- members of the batch's inventories, except those the worker's previous batch already had (a host's inventory
 -- rarely changes from one day to the next); an inventory met again later is stored again, and the fold keeps one
@@ -197,17 +198,23 @@ INSERT INTO obs_cur
   FROM bo o LEFT JOIN bp p USING (parent);
 INSERT INTO ep_cur SELECT DISTINCT ip, port, host FROM bo;
 -- every runtime: one state per visit with a runtime verdict, its inventory an order-free hash of (name, digest)
+-- pairs: from bp for successful Ollama visits (most of them), from inst for the other runtimes' successes
 CREATE OR REPLACE TEMP TABLE binv AS
-  SELECT parent, hash(sum(hash(name, digest)::HUGEINT), count(*)) AS inv FROM inst GROUP BY parent;
+  SELECT parent, names AS inv FROM bp
+  UNION ALL
+  SELECT parent, hash(sum(hash(name, digest)::HUGEINT), count(*)) FROM inst
+  SEMI JOIN (SELECT parent FROM obs WHERE status = 'success' AND runtime IS DISTINCT FROM 'ollama') USING (parent)
+  GROUP BY parent;
 INSERT INTO endpoint_days_acc
-  SELECT hash(o.ip, o.port), {host_expr}, o.day, o.observed_at, o.observation_id, o.runtime, o.auth, o.status,
+  SELECT hash(o.ip, o.port), {host_expr}, o.day, o.observed_at, hash(o.observation_id), o.runtime, o.auth, o.status,
          o.version, v.inv, CAST(coalesce(o.model_count, o.models_len) AS INTEGER)
   FROM obs o LEFT JOIN binv v USING (parent) WHERE o.status IN ('success', 'auth_required');
 INSERT INTO endpoint_ids_acc
   SELECT DISTINCT hash(ip, port), {host_expr}, ip, port FROM obs WHERE status IN ('success', 'auth_required');
+-- the members of each distinct inventory, read from one visit that listed it
 INSERT INTO inventory_names_acc
-  SELECT DISTINCT v.inv, i.name, i.digest FROM inst i JOIN binv v USING (parent)
-  JOIN obs o USING (parent) WHERE o.status = 'success';
+  SELECT DISTINCT k.inv, i.name, i.digest FROM inst i JOIN (SELECT inv, min(parent) AS parent FROM binv GROUP BY inv) k
+  USING (parent);
 """
 
 # The first row (lowest ``rid``, hence lowest ``ord``) of each model and capability class of the batch that no
@@ -291,10 +298,14 @@ CREATE OR REPLACE TABLE model_catalog_raw AS
 CREATE OR REPLACE TABLE capability_input AS
   SELECT cap_key, version, mp FROM capability_input_acc
   QUALIFY row_number() OVER (PARTITION BY cap_key ORDER BY ord) = 1;
--- one state per endpoint and day: the day's last visit with a runtime verdict (then the greatest id)
+-- one state per endpoint and day: the day's last visit with a runtime verdict (ties: the greatest hash of its id)
+-- (only the rare (endpoint, day) met twice is ranked: a window over every row was a sort of the whole window)
 CREATE OR REPLACE TABLE endpoint_days AS
-  SELECT * FROM endpoint_days_acc
-  QUALIFY row_number() OVER (PARTITION BY endpoint, day ORDER BY observed_at DESC, observation_id DESC) = 1;
+  WITH dup AS (SELECT endpoint, day FROM endpoint_days_acc GROUP BY endpoint, day HAVING count(*) > 1)
+  SELECT a.* FROM endpoint_days_acc a ANTI JOIN dup USING (endpoint, day)
+  UNION ALL
+  SELECT * FROM (SELECT a.* FROM endpoint_days_acc a SEMI JOIN dup USING (endpoint, day))
+  QUALIFY row_number() OVER (PARTITION BY endpoint, day ORDER BY observed_at DESC, visit DESC) = 1;
 CREATE OR REPLACE TABLE endpoint_ids AS SELECT DISTINCT * FROM endpoint_ids_acc;
 CREATE OR REPLACE TABLE inventory_names AS SELECT DISTINCT * FROM inventory_names_acc;
 DROP TABLE endpoint_days_acc; DROP TABLE endpoint_ids_acc; DROP TABLE inventory_names_acc;

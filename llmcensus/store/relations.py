@@ -26,8 +26,9 @@ Relations (keys are 64-bit hashes: ``host`` of ip or ip:port by ``host_key``, ``
 * ``model_catalog_raw``   one row per model_key: the model fields of the key
 * ``capability_input``    one row per cap_key: version and the model fields the capability SQL reads
 * ``endpoint_days``       every runtime: one row per (endpoint, day) with a runtime verdict (success or
-                          auth_required): the day's last such visit's runtime, auth, status, version, inventory
-                          (``inv``: hash of its (name, digest) set) and model count
+                          auth_required): the day's last such visit (``observed_at``, then ``visit``, a hash of
+                          its observation id) with its runtime, auth, status, version, inventory (``inv``: hash of
+                          its (name, digest) set) and model count
 * ``endpoint_ids``        distinct (endpoint, host, ip, port)
 * ``inventory_names``     distinct (inv, name, digest): the members of every inventory
 * ``events``              see ``events.py``
@@ -41,7 +42,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -98,7 +99,7 @@ MERGES: dict[str, Merge] = {
                                 "CAST(sum(instances) AS HUGEINT) AS instances"),
     "model_catalog_raw": Merge("first", ("model_key",)),
     "capability_input": Merge("first", ("cap_key",)),
-    "endpoint_days": Merge("latest", ("endpoint", "day"), order="observed_at DESC, observation_id DESC"),
+    "endpoint_days": Merge("latest", ("endpoint", "day"), order="observed_at DESC, visit DESC"),
     "endpoint_ids": Merge("distinct"),
     "inventory_names": Merge("distinct"),
 }  # fmt: skip
@@ -118,10 +119,11 @@ class UpdateSummary:
     events: int = 0
     rebuilt: bool = False
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: ingest, merge, events, commit
 
     def as_dict(self) -> dict[str, object]:
         return {"files": self.files, "visits": self.visits, "events": self.events, "rebuilt": self.rebuilt,
-                "seconds": round(self.seconds, 3)}  # fmt: skip
+                "seconds": round(self.seconds, 3), "phases": {k: round(v, 3) for k, v in self.phases.items()}}
 
 
 def store_path(data_dir: str | Path, host_key: str = "ip") -> Path:
@@ -272,22 +274,28 @@ def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], hos
         with db.errors("store update"):
             con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('store_version', ?)", [str(STORE_VERSION)])
         return summary
+    t0 = time.perf_counter()
     ingest(con, files, _host_expr(host_key))
+    summary.phases["ingest"] = time.perf_counter() - t0
     with db.errors("store update"):
         summary.visits = int(con.execute("SELECT coalesce(sum(visits), 0) FROM sweep_days").fetchone()[0])  # type: ignore[index]
         statements: list[str] = []
         for name, merge in MERGES.items():
             statements += _merge_statements(con, name, merge, fresh)
         folded = [(_relative(layout, f), f.stat().st_size) for f in files]
+        t1 = time.perf_counter()
         con.execute("BEGIN TRANSACTION")
         try:
             for sql in statements:
                 con.execute(sql)
             con.executemany("INSERT INTO s.folded_parts VALUES (?, ?, NULL, now())", folded)
             con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('store_version', ?)", [str(STORE_VERSION)])
+            t2 = time.perf_counter()
             summary.events = refresh_events(con)
             _failpoint("store.before_commit")
+            t3 = time.perf_counter()
             con.execute("COMMIT")
+            summary.phases.update(merge=t2 - t1, events=t3 - t2, commit=time.perf_counter() - t3)
         except BaseException:
             con.execute("ROLLBACK")
             raise
