@@ -30,6 +30,11 @@ SIMULATE_MAY_IMPORT = {"errors", "reference", "observations", "simulate", "targe
 # The store's two foundation modules: the data folder's layout and the one DuckDB door. Every stage asks them for
 # paths and connections, so they import nothing but ``errors``; the rest of ``store`` is the stage after enrich.
 FOUNDATION = {"llmcensus.store.layout", "llmcensus.store.db"}
+# The library's wiring layer: the public API (``api``) and the simulated study loop it runs (``simstudy``). Like
+# ``cli`` they wire the stages together, so they may import every stage and the simulator: the study loop was moved
+# out of ``cli`` so that the CLI calls only the API (STYLE.md, "library first"), and keeping it in ``cli`` would
+# make the library import the CLI instead. Nothing else may import them: a stage never depends on the wiring.
+WIRING = {"api", "simstudy"}
 
 
 def _stage(module: str) -> str | None:
@@ -66,7 +71,9 @@ def test_stage_imports_flow_one_way(path: Path) -> None:
         if own == "simulate":
             assert other in SIMULATE_MAY_IMPORT, f"{rel} (simulate) imports {mod}"
             continue
-        assert other != "simulate", f"{rel} imports the simulator ({mod}); only cli and tests may"
+        if own not in WIRING:
+            assert other != "simulate", f"{rel} imports the simulator ({mod}); only cli, the wiring and tests may"
+            assert other not in WIRING, f"{rel} imports the wiring layer ({mod}); only cli may"
         assert other != "cli", f"{rel} imports the cli ({mod})"
         if own in ORDER and other in ORDER:
             assert ORDER[other] <= ORDER[own], f"{rel} ({own}) imports a later stage: {mod}"

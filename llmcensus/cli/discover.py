@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from llmcensus.discover.formats import FORMATS, ImportOptions, ParseIssue, get_format
-from llmcensus.discover.importer import import_files
+from llmcensus import api
+from llmcensus.cli.options import JsonOpt, emit_json
+from llmcensus.discover.formats import FORMATS, ParseIssue, get_format
 from llmcensus.discover.optout import optout_path
 from llmcensus.discover.sweep import OpenPort, sweep_to_candidates
 from llmcensus.discover.sweepplan import DEFAULT_PORTS, SweepSettings, parse_ranges, plan_sweep
@@ -20,7 +21,7 @@ from llmcensus.targets.blocklist import Blocklist
 from llmcensus.targets.dialmap import read_dial_map
 from llmcensus.targets.parse import excerpt
 
-app = typer.Typer(no_args_is_help=True, help="discover stage: import scan-engine exports, run connect sweeps.")
+app = typer.Typer(no_args_is_help=True, help="Find candidates: import scan-engine exports, run connect sweeps.")
 
 # Issues printed one per line; past this many only the count is shown (all are counted).
 SHOWN_ISSUES = 50
@@ -58,6 +59,7 @@ def import_cmd(
         str | None, typer.Option("--ports", help="ports for address-only inputs (list, zmap without sport)")
     ] = None,
     cidr_cap: Annotated[int, typer.Option("--cidr-cap", help="largest CIDR a plain list may expand")] = 65536,
+    json_: JsonOpt = False,
 ) -> None:
     """Import FILEs of FORMAT into the candidates dataset (malformed records are reported and skipped).
 
@@ -71,12 +73,15 @@ def import_cmd(
             typer.echo(terminal(f"llmcensus: skipped: {issue}"), err=True)
         shown += 1
 
-    summary = import_files(
-        fmt, files, data, options=ImportOptions(ports=parse_ports(ports), cidr_cap=cidr_cap), on_issue=on_issue
-    )
+    summary = api.import_candidates(fmt, files, data, ports=parse_ports(ports), cidr_cap=cidr_cap, on_issue=on_issue)
     hidden = summary.issue_count - min(shown, SHOWN_ISSUES)  # issues held before the first candidate included
     if hidden > 0:
         typer.echo(f"llmcensus: … {hidden} more skipped records", err=True)
+    if json_:
+        emit_json({"format": summary.format, "candidates": summary.candidates, "records": summary.records,
+                   "malformed": summary.issue_count, "parts": [str(p) for p in summary.parts],
+                   "files": [{"path": f.path, "candidates": f.records, "malformed": f.issues} for f in summary.files]})
+        return
     for f in summary.files:
         typer.echo(f"{f.path}: {f.records} candidates, {f.issues} malformed")
     typer.echo(
@@ -104,6 +109,7 @@ def sweep_cmd(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="seed of the visiting order")] = _D.seed,
     quiet: Annotated[bool, typer.Option("--quiet", help="do not print open ports as they are found")] = False,
+    json_: JsonOpt = False,
 ) -> None:
     """TCP-connect sweep of CIDR... on --ports; open ports stream out and into the candidates dataset."""
     settings = SweepSettings(
@@ -121,13 +127,16 @@ def sweep_cmd(
         raise UsageError("no --dial-map: pass --live to sweep real addresses (see docs/scanning-policy.md)")
     plan = plan_sweep(ranges, settings, blocklist, routes)
     if dry_run:
+        if json_:
+            emit_json({"dry_run": True, "plan": plan.lines()})
+            return
         typer.echo("dry run: nothing will be contacted or written")
         for line in plan.lines():
             typer.echo(line)
         return
 
     def on_open(op: OpenPort) -> None:
-        if not quiet:
+        if not quiet and not json_:  # --json: the open ports are in the candidates dataset, not on stdout
             typer.echo(f"{op.ip}:{op.port}")
 
     stats, parts = asyncio.run(
@@ -135,6 +144,10 @@ def sweep_cmd(
     )
     counts = ", ".join(f"{k} {v}" for k, v in stats.counts.items())
     rate_seen = stats.attempted / stats.elapsed if stats.elapsed else 0.0
+    if json_:
+        emit_json({"addresses": stats.addresses, "ports": list(settings.ports), "attempted": stats.attempted,
+                   "seconds": round(stats.elapsed, 3), "counts": dict(stats.counts), "parts": [str(p) for p in parts]})
+        return
     typer.echo(
         f"swept {stats.addresses} addresses × {len(settings.ports)} ports in {stats.elapsed:.1f} s "
         f"({rate_seen:.0f} attempts/s): {counts}; {len(parts)} new candidates part(s)",

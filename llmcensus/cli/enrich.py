@@ -1,4 +1,4 @@
-"""`llmcensus enrich` commands (thin: parse, call one library function, map errors)."""
+"""`llmcensus enrich` commands (thin: parse, call one API function, print its summary or ``--json``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,22 @@ from typing import Annotated
 
 import typer
 
+from llmcensus import api
+from llmcensus.cli.options import JsonOpt, emit_json, pick, show_progress, spinner
 from llmcensus.enrich.attributes import param_band, param_billions
 from llmcensus.enrich.guardrails import name_marker
 from llmcensus.enrich.lineage import resolve
-from llmcensus.enrich.run import enrich
+from llmcensus.enrich.run import EnrichSummary
 
-app = typer.Typer(no_args_is_help=True, help="enrich stage commands.")
+app = typer.Typer(no_args_is_help=True, help="Enrich observations: geo, ASN, network tier, lineage, capabilities.")
+
+
+def summary_line(s: EnrichSummary) -> str:
+    """The human summary of one enrichment (``--json`` prints ``EnrichSummary.as_dict()`` instead)."""
+    new = "rebuilt" if s.rebuilt else "incremental"
+    return (f"enriched {s.observations:,} observations in {s.seconds:.1f} s ({new}): {s.geo_new:,} new addresses "
+            f"({s.geo_total:,} in all), {s.models_new:,} new models ({s.models_total:,}), {s.prompts:,} system "
+            f"prompts in {s.prompt_clusters:,} clusters")
 
 
 @app.command("run")
@@ -26,10 +36,18 @@ def run_cmd(
         Path | None, typer.Option("--asn-mmdb", help="MaxMind GeoLite2/GeoIP2 ASN .mmdb (overrides plevin)")
     ] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="recompute every dataset, not only new keys")] = False,
+    json_: JsonOpt = False,
 ) -> None:
     """Enrich observations into <data>/enrich/{geo,models,prompts}/ (incremental)."""
-    summary = enrich(data, geo_mmdb=geo_mmdb, asn_mmdb=asn_mmdb, rebuild=rebuild)
-    typer.echo(json.dumps(summary.as_dict(), indent=2))
+    with spinner(f"enriching {data}", show_progress(json_)):
+        summary = api.enrich(data, geo_mmdb=pick(geo_mmdb, "enrich", "geo_mmdb", None),
+                             asn_mmdb=pick(asn_mmdb, "enrich", "asn_mmdb", None), rebuild=rebuild)
+    # Without --json the summary has always been this indented JSON (scripts and tests/test_enrich_run.py read
+    # it); --json prints the same object on one line, like every other command.
+    if json_:
+        emit_json(summary.as_dict())
+    else:
+        typer.echo(json.dumps(summary.as_dict(), indent=2))
 
 
 @app.command("lineage")

@@ -1,19 +1,25 @@
-"""The ``llmcensus`` command: the only module that imports every stage.
+"""The ``llmcensus`` command: a thin layer over ``llmcensus.api`` (the only module that imports every stage).
 
-Each stage owns one sub-application in ``llmcensus/cli/<stage>.py``. Errors from the library are
-``LLMCensusError`` subclasses; they become one line on stderr and their exit code, never a traceback.
-An error text can quote an input file or a host's reply, so every such line goes through
-``llmcensus.inert.terminal``: controls and bidi characters shown as escapes, cut to 500 characters.
+Each stage owns one sub-application in ``llmcensus/cli/<stage>.py``; a command parses its options, calls one API
+function and prints its summary (``--json``: one JSON object). Errors from the library are ``LLMCensusError``
+subclasses; they become one line on stderr and their exit code, never a traceback: 0 ok, 1 error, 2 usage,
+75 busy (another writer holds the data folder), 130 interrupted. An error text can quote an input file or a
+host's reply, so every such line goes through ``llmcensus.inert.terminal``: controls and bidi characters shown as
+escapes, cut to 500 characters. The root command loads the configuration (``llmcensus.config``: file, then
+environment) and hands it to ``cli/options.py``, where each command reads its section.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from llmcensus import __version__
 from llmcensus.cli import discover, enrich, optout, report, run, scan, simulate, store, study
+from llmcensus.cli.options import plain_labels, set_config
 from llmcensus.errors import LLMCensusError
 from llmcensus.inert import terminal
 
@@ -36,15 +42,43 @@ for sub in (scan.app, report.app, study.app, run.app):
         app.registered_groups.append(grp)
 
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="TOML configuration file (default: $LLMCENSUS_CONFIG, else "
+        "~/.config/llmcensus/config.toml; see docs/configuration.md)")] = None,
+) -> None:
+    """llmcensus: an open observatory of internet-exposed LLM servers."""
+    from llmcensus.config import load
+
+    set_config(load(config))
+
+
 @app.command("version")
 def version_cmd() -> None:
     """Print the llmcensus version."""
     typer.echo(__version__)
 
 
+def command() -> typer.core.TyperGroup:
+    """The click command tree of ``llmcensus`` (what runs, and what ``docs/cli.md`` is generated from)."""
+    cmd = typer.main.get_command(app)
+    assert isinstance(cmd, typer.core.TyperGroup)
+    plain_labels(cmd)
+    return cmd
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, standalone_mode=False)
+        command().main(args=argv, prog_name="llmcensus", standalone_mode=False)
     except LLMCensusError as exc:
         typer.echo(terminal(f"llmcensus: error: {exc}"), err=True)
         return exc.exit_code
@@ -57,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("llmcensus: aborted", err=True)
         return 1
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
-        typer.echo(terminal(f"llmcensus: error: {exc.format_message()}"), err=True)
+        message = exc.format_message()
+        if message:  # no_args_is_help: the help was printed, there is no error to add
+            typer.echo(terminal(f"llmcensus: error: {message}"), err=True)
         return int(getattr(exc, "exit_code", 2))
     return 0
 

@@ -10,7 +10,8 @@ import typer
 from llmcensus.discover import optout as lib
 from llmcensus.inert import terminal
 
-app = typer.Typer(no_args_is_help=True, help="networks whose operators asked not to be scanned (DATA/optout.txt).")
+app = typer.Typer(no_args_is_help=True,
+                  help="The opt-out list: networks whose operators asked not to be scanned (DATA/optout.txt).")
 
 
 @app.command("add")

@@ -1,4 +1,4 @@
-"""`llmcensus report` (thin: parse, call one library function, map errors)."""
+"""`llmcensus report` (thin: parse, call ``llmcensus.api.report``, print its summary or ``--json``)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
+from llmcensus import api
 from llmcensus.analyze.registry import ParamValue
+from llmcensus.cli.options import JsonOpt, emit_json, pick, section, show_progress, spinner
 from llmcensus.errors import UsageError
-from llmcensus.report.build import build_report
-from llmcensus.store.derive import ViewParams
 
-app = typer.Typer(no_args_is_help=True, help="report stage commands.")
+app = typer.Typer(no_args_is_help=True, help="Compute every metric and write the report.")
 
 
 def _params(items: list[str]) -> dict[str, ParamValue]:
@@ -29,13 +29,22 @@ def _params(items: list[str]) -> dict[str, ParamValue]:
 def report_cmd(
     data: Annotated[Path, typer.Option("--data", help="data folder (observations/ and enrich/ inside)")],
     out: Annotated[Path, typer.Option("--out", help="folder for report.html, report.md, metrics.json, tables/")],
-    host_key: Annotated[str, typer.Option("--host-key", help="host identity: ip or ip_port")] = "ip",
+    host_key: Annotated[str | None, typer.Option("--host-key", help="host identity: ip or ip_port [default: ip]")
+                        ] = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", help="override a query parameter: name=value (repeatable)")
     ] = None,
+    json_: JsonOpt = False,
 ) -> None:
     """Compute every metric from raw observations and write the report."""
-    summary = build_report(data, out, view_params=ViewParams(host_key=host_key), params=_params(param or []))
+    params: dict[str, ParamValue] = {**section("report").get("params", {}), **_params(param or [])}
+    with spinner("computing the metrics and writing the report", show_progress(json_)):
+        summary = api.report(data, out, host_key=pick(host_key, "report", "host_key", "ip"), params=params)
+    if json_:
+        emit_json({"out_dir": str(summary.out_dir), "metrics": summary.metrics, "seconds": round(summary.seconds, 3),
+                   "analyze_seconds": round(summary.analyze_seconds, 3), "headline": summary.headline,
+                   "files": [str(f) for f in summary.files]})
+        return
     hl = summary.headline
     typer.echo(
         f"{summary.metrics} metrics in {summary.seconds:.1f} s: "

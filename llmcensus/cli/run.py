@@ -30,13 +30,14 @@ import orjson
 import typer
 from cronsim import CronSim, CronSimError
 
+from llmcensus import api
+from llmcensus.cli.options import config, emit_json, pick, section
+from llmcensus.config import probe_settings
 from llmcensus.datalock import writer_lock
-from llmcensus.enrich.run import enrich
 from llmcensus.errors import UsageError
 from llmcensus.inert import inert_json, terminal
 from llmcensus.probe.settings import ProbeSettings
 from llmcensus.probe.sweep import ScanRequest, parse_setting_overrides, scan
-from llmcensus.report.build import build_report
 from llmcensus.store.layout import Layout
 from llmcensus.store.relations import hand_on, update
 
@@ -107,6 +108,11 @@ class CycleSummary:
     seconds: float = 0.0
     interrupted: bool = False
 
+    def as_dict(self) -> dict[str, object]:
+        return {"cycle": self.cycle, "sweep_id": self.sweep_id, "targets": self.targets, "statuses": self.statuses,
+                "files": self.files, "visits": self.visits, "events": dict(self.events),
+                "seconds": round(self.seconds, 3), "interrupted": self.interrupted}
+
     def line(self) -> str:
         ok = self.statuses.get("success", 0)
         kinds = ", ".join(f"{k} {n}" for k, n in self.events.most_common())
@@ -162,8 +168,11 @@ def _stop_on_sigterm() -> None:
 
 def run_loop(data: Path, source: Source, *, schedule: Schedule, cycles: int | None, settings: ProbeSettings,
              host_key: str = "ip", write_report: bool = True, echo: Callable[[str], Any] = print,
-             events_out: Path | None = None) -> list[CycleSummary]:
-    """Run cycles until ``cycles`` are done, the source is exhausted, or the process is interrupted."""
+             events_out: Path | None = None,
+             on_cycle: Callable[[CycleSummary], Any] | None = None) -> list[CycleSummary]:
+    """Run cycles until ``cycles`` are done, the source is exhausted, or the process is interrupted.
+
+    Each finished cycle goes to ``on_cycle`` (default: its line to ``echo``); notes between cycles go to ``echo``."""
     layout = Layout(data)
     state_path = layout.run_dir / "state.json"
     events_path = events_out or layout.run_dir / "events.jsonl"
@@ -176,7 +185,10 @@ def run_loop(data: Path, source: Source, *, schedule: Schedule, cycles: int | No
                 start = datetime.now(UTC)
                 summary = _cycle(layout, source, state, state_path, events_path, settings, host_key, write_report)
                 done.append(summary)
-                echo(terminal(summary.line()))
+                if on_cycle is not None:
+                    on_cycle(summary)
+                else:
+                    echo(terminal(summary.line()))
                 if summary.interrupted:
                     echo("llmcensus: stopped during the sweep; run again to resume it")
                     raise SystemExit(130)
@@ -210,11 +222,11 @@ def _cycle(layout: Layout, source: Source, state: RunState, state_path: Path, ev
         summary.interrupted = True
         return summary
     source.after(state)
-    enrich(layout.root)
-    upd = update(layout.root, host_key)
+    api.enrich(layout.root)
+    upd = update(layout.root, host_key)  # the run holds the writer lock already (api.store_update would take it)
     summary.files, summary.visits = upd.files, upd.visits
     if write_report:
-        build_report(layout.root, layout.report)
+        api.report(layout.root, layout.report, host_key=host_key)
 
     def consume(events: list[dict[str, object]]) -> None:
         events_path.parent.mkdir(parents=True, exist_ok=True)
@@ -248,13 +260,22 @@ def run_cmd(
     days: Annotated[int, typer.Option("--days", help="--simulate: days of the simulated window")] = 14,
     seed: Annotated[int, typer.Option("--seed", help="--simulate: random seed")] = 7,
     param: Annotated[list[str] | None, typer.Option("--param", help="--simulate: parameter name=value")] = None,
-    host_key: Annotated[str, typer.Option("--host-key", help="host identity for the store: ip or ip_port")] = "ip",
-    report: Annotated[bool, typer.Option("--report/--no-report", help="write the report every cycle")] = True,
+    host_key: Annotated[str | None, typer.Option("--host-key", help="host identity for the store: ip or ip_port "
+                                                 "[default: ip]")] = None,
+    report: Annotated[bool | None, typer.Option("--report/--no-report", help="write the report every cycle "
+                                                "[default: report]")] = None,
     events: Annotated[Path | None, typer.Option("--events", help="append new events here as JSON lines "
                                                 "(default <data>/run/events.jsonl)")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a probe setting name=value")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="one JSON object per cycle on stdout instead of text")
+                     ] = False,
 ) -> None:
-    """Run the observatory: scan, enrich, update the store, report and hand on events, every cycle."""
+    """Run the observatory: scan, enrich, update the store, report and hand on events, every cycle.
+
+    Options not given come from the [run] section of the configuration; probe settings from [scan]."""
+    every, cron = pick(every, "run", "every", None), pick(cron, "run", "cron", None)
+    if events is None and section("run").get("events"):
+        events = Path(section("run")["events"])
     if every is not None and cron is not None:
         raise UsageError("give --every or --cron, not both")
     if cycles is not None and cycles < 1:
@@ -266,11 +287,13 @@ def run_cmd(
         from llmcensus.cli.run_simulated import SimulatedSource
 
         source = SimulatedSource(Layout(data), hosts=hosts, days=days, seed=seed, param=param or [])
-        base = source.settings
+        base = source.settings  # the simulator's loopback settings; [scan] is for real sweeps
     else:
         source = TargetSource(targets, candidates)
-        base = ProbeSettings()
+        base = probe_settings(config())
     schedule = Schedule(parse_every(every if every is not None else ("0" if simulate else "1d")), cron)
     settings = parse_setting_overrides(set_ or [], base)
-    run_loop(data, source, schedule=schedule, cycles=cycles, settings=settings, host_key=host_key,
-             write_report=report, echo=typer.echo, events_out=events)
+    run_loop(data, source, schedule=schedule, cycles=cycles, settings=settings,
+             host_key=pick(host_key, "run", "host_key", "ip"), write_report=pick(report, "run", "report", True),
+             echo=(lambda line: typer.echo(line, err=True)) if json_ else typer.echo, events_out=events,
+             on_cycle=(lambda c: emit_json(c.as_dict())) if json_ else None)

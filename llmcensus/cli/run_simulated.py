@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from llmcensus.cli.run import RunState, Source
-from llmcensus.cli.study import STUDY_PROBE_SETTINGS, DayClock
 from llmcensus.errors import UsageError
 from llmcensus.probe.settings import ProbeSettings
 from llmcensus.probe.sweep import ScanRequest
+from llmcensus.simstudy import STUDY_PROBE_SETTINGS, DayClock
 from llmcensus.simulate.params import Params, with_overrides
 from llmcensus.simulate.serve_process import FleetProcess
 from llmcensus.simulate.truth import write_truth

@@ -1,4 +1,4 @@
-"""`llmcensus scan` (thin: parse options, call ``llmcensus.probe.sweep.scan``, print one summary line)."""
+"""`llmcensus scan` (thin: parse options, call ``llmcensus.api.scan``, print one summary line or ``--json``)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from typing import Annotated
 
 import typer
 
-from llmcensus.probe.runtimes import DEFAULT_PORTS as RUNTIME_PORTS
-from llmcensus.probe.settings import SETTINGS, ProbeSettings
-from llmcensus.probe.sweep import ScanRequest, is_tty, parse_setting_overrides, scan
+from llmcensus import api
+from llmcensus.cli.options import JsonOpt, config, emit_json, show_progress
+from llmcensus.config import probe_settings
+from llmcensus.probe.engine import SweepSummary
+from llmcensus.probe.settings import SETTINGS
+from llmcensus.probe.sweep import parse_setting_overrides
 from llmcensus.targets.parse import parse_ports
 
-app = typer.Typer(no_args_is_help=True, help="scan stage commands.")
+app = typer.Typer(no_args_is_help=True, help="Probe targets read-only.")
 
 _SET_HELP = "override any probe setting, e.g. --set read_timeout=5 (settings: " + ", ".join(
     s.name for s in SETTINGS) + ")"
@@ -34,26 +37,34 @@ def scan_cmd(
     user_agent: Annotated[str | None, typer.Option("--user-agent", help="User-Agent header")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="default: when a TTY")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help=_SET_HELP)] = None,
+    json_: JsonOpt = False,
 ) -> None:
-    """Probe targets read-only and append one observation per (target, port) to the data directory."""
-    settings = parse_setting_overrides(set_ or [], ProbeSettings())
+    """Probe targets read-only and append one observation per (target, port) to the data directory.
+
+    Probe settings: built-in < [scan] of the configuration file < LLMCENSUS_SCAN_* < --set and the options."""
+    settings = parse_setting_overrides(set_ or [], probe_settings(config()))
     if concurrency is not None:
         settings = settings.with_(concurrency=concurrency)
     if user_agent is not None:
         settings = settings.with_(user_agent=user_agent)
-    req = ScanRequest(
-        data_dir=data, targets_file=targets_file, candidates=candidates, dial_map=dial_map, sweep_id=sweep_id,
-        resume=resume, ports=parse_ports(ports) if ports is not None else RUNTIME_PORTS, optout_files=optout or [],
-        settings=settings,
-        progress=is_tty() if progress is None else progress,
+    summary = api.scan(
+        targets_file, data_dir=data, candidates=candidates, dial_map=dial_map, sweep_id=sweep_id, resume=resume,
+        ports=parse_ports(ports) if ports is not None else None, optout=optout or [], settings=settings,
+        progress=show_progress(json_) if progress is None else progress and not json_,
     )
-    summary = scan(req)
+    if json_:
+        emit_json(summary.as_dict())
+    else:
+        _print(summary)
+    if summary.interrupted:
+        typer.echo("llmcensus: interrupted; continue with --resume --sweep-id " + summary.sweep_id, err=True)
+        raise SystemExit(130)
+
+
+def _print(summary: SweepSummary) -> None:
     counts = " ".join(f"{k}={v}" for k, v in sorted(summary.counts.items()))
     typer.echo(
         f"sweep {summary.sweep_id}: {summary.written} observations in {summary.elapsed_s:.1f}s "
         f"({summary.rate:.0f}/s); skipped {summary.skipped_resume} already done, {summary.duplicates} duplicate; "
         f"{counts}"
     )
-    if summary.interrupted:
-        typer.echo("llmcensus: interrupted; continue with --resume --sweep-id " + summary.sweep_id, err=True)
-        raise SystemExit(130)

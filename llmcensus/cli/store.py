@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import orjson
 import typer
 
-from llmcensus.datalock import writer_lock
-from llmcensus.errors import UsageError
+from llmcensus import api
+from llmcensus.cli.options import JsonOpt, emit_json, pick
 from llmcensus.inert import inert_json, terminal
-from llmcensus.store.relations import read_events, update
 
 app = typer.Typer(no_args_is_help=True, help="The store: persisted relations and events of a data folder.")
 
 DataOpt = Annotated[Path, typer.Option("--data", help="data folder")]
-HostKeyOpt = Annotated[str, typer.Option("--host-key", help="host identity: ip or ip_port")]
+HostKeyOpt = Annotated[str | None, typer.Option("--host-key", help="host identity: ip or ip_port [default: ip]")]
 
 
 @app.command("update")
 def update_cmd(
     data: DataOpt,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="rebuild from every observation file")] = False,
-    host_key: HostKeyOpt = "ip",
+    host_key: HostKeyOpt = None,
+    json_: JsonOpt = False,
 ) -> None:
     """Fold observation files not folded yet into the store (or rebuild it) and derive their events."""
-    if not data.is_dir():
-        raise UsageError(f"no data folder {data}")
-    with writer_lock(data, "llmcensus store update"):
-        s = update(data, host_key, rebuild=rebuild)
+    s = api.store_update(data, host_key=pick(host_key, "store", "host_key", "ip"), rebuild=rebuild)
+    if json_:
+        emit_json(s.as_dict())
+        return
     typer.echo(f"store {'rebuilt' if s.rebuilt else 'updated'}: {s.files} files, {s.visits:,} visits, "
                f"{s.events} new events in {s.seconds:.1f} s")  # fmt: skip
 
@@ -41,17 +40,12 @@ def events_cmd(
     kind: Annotated[list[str] | None, typer.Option("--kind", help="only these kinds (repeatable)")] = None,
     since: Annotated[str | None, typer.Option("--since", help="from this UTC day on (YYYY-MM-DD)")] = None,
     limit: Annotated[int, typer.Option("--limit", help="at most this many, newest first")] = 100,
-    host_key: HostKeyOpt = "ip",
-    json_: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False,
+    host_key: HostKeyOpt = None,
+    json_: Annotated[bool, typer.Option("--json", help="JSON lines (one event per line) instead of a table")] = False,
 ) -> None:
     """Print the store's events (first seen, model added/removed/updated, version, auth and runtime changes)."""
-    try:
-        first = date.fromisoformat(since) if since else None
-    except ValueError:
-        raise UsageError(f"--since takes a day YYYY-MM-DD, not {since!r}") from None
-    if limit < 1:
-        raise UsageError("--limit must be at least 1")
-    rows = read_events(data, host_key, kinds=kind or None, since=first, limit=limit)
+    rows = api.events(data, kinds=kind or None, since=since, limit=limit,
+                      host_key=pick(host_key, "store", "host_key", "ip"))
     for row in rows:
         if json_:
             typer.echo(orjson.dumps(inert_json(row), default=str).decode())

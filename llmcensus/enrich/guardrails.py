@@ -132,6 +132,11 @@ def _shingles(norm: str) -> set[str]:
     return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
+# Why our own MinHash and not datasketch (issue #20): datasketch 2.0 installs scipy (~100 MB) for what is these
+# two functions over numpy. And the hash family does not decide a cluster: MinHash LSH only proposes candidate
+# pairs, and the exact Jaccard of the shingle sets confirms each (cluster_prompts), so another MinHash could only
+# change which near-threshold pairs are proposed, never admit a wrong one. Revisit if we need its LSH Forest or
+# persistence (e.g. clustering across studies).
 @lru_cache(maxsize=1)
 def _perm() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(_SEED)
