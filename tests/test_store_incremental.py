@@ -8,6 +8,7 @@ step (nothing new).
 from __future__ import annotations
 
 import math
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,18 @@ def test_a_changed_or_removed_file_makes_the_store_rebuild(source: Path, tmp_pat
         assert con.execute("SELECT count(*) FROM folded_parts").fetchone() == (13,)
     finally:
         con.close()
+
+
+def test_a_read_only_data_folder_is_reported_from_a_private_store(source: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "shared"
+    shutil.copytree(source / "observations", data / "observations")
+    real_access = os.access
+    # the tests run as root, which may write anywhere: the folder is made read-only for the store's check alone
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == data else real_access(p, mode))
+    res = run_study(data, names=["population_summary"])
+    assert res["population_summary"].rows()[0]["unique_hosts"] > 0
+    assert not Layout(data).store.exists()  # nothing written into the data it reads
+    private = store_path(data)
+    assert private.exists() and not private.is_relative_to(data)
+    shutil.rmtree(private.parent)

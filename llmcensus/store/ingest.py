@@ -59,7 +59,7 @@ import pyarrow.parquet as pq
 from llmcensus.errors import DataError
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 
-OBS_LEAVES = ("observation_id", "observed_at", "ip", "port", "day", "status", "runtime", "auth", "version",
+OBS_LEAVES = ("observed_at", "ip", "port", "day", "status", "runtime", "auth", "version",
               "model_count", "running_count")  # fmt: skip
 MODEL_LEAVES = ("name", "digest", "modified_at", "family", "families", "parameter_size", "quantization_level",
                 "remote_host", "capabilities", "tags_capabilities", "template_flags", "has_projector", "system",
@@ -144,6 +144,7 @@ CREATE OR REPLACE TEMP TABLE obs_cur (host UBIGINT, day DATE, version VARCHAR, m
 CREATE OR REPLACE TEMP TABLE inv_cur (inv_key UBIGINT, model_key UBIGINT, cap_key UBIGINT, family VARCHAR,
   local BOOLEAN, mult BIGINT);
 CREATE OR REPLACE TEMP TABLE prev_keys (inv_key UBIGINT);
+CREATE TEMP TABLE IF NOT EXISTS seen_inv (inv UBIGINT);
 """
 
 # Per batch: ``obs`` (every visit of the batch, ``parent`` = its row) and ``inst`` (the models of every visit,
@@ -206,15 +207,17 @@ CREATE OR REPLACE TEMP TABLE binv AS
   SEMI JOIN (SELECT parent FROM obs WHERE status = 'success' AND runtime IS DISTINCT FROM 'ollama') USING (parent)
   GROUP BY parent;
 INSERT INTO endpoint_days_acc
-  SELECT hash(o.ip, o.port), {host_expr}, o.day, o.observed_at, hash(o.observation_id), o.runtime, o.auth, o.status,
+  SELECT hash(o.ip, o.port), {host_expr}, o.day, o.observed_at,
+         hash(o.status, o.runtime, o.auth, o.version, v.inv, o.model_count, o.models_len), o.runtime, o.auth, o.status,
          o.version, v.inv, CAST(coalesce(o.model_count, o.models_len) AS INTEGER)
   FROM obs o LEFT JOIN binv v USING (parent) WHERE o.status IN ('success', 'auth_required');
 INSERT INTO endpoint_ids_acc
   SELECT DISTINCT hash(ip, port), {host_expr}, ip, port FROM obs WHERE status IN ('success', 'auth_required');
--- the members of each distinct inventory, read from one visit that listed it
-INSERT INTO inventory_names_acc
-  SELECT DISTINCT k.inv, i.name, i.digest FROM inst i JOIN (SELECT inv, min(parent) AS parent FROM binv GROUP BY inv) k
-  USING (parent);
+-- the members of each distinct inventory the worker has not met yet, read from one visit that listed it
+CREATE OR REPLACE TEMP TABLE new_inv AS
+  SELECT inv, min(parent) AS parent FROM binv WHERE inv NOT IN (SELECT inv FROM seen_inv) GROUP BY inv;
+INSERT INTO seen_inv SELECT inv FROM new_inv;
+INSERT INTO inventory_names_acc SELECT DISTINCT k.inv, i.name, i.digest FROM inst i JOIN new_inv k USING (parent);
 """
 
 # The first row (lowest ``rid``, hence lowest ``ord``) of each model and capability class of the batch that no
@@ -298,7 +301,8 @@ CREATE OR REPLACE TABLE model_catalog_raw AS
 CREATE OR REPLACE TABLE capability_input AS
   SELECT cap_key, version, mp FROM capability_input_acc
   QUALIFY row_number() OVER (PARTITION BY cap_key ORDER BY ord) = 1;
--- one state per endpoint and day: the day's last visit with a runtime verdict (ties: the greatest hash of its id)
+-- one state per endpoint and day: the day's last visit with a runtime verdict (ties, two visits in the same
+-- microsecond: the greatest hash of what they recorded, so that equal visits give equal rows in any order)
 -- (only the rare (endpoint, day) met twice is ranked: a window over every row was a sort of the whole window)
 CREATE OR REPLACE TABLE endpoint_days AS
   WITH dup AS (SELECT endpoint, day FROM endpoint_days_acc GROUP BY endpoint, day HAVING count(*) > 1)

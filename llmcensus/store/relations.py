@@ -37,9 +37,11 @@ Relations (keys are 64-bit hashes: ``host`` of ip or ip:port by ``host_key``, ``
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -127,8 +129,15 @@ class UpdateSummary:
 
 
 def store_path(data_dir: str | Path, host_key: str = "ip") -> Path:
+    """The store of ``data_dir``: ``<data>/store/<host_key>.duckdb``, or, when the data folder is read-only (a
+    dataset someone shared, a mounted snapshot), a private copy under the system temp directory keyed by the
+    folder's resolved path, so that a report never needs to write into the data it reads."""
     _host_expr(host_key)
-    return Layout(data_dir).store_db(host_key)
+    layout = Layout(data_dir)
+    if layout.root.is_dir() and not os.access(layout.root, os.W_OK):
+        key = hashlib.sha256(str(layout.root.resolve()).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / "llmcensus-store" / key / f"{host_key}.duckdb"
+    return layout.store_db(host_key)
 
 
 def _host_expr(host_key: str) -> str:
