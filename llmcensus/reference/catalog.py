@@ -6,7 +6,9 @@ checklist for adding a lineage):
 * ``data/lineages.csv``      one row per lineage: lab, expected GGUF architecture families
   (``;`` between alternatives, ``+`` for a projector, e.g. ``llama+clip``), library badges,
   upstream lineage(s) for fine-tunes, source (``library`` = in the bundled scrape, ``extra`` = seen
-  on hosts but not in the scrape) and a note.
+  on hosts but not in the scrape), a note, and the first public weights release: ``released``
+  (ISO date), ``release_source`` (one URL backing that date) and ``release_note`` (why there is
+  no date, or what the date means when it needs saying).
 * ``data/labs.csv``          lab -> ISO 3166-1 alpha-2 country of its seat (``unknown`` on purpose
   for individuals without a known seat).
 * ``data/families.csv``      GGUF architecture family -> the lineage it implies when unambiguous,
@@ -23,6 +25,7 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 
@@ -42,6 +45,11 @@ class Lineage:
     upstream: tuple[str, ...]  # lineages this one was fine-tuned or distilled from
     source: str  # library | extra
     note: str
+    # First public release of the lineage's weights (the first size of a family; a fine-tune's own
+    # release, not its base's). None when no dated source was found; release_note then says why.
+    released: date | None = None
+    release_source: str = ""  # one http(s) URL backing ``released`` (model card, announcement, paper)
+    release_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +80,53 @@ def labs() -> dict[str, str]:
     return {r["lab"]: r["country"] for r in _rows("labs.csv")}
 
 
+def _release(rows: list[dict[str, str]]) -> dict[str, tuple[date | None, str, str]]:
+    """Validate the release columns of lineages.csv: lineage -> (released, release_source, release_note).
+
+    A date must be ISO (YYYY-MM-DD), must not lie in the future (a release that has not happened
+    is a typo: 2052 for 2025) and must come with an http(s) URL; a row without a date must say why
+    in ``release_note``.
+    """
+    today = date.today()
+    out: dict[str, tuple[date | None, str, str]] = {}
+    for n, r in enumerate(rows, start=2):  # line 1 is the header
+        name = r.get("lineage", "")
+        where = f"lineages.csv line {n} (lineage {name!r})"
+        text, url, note = ((r.get(k) or "").strip() for k in ("released", "release_source", "release_note"))
+        if not text:
+            if not note:
+                raise DataError(f"{where}: no released date and no release_note saying why")
+            out[name] = (None, url, note)
+            continue
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise DataError(f"{where}: released {text!r} is not an ISO date YYYY-MM-DD") from None
+        if len(text) != 10:
+            raise DataError(f"{where}: released {text!r} is not an ISO date YYYY-MM-DD")
+        if day > today:
+            raise DataError(f"{where}: released {text} is in the future (today is {today})")
+        if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+            raise DataError(f"{where}: released {text} needs one http(s) URL in release_source, got {url!r}")
+        out[name] = (day, url, note)
+    return out
+
+
 @lru_cache(maxsize=1)
 def lineages() -> dict[str, Lineage]:
     """Every catalogued lineage by its Ollama library name."""
     countries = labs()
+    rows = _rows("lineages.csv")
+    for column in ("released", "release_source", "release_note"):
+        if rows and column not in rows[0]:
+            raise DataError(f"lineages.csv: column {column!r} is missing")
+    release = _release(rows)
     out: dict[str, Lineage] = {}
-    for r in _rows("lineages.csv"):
+    for r in rows:
         lab = r["lab"]
         if lab not in countries:
             raise DataError(f"lineages.csv: lineage {r['lineage']!r} names lab {lab!r} missing from labs.csv")
+        released, release_source, release_note = release[r["lineage"]]
         out[r["lineage"]] = Lineage(
             name=r["lineage"],
             lab=lab,
@@ -90,6 +136,9 @@ def lineages() -> dict[str, Lineage]:
             upstream=_split(r["upstream"]),
             source=r["source"],
             note=r["note"],
+            released=released,
+            release_source=release_source,
+            release_note=release_note,
         )
     return out
 
