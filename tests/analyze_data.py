@@ -35,13 +35,16 @@ H7    2.0.0.7   connection_refused                  not_llm (runtime unknown)   
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from llmcensus.enrich.schema import GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
 from llmcensus.observations.schema import OBSERVATION_SCHEMA
@@ -263,3 +266,33 @@ def write_runtimes(root: Path) -> Path:
         observation("2.0.0.7", D2, None, status="not_llm", runtime="unknown"),
     ]
     return write_dataset(root, obs)
+
+
+# The advisory table the hand-worked answers use (the bundled one grows; these rows do not): T-1 fixed in 0.9.1;
+# T-2 never fixed, reported through 0.11.0 (later versions unknown), not one request; T-3 a vLLM flaw needing
+# credentials; T-4 misattributed (never counts).
+ADVISORIES = [
+    {"runtime": "ollama", "id": "T-1", "aliases": "", "title": "t1", "affected": "<0.9.1", "ambiguous": "",
+     "fixed": "0.9.1", "published": "2025-03-01", "severity": "critical", "unauthenticated_remote": "true",
+     "single_request": "true", "status": "published", "source": "https://example.org/t1", "note": ""},
+    {"runtime": "ollama", "id": "T-2", "aliases": "", "title": "t2", "affected": "<=0.11.0", "ambiguous": ">0.11.0",
+     "fixed": "none published", "published": "2025-04-01", "severity": "high", "unauthenticated_remote": "true",
+     "single_request": "false", "status": "published", "source": "https://example.org/t2", "note": ""},
+    {"runtime": "vllm", "id": "T-3", "aliases": "", "title": "t3", "affected": ">=0.8.0,<0.9.0", "ambiguous": "",
+     "fixed": "0.9.0", "published": "2025-01-01", "severity": "medium", "unauthenticated_remote": "false",
+     "single_request": "false", "status": "published", "source": "https://example.org/t3", "note": ""},
+    {"runtime": "ollama", "id": "T-4", "aliases": "", "title": "t4", "affected": "", "ambiguous": "", "fixed": "",
+     "published": "2025-01-01", "severity": "", "unauthenticated_remote": "false", "single_request": "false",
+     "status": "misattributed", "source": "https://example.org/t4", "note": "another product"},
+]  # fmt: skip
+
+
+@contextlib.contextmanager
+def fixture_advisories() -> Iterator[None]:
+    """Analyse with ``ADVISORIES`` instead of the bundled table."""
+    from llmcensus.reference import advisories
+
+    rows = advisories.parse_rows(ADVISORIES)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(advisories, "load_advisories", lambda: rows)
+        yield

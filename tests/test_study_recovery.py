@@ -37,7 +37,8 @@ SHOW_DEPENDENT = {
     "capability_coverage", "capability_sets", "capability_unknowns_by_version", "completion_tools", "rag_signature",
     "high_capability_availability", "system_prompt_visibility", "guardrail_removal_clusters", "misuse_categories",
     "lineage_ranking", "lab_ranking", "lab_country_by_month", "headline", "lineage_ranking_all_runtimes",
-    "models_by_runtime",  # lineage from the FROM line of /api/show where the name says nothing
+    "models_by_runtime", "lineage_adoption_by_month", "lineage_concentration_by_month", "lineage_milestones",
+    "lineage_derivatives",  # lineage from the FROM line of /api/show where the name says nothing
 }  # fmt: skip
 # Describes the probe itself (fetched / cached / skipped vs the fast path's own marker): not a world metric.
 NOT_COMPARED = {"show_coverage"}

@@ -20,6 +20,7 @@ import typer
 from llmcensus import __version__
 from llmcensus.cli import discover, enrich, optout, report, run, scan, simulate, store, study
 from llmcensus.cli.options import plain_labels, set_config
+from llmcensus.cli.security import app as security_app
 from llmcensus.errors import LLMCensusError
 from llmcensus.inert import terminal
 
@@ -34,6 +35,7 @@ app.add_typer(discover.app, name="discover")
 app.add_typer(enrich.app, name="enrich")
 app.add_typer(optout.app, name="optout")
 app.add_typer(store.app, name="store")
+app.add_typer(security_app, name="security")
 # scan, report, study and run register top-level commands (llmcensus scan, report, study, run)
 for sub in (scan.app, report.app, study.app, run.app):
     for cmd in sub.registered_commands:

@@ -52,6 +52,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Runtimes", ("runtime_mix_by_month", "auth_by_runtime_month", "lineage_ranking_all_runtimes",
                   "models_by_runtime", "runtime_mix_by_day")),
     ("Changes", ("events_by_month", "inventory_churn", "upgrade_latency")),
+    ("Security", ("unauth_exposure_share", "advisory_exposure_by_month", "advisory_exposure_by_geo", "patch_latency",
+                  "auth_posture_by_month", "auth_transitions")),
 )  # fmt: skip
 RUNTIME_SERIES = 9  # runtimes drawn one by one in the runtime chart; the rest are stacked as "other"
 
@@ -270,6 +272,8 @@ def build_report(
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "host_key": res.view_params.host_key,
         "view_params": {"clone_farm_min_hosts": res.view_params.clone_farm_min_hosts,
+                        "shared_stamp_min_hosts": res.view_params.shared_stamp_min_hosts,
+                        "fake_min_score": res.view_params.fake_min_score,
                         "multi_port_min_ports": res.view_params.multi_port_min_ports},
         "headline": summary.headline,
         "metrics": {

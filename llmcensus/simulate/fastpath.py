@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA, RUNNING, SCHEMA_VERSION
 from llmcensus.observations.writer import observation_id, write_parquet_atomic
+from llmcensus.simulate import farms
 from llmcensus.simulate.inventory import DAY_NS
 from llmcensus.simulate.records import record
 from llmcensus.simulate.versions import RELEASES, parse_version
@@ -247,16 +248,21 @@ def _day_table(
     via_nginx = fingerprinted & h.proxy[alive] & (kind == "ollama")
     proxied = [bool(x) if f else None for x, f in zip(via_nginx.tolist(), fingerprinted.tolist(), strict=True)]
     n = alive.shape[0]
+    # a fake's slips as the probe records them (farms.py): its markers and the Server header it names itself in
+    fake = world.farm_kinds[alive]
+    evidence = [list(farms.MARKERS[k]) if f and k else None for k, f in zip(fake, fingerprinted.tolist(), strict=True)]
+    server = [("nginx/1.24.0" if v else farms.SERVER.get(k)) if f else None
+              for k, v, f in zip(fake, via_nginx.tolist(), fingerprinted.tolist(), strict=True)]
     cols: dict[str, pa.Array] = {
         **_identity(world, day, alive, ip_strs[alive], h.port[alive], h.scheme[alive]),
         "status": pa.array(status.tolist(), pa.string()),
         "error": pa.nulls(n, pa.string()),
         "runtime": pa.array(runtime.tolist(), pa.string()),
-        "runtime_evidence": pa.nulls(n, pa.list_(pa.string())),
+        "runtime_evidence": pa.array(evidence, pa.list_(pa.string())),
         "version": pa.array(version.tolist(), pa.string()),
         "auth": pa.array(np.where(fingerprinted, "open", "unknown").tolist(), pa.string()),
         "proxied": pa.array(proxied, pa.bool_()),
-        "server_header": pa.array(np.where(via_nginx, "nginx/1.24.0", None).tolist(), pa.string()),
+        "server_header": pa.array(server, pa.string()),
         "runtime_data": pa.nulls(n, pa.string()),
         "models": models_list,
         "model_count": pa.array(counts.astype(np.int32), mask=~fingerprinted),

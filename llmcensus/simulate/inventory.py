@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from llmcensus.simulate import prompts
+from llmcensus.simulate import farms, prompts
 from llmcensus.simulate.catalog import (
     ModelSpec,
     base_specs,
@@ -143,7 +143,11 @@ def build_inventory(params: Params, hosts: Hosts, rng: np.random.Generator) -> I
         epoch0 + np.minimum(first, setup_day) * DAY_NS - before,
         epoch0 + add * DAY_NS + (np.asarray(rng.random(inst_host.shape[0])) * 0.9 * DAY_NS).astype(np.int64),
     )
-    mod = np.maximum(mod, epoch0 + avail_day * DAY_NS + 3_600 * 10**9)
+    floor = epoch0 + avail_day * DAY_NS + 3_600 * 10**9
+    # pulled "before the model existed" moves to the hours after its release, each pull at its own instant: a
+    # shared nanosecond stamp is a copied image's mark (the clone-farm evidence), never two honest pulls'
+    spread = ((inst_host.astype(np.int64) * 7_919 + inst_spec.astype(np.int64) * 104_729) % 72_000) * 10**9
+    mod = np.where(mod < floor, floor + spread + (inst_host.astype(np.int64) * 31_337 % 10**6) * 1_000, mod)
     mod = mod - mod % 1000 + (rng.integers(0, 1000, size=mod.shape[0]))  # nanosecond noise
 
     inv = Inventory(
@@ -292,7 +296,8 @@ def _third_party(
 
 
 def _honeypots(params: Params, hosts: Hosts, table: _SpecTable, inv: Inventory, rng: np.random.Generator) -> Inventory:
-    """Clone-farm members share one canned inventory with identical nanosecond timestamps."""
+    """Farm members and lone fakes (``farms.py``): canned and pool farms share identical nanosecond stamps, a
+    sequential fake counts its digests up with one fractional second, a volatile one restamps every day."""
     members = np.nonzero(hosts.farm >= 0)[0]
     if members.shape[0] == 0:
         return inv
@@ -311,24 +316,34 @@ def _honeypots(params: Params, hosts: Hosts, table: _SpecTable, inv: Inventory, 
     newest = {s.name: j for j, s in sorted(enumerate(base), key=lambda js: js[1].available_from)}
     current = sorted(newest.values())
     popular = np.array(current)[np.argsort([-base[j].weight for j in current], kind="stable")[:12]]
+    kinds = farms.member_kinds(hosts.farm)
+    end = np.full(1, params.days + 1)
     for f in range(int(hosts.farm.max()) + 1):
         farm_members = members[hosts.farm[members] == f]
-        picks = rng.choice(popular, size=3 + f % 3, replace=False)
+        picks = rng.choice(popular, size=3 + f % 3, replace=False)  # drawn for every farm: the stream stays put
+        t0 = int(datetime(2025, 2, 1 + f, tzinfo=UTC).timestamp()) * 10**9
         specs = [table.add(base[int(p)]) for p in picks]
-        stamps = [
-            int(datetime(2025, 2, 1 + f, tzinfo=UTC).timestamp()) * 10**9 + 123_456_789 + 7 * j
-            for j in range(len(specs))
-        ]
-        for s, ts in zip(specs, stamps, strict=True):
-            m = farm_members.shape[0]
-            inv = _append(
-                inv,
-                farm_members,
-                np.full(m, s),
-                hosts.first_day[farm_members],
-                np.full(m, params.days + 1),
-                np.full(m, ts),
-            )
+        stamps = [t0 + j * 5_400 * 10**9 + 123_456_789 + 7 * j for j in range(len(specs))]  # distinct seconds
+        for rank, h in enumerate(farm_members.tolist()):
+            kind = str(kinds[h])
+            one = np.full(1, h)
+            first = np.full(1, hosts.first_day[h])
+            if kind == "sequential":
+                digests = [farms.sequential_digest(base[int(picks[0])].digest, j) for j in range(len(picks))]
+                for j, p in enumerate(picks):
+                    s = table.add(replace(base[int(p)], digest=digests[j]))
+                    ts = t0 + (j * 3 + rank) * 3_600 * 10**9 + farms.SEQUENTIAL_FRACTION_NS
+                    inv = _append(inv, one, np.full(1, s), first, end, np.full(1, ts))
+            elif kind == "volatile":
+                days = np.arange(int(hosts.first_day[h]), params.days + 1)
+                for j, s in enumerate(specs):
+                    mod = t0 + days.astype(np.int64) * 86_400 * 10**9 + (j * 7_919 + rank * 104_729) * 10**3 + 1
+                    inv = _append(inv, np.full(days.shape[0], h), np.full(days.shape[0], s), days, days + 1, mod)
+            else:  # canned: all of the farm's models; pool: all but one, a different one per member
+                drop = -1 if kind == "canned" else rank % len(specs)
+                chosen = [j for j in range(len(specs)) if j != drop]
+                for j in chosen:
+                    inv = _append(inv, one, np.full(1, specs[j]), first, end, np.full(1, stamps[j]))
     return inv
 
 

@@ -184,7 +184,7 @@ class Params:
         "fit: §1 #20, 3 models/obs in month 1 -> 4 later",
     )
     legacy_share: float = p(
-        0.50,
+        0.49,
         "hosts whose inventory was set up before `legacy_cutoff` (what they carry when first seen is from the "
         "catalog of that time; later pulls are not)",
         "fit: §1 #24-25, Q4_K_M on 48 % of hosts although 72 % of instances are 4-bit; gemma2 above qwen3 (§1 #18)",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from llmcensus.simulate import farms
 from llmcensus.simulate.geopool import load_pool
 from llmcensus.simulate.params import Params
 from llmcensus.simulate.versions import RELEASES, release_index_at
@@ -542,6 +543,7 @@ def hosts_table(h: Hosts, start_ordinal: int) -> pa.Table:
                 pa.string(),
             ),
             "honeypot_farm": pa.array([None if x < 0 else x for x in h.farm.tolist()], pa.int16()),
+            "honeypot_kind": pa.array([k or None for k in farms.member_kinds(h.farm).tolist()], pa.string()),
             "origins_wildcard": pa.array(h.origins_wildcard),
             "utc_offset_min": pa.array(h.tz_offset),
         }

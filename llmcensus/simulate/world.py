@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 import pyarrow as pa
 
-from llmcensus.simulate import runtime_mix
+from llmcensus.simulate import farms, runtime_mix
 from llmcensus.simulate.catalog import ModelSpec
 from llmcensus.simulate.inventory import DAY_NS, Inventory, build_inventory
 from llmcensus.simulate.params import Params
@@ -168,6 +168,11 @@ class World:
             show=None if s.kind == "cloud" else self.show_for(int(inv.spec[inst])),
         )
 
+    @cached_property
+    def farm_kinds(self) -> np.ndarray:
+        """Each host's fake kind (``farms.py``; ``""`` for hosts in no farm)."""
+        return farms.member_kinds(self.hosts.farm)
+
     def view(self, host: int, day: int) -> HostView:
         h = self.hosts
         kind = str(h.behaviour[host])
@@ -201,6 +206,8 @@ class World:
         extra: dict[str, str] = {}
         if kind in ("localai", "llama_cpp", "sglang", "koboldcpp") and models:
             extra["alias"] = models[0].name
+        if kind == "honeypot":
+            extra["farm_kind"] = str(self.farm_kinds[host])
         return HostView(
             host_id=host,
             ip=ip_text(int(h.ip[host])),

@@ -51,7 +51,13 @@ each attach; ``V`` = view; ``S`` = the store's persisted relation, see ``relatio
                           max_models, mean_running.
 * ``host_cap_keys``    T  distinct (host, cap_key) of local models (``host_model_caps`` without cloud models).
 * ``host_capabilities`` T  one row per (host, capability): ``label`` yes/no/unknown over the host's local models.
-* ``flags``            T  one row per (host, flag): ``clone_farm`` and ``multi_port`` (see ``ViewParams``).
+* ``advisories``       T  the bundled advisory table (``reference/advisories.py``), the advisories that count.
+* ``advisory_versions`` T one row per (runtime, version of ``endpoint_days``, advisory of that runtime): ``verdict``
+                          affected / fixed / not_affected / unknown (no readable version, or an ambiguous range).
+* ``honeypot_evidence`` T one row per (host, evidence): the named evidence of a fake Ollama host and its weight
+                          (``_FLAGS_SQL`` lists them; successful Ollama visits only).
+* ``flags``            T  one row per (host, flag): ``clone_farm``, ``fake_ollama`` and ``multi_port``
+                          (see ``ViewParams`` and ``_FLAGS_SQL``).
 
 Keys are 64-bit hashes (``host`` = hash of ip or ip:port, ``model_key``, ``cap_key``: see ``ingest.py``): they are
 only ever grouped, counted and joined, never shown.
@@ -70,8 +76,10 @@ from llmcensus.datalock import writer_lock
 from llmcensus.enrich.capabilities import capabilities_sql
 from llmcensus.enrich.schema import GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
 from llmcensus.errors import BusyError, ConfigError, DataError
+from llmcensus.reference.advisories import advisory_table, verdict_table
 from llmcensus.store import db
 from llmcensus.store.layout import Layout
+from llmcensus.store.lineage import create_lineage_relations
 from llmcensus.store.relations import MERGES, store_path, update
 
 log = logging.getLogger(__name__)
@@ -85,20 +93,27 @@ class ViewParams:
     """Settings that shape the relations themselves (query parameters live in each query's header).
 
     host_key: ``ip`` (the default; one address = one host) or ``ip_port`` (each listening port is a host).
-    clone_farm_min_hosts: a non-empty inventory whose exact (digest, ``modified_at`` string) set appears on at
-        least this many distinct addresses marks all of them ``clone_farm``: real Ollama stamps each pull with the
+    clone_farm_min_hosts: a non-empty inventory whose (digest, ``modified_at`` in UTC) set appears on at least
+        this many distinct addresses marks all of them ``clone_farm``: real Ollama stamps each pull with the
         local file time to the nanosecond, so identical stamps across unrelated machines mean copied images.
+    shared_stamp_min_hosts: one (digest, UTC nanosecond stamp) pair on at least this many addresses marks them
+        ``clone_farm`` too (farms serving different subsets of one pool). An installation that moves keeps its
+        stamps, so two or three addresses can share them honestly.
+    fake_min_score: a host whose own evidence weighs at least this much is ``fake_ollama`` (weights in
+        ``_FLAGS_SQL``: a schema slip or an impossible digest weighs 2, a Server header 1).
     multi_port_min_ports: an address answering as Ollama on at least this many ports is flagged ``multi_port``.
     """
 
     host_key: str = "ip"
     clone_farm_min_hosts: int = 5
+    shared_stamp_min_hosts: int = 5
+    fake_min_score: int = 2
     multi_port_min_ports: int = 3
 
     def __post_init__(self) -> None:
         if self.host_key not in HOST_KEYS:
             raise ConfigError(f"host_key must be one of {', '.join(HOST_KEYS)}, not {self.host_key!r}")
-        for name in ("clone_farm_min_hosts", "multi_port_min_ports"):
+        for name in ("clone_farm_min_hosts", "shared_stamp_min_hosts", "fake_min_score", "multi_port_min_ports"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 2:
                 raise ConfigError(f"{name} must be an integer >= 2, not {value!r}")
@@ -229,20 +244,105 @@ _HOST_CAPABILITIES_SQL = (
     f"FROM wide UNPIVOT (r FOR capability IN ({', '.join(CAPABILITY_COLUMNS)}))"
 )
 
-# Clone farms: identical non-empty inventories, timestamps included, on many addresses. Multi-port: one address
-# answering as Ollama on many ports. Both are host-level; a host may carry both flags.
+# Fake Ollama hosts (issue #19; docs/security.md "Honeypots and clone farms"). Evidence is read from the store: each
+# host's inventories of successful Ollama visits (``host_sig_visits`` and ``sig_members``, modified_at as sent, so that
+# a stamp keeps its nanoseconds; one "visit" below is one distinct inventory) and the probe's markers
+# (``host_markers``), one row per (host, evidence) with a weight; a stamp is normalised to UTC seconds and a
+# 9-digit fraction, so that the same file time rendered in two time zones compares equal.
+# Farm evidence (many addresses):
+#   identical_inventory_utc  2  the same (digest, UTC stamp) set on >= clone_farm_min_hosts addresses
+#   shared_stamp             2  a (digest, UTC nanosecond stamp) pair on >= shared_stamp_min_hosts addresses: real
+#                               Ollama stamps each pull with the local file time, so a shared one is a copied image
+#   pool_subset              1  every stamped model of the host is such a shared pair (a subset of a shared pool)
+# One host's own evidence:
+#   sequential_digest        2  two digests of one reply share their first 48 hex digits (counting up)
+#   non_hex_digest           2  a digest that is not 64 lowercase hex (Ollama's manifests always are)
+#   same_fraction            2  >= 3 models, every stamp with the same fractional second
+#   tags_ps_fields, tags_extra_keys, tags_key_order, tags_unsorted  2  schema slips the probe recorded
+#   volatile_stamps          2  >= 3 visits and every model's stamp differs on every visit (digests unchanged)
+#   server_header            1  a Server header no reverse proxy sent (Ollama sends none; an unlisted proxy might)
+# Flags: clone_farm (identical_inventory_utc or shared_stamp), fake_ollama (the host's own evidence weighs
+# >= fake_min_score), multi_port (one address answering as Ollama on many ports). A host may carry several.
+_STAMP_RE = r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$"
 _FLAGS_SQL = """
-CREATE OR REPLACE TABLE flags AS
-WITH ip_of AS (SELECT host, min(ip) AS ip FROM endpoints GROUP BY host),
-farm_sigs AS (
-  SELECT inventory_sig FROM host_inventories JOIN ip_of USING (host) GROUP BY inventory_sig
-  HAVING count(DISTINCT ip) >= {clone_farm_min_hosts}
+CREATE OR REPLACE TEMP TABLE hp_inst AS
+  WITH i AS (
+    SELECT v.host, v.ip, v.sig AS oid, v.visits, m.name, m.digest,
+           regexp_extract(m.modified_at, '{stamp_re}', ['base', 'frac', 'tz']) AS p
+    FROM host_sig_visits v JOIN sig_members m USING (sig)
+  )
+  SELECT host, ip, oid, visits, name, coalesce(digest, '') AS digest, p.frac AS frac,
+         CAST(date_diff('second', TIMESTAMP '1970-01-01', try_strptime(p.base, '%Y-%m-%dT%H:%M:%S'))
+              - CASE WHEN p.tz IN ('Z', '') THEN 0
+                     ELSE (CASE left(p.tz, 1) WHEN '-' THEN -1 ELSE 1 END)
+                          * (CAST(substr(p.tz, 2, 2) AS INTEGER) * 3600 + CAST(substr(p.tz, 5, 2) AS INTEGER) * 60)
+                END AS VARCHAR) || '.' || rpad(p.frac, 9, '0') AS stamp
+  FROM i;
+CREATE OR REPLACE TABLE honeypot_evidence AS
+WITH per_obs AS (
+  SELECT host, ip, oid, count(*) AS n, hash(list_sort(list(digest || '@' || coalesce(stamp, '?')))) AS utc_sig,
+         count(DISTINCT frac) AS fracs, count(*) FILTER (WHERE frac <> '') AS with_frac,
+         bool_or(NOT regexp_full_match(digest, '[0-9a-f]{{64}}')) AS non_hex,
+         count(DISTINCT digest) FILTER (WHERE regexp_full_match(digest, '[0-9a-f]{{64}}')) AS hex_digests,
+         count(DISTINCT left(digest, 48)) FILTER (WHERE regexp_full_match(digest, '[0-9a-f]{{64}}')) AS prefixes
+  FROM hp_inst GROUP BY host, ip, oid
 ),
-multi_ips AS (SELECT ip FROM endpoints GROUP BY ip HAVING count(DISTINCT port) >= {multi_port_min_ports})
-SELECT host, 'clone_farm' AS flag FROM host_inventories WHERE inventory_sig IN (SELECT inventory_sig FROM farm_sigs)
+farm_sigs AS (SELECT utc_sig FROM per_obs GROUP BY utc_sig HAVING count(DISTINCT ip) >= {clone_farm_min_hosts}),
+shared AS (
+  SELECT digest, stamp FROM hp_inst WHERE stamp IS NOT NULL AND frac <> '' GROUP BY digest, stamp
+  HAVING count(DISTINCT ip) >= {shared_stamp_min_hosts}
+),
+host_shared AS (
+  SELECT i.host, count(DISTINCT (i.digest, i.stamp)) FILTER (WHERE s.stamp IS NOT NULL) AS shared_n,
+         count(DISTINCT (i.digest, i.stamp)) FILTER (WHERE i.stamp IS NOT NULL) AS stamped_n
+  FROM hp_inst i LEFT JOIN shared s ON s.digest = i.digest AND s.stamp = i.stamp GROUP BY i.host
+),
+per_model AS (
+  SELECT host, name, digest, sum(visits) AS visits, count(DISTINCT stamp) AS stamps
+  FROM hp_inst GROUP BY host, name, digest
+),
+-- genuine 0.1.38-0.1.41 hosts send expires_at inside /api/tags: probes before issue #19 marked them tags_ps_fields,
+-- and such records stay in the data, so that marker counts only for a host seen on another version
+markers AS (
+  SELECT DISTINCT m.host, m.marker AS evidence FROM host_markers m
+  WHERE m.marker <> 'tags_ps_fields' OR EXISTS (
+    SELECT 1 FROM host_versions v WHERE v.host = m.host
+      AND coalesce(v.version, '') NOT IN ('0.1.38', '0.1.39', '0.1.40', '0.1.41'))
+)
+SELECT DISTINCT host, 'identical_inventory_utc' AS evidence, 2 AS weight FROM per_obs
+  WHERE utc_sig IN (SELECT utc_sig FROM farm_sigs)
+UNION ALL SELECT host, 'shared_stamp', 2 FROM host_shared WHERE shared_n > 0
+UNION ALL SELECT host, 'pool_subset', 1 FROM host_shared WHERE shared_n > 0 AND shared_n = stamped_n
+UNION ALL SELECT DISTINCT host, 'sequential_digest', 2 FROM per_obs WHERE prefixes < hex_digests
+UNION ALL SELECT DISTINCT host, 'non_hex_digest', 2 FROM per_obs WHERE non_hex
+UNION ALL SELECT DISTINCT host, 'same_fraction', 2 FROM per_obs WHERE n >= 3 AND with_frac = n AND fracs = 1
+UNION ALL SELECT host, evidence, 2 FROM markers
+  WHERE evidence IN ('tags_ps_fields', 'tags_extra_keys', 'tags_key_order', 'tags_unsorted')
+UNION ALL SELECT host, 'volatile_stamps', 2 FROM per_model GROUP BY host
+  HAVING min(visits) >= 3 AND bool_and(stamps = visits)
+UNION ALL SELECT DISTINCT host, 'server_header', 1 FROM host_markers WHERE marker = 'server_header';
+DROP TABLE hp_inst;
+CREATE OR REPLACE TABLE flags AS
+WITH multi_ips AS (SELECT ip FROM endpoints GROUP BY ip HAVING count(DISTINCT port) >= {multi_port_min_ports})
+SELECT DISTINCT host, 'clone_farm' AS flag FROM honeypot_evidence
+  WHERE evidence IN ('identical_inventory_utc', 'shared_stamp')
+UNION
+SELECT host, 'fake_ollama' FROM honeypot_evidence
+  WHERE evidence NOT IN ('identical_inventory_utc', 'shared_stamp', 'pool_subset')
+  GROUP BY host HAVING sum(weight) >= {fake_min_score}
 UNION
 SELECT DISTINCT host, 'multi_port' AS flag FROM endpoints WHERE ip IN (SELECT ip FROM multi_ips);
 """
+
+
+def _advisories(con: duckdb.DuckDBPyConnection) -> None:
+    """``advisories`` (the bundled table, ``reference/advisories.py``) and ``advisory_versions``: the verdict
+    (affected / fixed / not_affected / unknown) of each advisory for each (runtime, version) of ``endpoint_days``."""
+    versions = con.execute("SELECT DISTINCT runtime, version FROM endpoint_days WHERE runtime IS NOT NULL").fetchall()
+    for name, table in (("advisories", advisory_table()), ("advisory_versions", verdict_table(versions))):
+        con.register(f"_{name}", table)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}")
+        con.unregister(f"_{name}")
 
 
 def _create_capabilities(con: duckdb.DuckDBPyConnection) -> None:
@@ -276,7 +376,8 @@ def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewPar
     path = store_path(data_dir, p.host_key)
     if refresh:
         try:
-            with writer_lock(layout.root, "store update", create=False):
+            private = not path.is_relative_to(layout.root)  # a read-only data folder: the store is a private copy
+            with writer_lock(path.parent if private else layout.root, "store update", create=private):
                 update(data_dir, p.host_key)
         except BusyError:
             if not path.exists():
@@ -297,10 +398,14 @@ def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewPar
         listed = "[" + ", ".join(db.quote(f) for f in files) + "]"
         con.execute(_PARQUET_VIEWS.format(host_expr=host_expr, files=listed))
         con.execute(_DERIVED_SQL)
+        create_lineage_relations(con)
+        _advisories(con)
         _create_capabilities(con)
         con.execute(_HOST_STATS_SQL)
         con.execute(_HOST_CAPABILITIES_SQL)
-        con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,
+        con.execute(_FLAGS_SQL.format(stamp_re=_STAMP_RE, clone_farm_min_hosts=p.clone_farm_min_hosts,
+                                      shared_stamp_min_hosts=p.shared_stamp_min_hosts,
+                                      fake_min_score=p.fake_min_score,
                                       multi_port_min_ports=p.multi_port_min_ports))  # fmt: skip
     except duckdb.Error as exc:
         raise DataError(f"{layout.root}: cannot build the analysis relations: {exc}") from exc

@@ -60,7 +60,7 @@ from llmcensus.errors import DataError
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 
 OBS_LEAVES = ("observed_at", "ip", "port", "day", "status", "runtime", "auth", "version",
-              "model_count", "running_count")  # fmt: skip
+              "model_count", "running_count", "runtime_evidence", "server_header", "proxied")  # fmt: skip
 MODEL_LEAVES = ("name", "digest", "modified_at", "family", "families", "parameter_size", "quantization_level",
                 "remote_host", "capabilities", "tags_capabilities", "template_flags", "has_projector", "system",
                 "show_status")  # fmt: skip
@@ -127,8 +127,12 @@ CREATE OR REPLACE TABLE model_catalog_acc AS
   SELECT 0::UBIGINT AS model_key, 0::BIGINT AS ord, {catalog_fields} FROM _empty_models;
 CREATE OR REPLACE TABLE endpoint_days_acc (endpoint UBIGINT, host UBIGINT, day DATE, observed_at TIMESTAMPTZ,
   visit UBIGINT, runtime VARCHAR, auth VARCHAR, status VARCHAR, version VARCHAR, inv UBIGINT,
-  models INTEGER);
+  models INTEGER, proxy VARCHAR);
+CREATE OR REPLACE TABLE host_markers_acc (host UBIGINT, ip VARCHAR, marker VARCHAR, visits BIGINT);
+CREATE OR REPLACE TABLE host_sig_visits_acc (host UBIGINT, ip VARCHAR, sig UBIGINT, visits BIGINT);
+CREATE OR REPLACE TABLE sig_members_acc (sig UBIGINT, name VARCHAR, digest VARCHAR, modified_at VARCHAR);
 CREATE OR REPLACE TABLE endpoint_ids_acc (endpoint UBIGINT, host UBIGINT, ip VARCHAR, port INTEGER);
+CREATE OR REPLACE TABLE host_inv_months_acc (host UBIGINT, month DATE, runtime VARCHAR, inv UBIGINT, days UINTEGER);
 CREATE OR REPLACE TABLE inventory_names_acc (inv UBIGINT, name VARCHAR, digest VARCHAR);
 CREATE OR REPLACE TABLE capability_input_acc AS
   SELECT 0::UBIGINT AS cap_key, 0::BIGINT AS ord, NULL::VARCHAR AS version, struct_pack({cap_struct}) AS mp
@@ -145,6 +149,7 @@ CREATE OR REPLACE TEMP TABLE inv_cur (inv_key UBIGINT, model_key UBIGINT, cap_ke
   local BOOLEAN, mult BIGINT);
 CREATE OR REPLACE TEMP TABLE prev_keys (inv_key UBIGINT);
 CREATE TEMP TABLE IF NOT EXISTS seen_inv (inv UBIGINT);
+CREATE TEMP TABLE IF NOT EXISTS seen_sig (sig UBIGINT);
 """
 
 # Per batch: ``obs`` (every visit of the batch, ``parent`` = its row) and ``inst`` (the models of every visit,
@@ -209,10 +214,32 @@ CREATE OR REPLACE TEMP TABLE binv AS
 INSERT INTO endpoint_days_acc
   SELECT hash(o.ip, o.port), {host_expr}, o.day, o.observed_at,
          hash(o.status, o.runtime, o.auth, o.version, v.inv, o.model_count, o.models_len), o.runtime, o.auth, o.status,
-         o.version, v.inv, CAST(coalesce(o.model_count, o.models_len) AS INTEGER)
+         o.version, v.inv, CAST(coalesce(o.model_count, o.models_len) AS INTEGER),
+         CASE WHEN coalesce(o.proxied, false)
+              THEN coalesce(nullif(lower(split_part(o.server_header, '/', 1)), ''), 'unnamed') ELSE 'none' END
   FROM obs o LEFT JOIN binv v USING (parent) WHERE o.status IN ('success', 'auth_required');
+-- honeypot evidence (store/derive.py _FLAGS_SQL): the markers the probe recorded on successful Ollama visits (and a
+-- Server header no proxy explains), and each host's (digest, modified_at) inventories with their members
+INSERT INTO host_markers_acc
+  SELECT host, ip, marker, count(*) FROM (
+    SELECT {host_expr} AS host, ip, unnest(coalesce(runtime_evidence, [])) AS marker FROM obs
+    WHERE status = 'success' AND runtime = 'ollama'
+    UNION ALL
+    SELECT {host_expr}, ip, 'server_header' FROM obs
+    WHERE status = 'success' AND runtime = 'ollama' AND server_header IS NOT NULL AND NOT coalesce(proxied, false)
+  ) GROUP BY ALL;
+INSERT INTO host_sig_visits_acc SELECT o.host, o.ip, p.sig, count(*) FROM bo o JOIN bp p USING (parent) GROUP BY ALL;
+CREATE OR REPLACE TEMP TABLE new_sig AS
+  SELECT sig, min(parent) AS parent FROM bp WHERE sig NOT IN (SELECT sig FROM seen_sig) GROUP BY sig;
+INSERT INTO seen_sig SELECT sig FROM new_sig;
+INSERT INTO sig_members_acc
+  SELECT DISTINCT k.sig, i.name, i.digest, i.modified_at FROM inst i JOIN new_sig k USING (parent);
 INSERT INTO endpoint_ids_acc
   SELECT DISTINCT hash(ip, port), {host_expr}, ip, port FROM obs WHERE status IN ('success', 'auth_required');
+-- every runtime: the days of each month a host listed an inventory (any successful visit that day)
+INSERT INTO host_inv_months_acc
+  SELECT {host_expr}, CAST(date_trunc('month', o.day) AS DATE), o.runtime, v.inv, {day_bit}
+  FROM obs o JOIN binv v USING (parent) WHERE o.status = 'success' GROUP BY ALL;
 -- the members of each distinct inventory the worker has not met yet, read from one visit that listed it
 CREATE OR REPLACE TEMP TABLE new_inv AS
   SELECT inv, min(parent) AS parent FROM binv WHERE inv NOT IN (SELECT inv FROM seen_inv) GROUP BY inv;
@@ -311,8 +338,17 @@ CREATE OR REPLACE TABLE endpoint_days AS
   SELECT * FROM (SELECT a.* FROM endpoint_days_acc a SEMI JOIN dup USING (endpoint, day))
   QUALIFY row_number() OVER (PARTITION BY endpoint, day ORDER BY observed_at DESC, visit DESC) = 1;
 CREATE OR REPLACE TABLE endpoint_ids AS SELECT DISTINCT * FROM endpoint_ids_acc;
+CREATE OR REPLACE TABLE host_inv_months AS
+  SELECT host, month, runtime, inv, bit_or(days) AS days FROM host_inv_months_acc GROUP BY ALL;
+CREATE OR REPLACE TABLE host_markers AS
+  SELECT host, ip, marker, CAST(sum(visits) AS BIGINT) AS visits FROM host_markers_acc GROUP BY ALL;
+CREATE OR REPLACE TABLE host_sig_visits AS
+  SELECT host, ip, sig, CAST(sum(visits) AS BIGINT) AS visits FROM host_sig_visits_acc GROUP BY ALL;
+CREATE OR REPLACE TABLE sig_members AS SELECT DISTINCT * FROM sig_members_acc;
 CREATE OR REPLACE TABLE inventory_names AS SELECT DISTINCT * FROM inventory_names_acc;
 DROP TABLE endpoint_days_acc; DROP TABLE endpoint_ids_acc; DROP TABLE inventory_names_acc;
+DROP TABLE host_inv_months_acc; DROP TABLE host_markers_acc; DROP TABLE host_sig_visits_acc;
+DROP TABLE sig_members_acc;
 DROP TABLE sweep_days_acc; DROP TABLE endpoints_acc; DROP TABLE model_catalog_acc; DROP TABLE capability_input_acc;
 DROP TABLE hmc_acc; DROP TABLE fam_acc; DROP TABLE host_months_acc; DROP TABLE host_versions_acc;
 DROP TABLE host_inventories_acc; DROP TABLE month_model_counts_acc; DROP TABLE runtime_days_acc;
@@ -351,7 +387,7 @@ def _read(path: Path) -> pa.Table:
     try:
         meta = pq.read_metadata(path)
         paths = {meta.schema.column(i).path for i in range(len(meta.schema))}
-        want = [c for c in OBS_LEAVES if c in paths]
+        want = [c for c in OBS_LEAVES if c in paths or any(p.startswith(f"{c}.") for p in paths)]  # lists too
         # a list<struct> leaf path is models.<list>.<element>.<field>[...]; writers name the middle parts differently
         prefixes = sorted({".".join(p.split(".")[:3]) for p in paths if p.startswith("models.")})
         element = prefixes[0] if prefixes else "models.list.element"
@@ -466,7 +502,7 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
     con.register("_empty_models", _batch([(0, _empty())])[1])
     con.execute(_CREATE.format(cap_struct=_CAP_STRUCT, catalog_fields=", ".join(CATALOG_FIELDS)))
     con.unregister("_empty_models")
-    per_batch = _PER_BATCH.format(host_expr=host_expr, model_key=_MODEL_KEY, cap_key=_CAP_KEY)
+    per_batch = _PER_BATCH.format(host_expr=host_expr, model_key=_MODEL_KEY, cap_key=_CAP_KEY, day_bit=DAY_BIT)
     max_held = max_held or fold_rows(con)
     lock = threading.Lock()
     queue = iter(enumerate(files))

@@ -15,6 +15,7 @@ Every stage asks a ``Layout`` for its paths; none spells a folder name itself (a
       candidates/                                          discovery imports
       store/<host_key>.duckdb                              the store's persisted relations and events
       report/                                              the latest report
+      watchlist.toml, monitor/alerts.jsonl                 lineages to watch; the alerts raised, once each
       optout.txt                                           addresses that asked not to be probed
       .llmcensus.lock                                      held by the one writer of this folder
 
@@ -153,6 +154,16 @@ class Layout:
     @property
     def truth(self) -> Path:
         return self.root / "truth"
+
+    @property
+    def monitor(self) -> Path:
+        """Lineage monitoring: ``alerts.jsonl`` (every alert, once) and ``webhook.json`` (what was delivered)."""
+        return self.root / "monitor"
+
+    @property
+    def watchlist(self) -> Path:
+        """The default watchlist (``llmcensus/monitor/watchlist.py``)."""
+        return self.root / "watchlist.toml"
 
     @property
     def run_dir(self) -> Path:

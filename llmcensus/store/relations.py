@@ -31,6 +31,15 @@ Relations (keys are 64-bit hashes: ``host`` of ip or ip:port by ``host_key``, ``
                           its (name, digest) set) and model count
 * ``endpoint_ids``        distinct (endpoint, host, ip, port)
 * ``inventory_names``     distinct (inv, name, digest): the members of every inventory
+* ``host_inv_months``     every runtime: host, month, runtime, inv, days (bit set of the days of the month on which
+                          a successful visit listed that inventory): what per-lineage adoption over time reads
+* ``host_markers``        host, ip, marker, visits: the probe's markers on successful Ollama visits
+                          (``runtime_evidence``: tags_ps_fields, tags_extra_keys, ...) and ``server_header`` (a Server
+                          header no reverse proxy explains): honeypot evidence
+* ``host_sig_visits``     host, ip, sig, visits: successful Ollama visits per inventory signature (the order-free hash
+                          of the visit's (digest, modified_at) pairs)
+* ``sig_members``         distinct (sig, name, digest, modified_at): the members of every signature, modified_at
+                          exactly as the host sent it (time zone and nanoseconds): what clone-farm evidence reads
 * ``events``              see ``events.py``
 * ``folded_parts``        path (relative to the data folder), bytes: every file folded in
 """
@@ -59,7 +68,7 @@ from llmcensus.store.layout import Layout
 
 log = logging.getLogger(__name__)
 
-STORE_VERSION = 1  # bump when a relation's definition changes: an older store is then rebuilt, never misread
+STORE_VERSION = 3  # bump when a relation's definition changes: an older store is then rebuilt, never misread
 HOST_KEYS = {"ip": "hash(ip)", "ip_port": "hash(ip, port)"}
 
 
@@ -104,6 +113,10 @@ MERGES: dict[str, Merge] = {
     "endpoint_days": Merge("latest", ("endpoint", "day"), order="observed_at DESC, visit DESC"),
     "endpoint_ids": Merge("distinct"),
     "inventory_names": Merge("distinct"),
+    "host_inv_months": Merge("sum", ("host", "month", "runtime", "inv"), "bit_or(days) AS days"),
+    "host_markers": Merge("sum", ("host", "ip", "marker"), "CAST(sum(visits) AS BIGINT) AS visits"),
+    "host_sig_visits": Merge("sum", ("host", "ip", "sig"), "CAST(sum(visits) AS BIGINT) AS visits"),
+    "sig_members": Merge("distinct"),
 }  # fmt: skip
 
 _META_DDL = """

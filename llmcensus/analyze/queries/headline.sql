@@ -1,6 +1,6 @@
 -- name: headline
 -- definition: The figures people quote, in long form (scope, figure, value), computed twice: scope 'all' (every
---   host) and scope 'unflagged' (hosts in the flags view removed: clone farms and multi-port addresses).
+--   host) and scope 'unflagged' (hosts in the flags view removed: clone farms, fake Ollama hosts and multi-port addresses).
 --   Counts: observations, unique_hosts, countries, asns, persistent_hosts; shares of the scope's hosts (or
 --   observations where named): persistent (> persistent_min_obs observations) and single-observation hosts and
 --   their observation shares, tools/vision/thinking/embedding coverage (label yes), Q4_K_M presence, public-library

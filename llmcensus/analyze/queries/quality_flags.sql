@@ -1,7 +1,9 @@
 -- name: quality_flags
 -- definition: Hosts flagged by the quality checks of the flags view: clone_farm (an identical non-empty inventory,
---   nanosecond modified_at strings included, on many addresses: honeypot farms and copied images) and multi_port
---   (one address answering as Ollama on many ports); 'any' counts each flagged host once. Look-alike runtimes are
+--   stamps normalised to UTC to the nanosecond, on many addresses, or one nanosecond stamp shared by many: honeypot
+--   farms and copied images), fake_ollama (the host's own evidence: impossible digests, one fractional second
+--   everywhere, schema slips, volatile stamps, an unexplained Server header; docs/security.md) and multi_port (one
+--   address answering as Ollama on many ports); 'any' counts each flagged host once. Look-alike runtimes are
 --   excluded before this, by runtime verdict. Every headline figure is reported with and without these hosts.
 --   Population: successful Ollama observations and their hosts.
 -- denominator: all unique hosts (host_share); all successful Ollama observations (observation_share)

@@ -22,7 +22,13 @@ Evidence markers are short stable strings recorded in ``runtime_evidence`` (prot
     size_string                 a model size sent as a string ("" on llama.cpp)
     modified_at_now             every modified_at is within 2 minutes of the reply's Date (LocalAI)
     modified_at_ms              every modified_at has exactly 3 fraction digits (SGLang)
-    tags_ps_fields              expires_at/size_vram inside /api/tags entries (a schema slip)
+    tags_empty                  /api/tags listed no model
+    tags_extra_keys             /api/tags has top-level keys beside "models" (a canned generate reply's, in a real farm)
+    tags_key_order              an entry's keys out of the order every Ollama version writes them in
+    tags_unsorted               entries not newest first (Ollama sorts by modified_at, whole seconds, descending)
+    tags_expires_zero           every tags entry has Go's zero expires_at and no size_vram: genuine v0.1.38-v0.1.41
+    tags_ps_fields              other expires_at/size_vram inside /api/tags entries, or the zero expires_at under a
+                                version outside v0.1.38-v0.1.41 (a schema slip no Ollama version makes)
 
 The probe only records; it never decides "honeypot" (that needs many hosts: analysis does it).
 """
@@ -69,6 +75,8 @@ def classify(evidence: Collection[str]) -> Runtime | None:
     if "version_const:0.9.0" in ev and ev & {"modified_at_now", "json_trailing_newline", "charset_upper"}:
         return Runtime.LOCALAI  # Ollama 0.9.0 exists: the constant alone proves nothing, echo's habits do
     # /api/version alone is no evidence: many unrelated APIs answer {"version": ...} at that path.
+    if "root_html" in ev and "root_banner" not in ev and "tags_empty" in ev and "version_json" not in ev:
+        return None  # a web page with an empty models list and no version: nothing Ollama-shaped was seen
     if "root_banner" in ev or "tags_models_list" in ev:
         return Runtime.OLLAMA
     return None

@@ -8,6 +8,7 @@ version 0.1.x-0.33.x, and a field the version does not send is ``None`` (unknown
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from llmcensus.probe.runtimes.ollama_parse import parse_root as parse_root
 from llmcensus.probe.runtimes.ollama_parse import parse_show as parse_show
 from llmcensus.probe.runtimes.ollama_parse import parse_tags as parse_tags
 from llmcensus.probe.runtimes.ollama_parse import parse_version as parse_version
+from llmcensus.probe.runtimes.ollama_parse import version_slips as version_slips
 from llmcensus.probe.runtimes.ollama_parse import version_tuple as version_tuple
 from llmcensus.probe.showcache import ShowCache, ShowEntry
 
@@ -75,6 +77,10 @@ def identify(replies: Mapping[tuple[str, str], Exchange]) -> list[str]:
                 evidence += parse_tags(ex.body)[1]
         except ParseError:
             pass
+    ver = replies.get(("GET", "/api/version"))
+    if ver is not None and ver.ok:
+        with contextlib.suppress(ParseError):
+            evidence += version_slips(evidence, parse_version(ver.body)[0])
     return list(dict.fromkeys(evidence))
 
 
@@ -177,6 +183,7 @@ async def scan(client: HostClient, cache: ShowCache, result: Result, *, observed
                 result.note(*ev)
         except ParseError as exc:
             ex.error = f"parse: {exc}"
+    result.note(*version_slips(result.evidence, result.version))
     runtime = lookalikes.classify(result.evidence)
     result.runtime = runtime.value if runtime is not None else Runtime.UNKNOWN.value
     _posture(result, replies)

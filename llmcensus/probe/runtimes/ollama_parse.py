@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -185,8 +186,10 @@ def parse_tags(body: bytes, reply_time: datetime | None = None,
             evidence.append("family:koboldcpp")
     if any(isinstance(e.get("size"), str) for e in entries):
         evidence.append("size_string")
-    if any("expires_at" in e or "size_vram" in e for e in entries):
-        evidence.append("tags_ps_fields")
+    evidence += _ps_field_evidence(entries)
+    evidence += _shape_evidence(obj, entries, models)
+    if not models:
+        evidence.append("tags_empty")
     stamps = [m["modified_at_utc"] for m in models]
     if models and reply_time is not None and all(
         s is not None and abs((s - reply_time).total_seconds()) < 120 for s in stamps
@@ -195,6 +198,58 @@ def parse_tags(body: bytes, reply_time: datetime | None = None,
     if models and all(fraction_digits(m["modified_at"]) == 3 for m in models):
         evidence.append("modified_at_ms")
     return models, list(dict.fromkeys(evidence))
+
+
+# The order of an entry's keys in every Ollama version (protocols.md §1.5; a version omits some, never reorders).
+ENTRY_KEY_ORDER = {k: i for i, k in enumerate(("name", "model", "remote_model", "remote_host", "modified_at", "size",
+                                                 "digest", "details", "expires_at", "size_vram", "capabilities"))}
+
+
+def _shape_evidence(obj: dict[str, Any], entries: list[dict[str, Any]], models: list[dict[str, Any]]) -> list[str]:
+    """Shapes Go's encoder and Ollama's handler never produce: ``tags_extra_keys`` (top-level keys beside
+    ``models``; llama.cpp's hybrid ``object``/``data`` excepted, it has its own marker), ``tags_key_order`` (an
+    entry's known keys out of the struct's order), ``tags_unsorted`` (entries not newest first: Ollama sorts by
+    ``modified_at`` in whole seconds, descending)."""
+    out = []
+    extra = set(obj) - {"models"} - ({"object", "data"} if obj.get("object") == "list" else set())
+    if extra:
+        out.append("tags_extra_keys")
+    for e in entries:
+        idx = [ENTRY_KEY_ORDER[k] for k in e if k in ENTRY_KEY_ORDER]
+        if idx != sorted(idx):
+            out.append("tags_key_order")
+            break
+    secs = [int(m["modified_at_utc"].timestamp()) for m in models if m["modified_at_utc"] is not None]
+    if any(a < b for a, b in itertools.pairwise(secs)):
+        out.append("tags_unsorted")
+    return out
+
+
+GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+# v0.1.38-v0.1.41 answered /api/tags with /api/ps's struct: a zero ``time.Time`` is never omitted by
+# encoding/json (``omitempty`` has no effect on structs), a zero ``size_vram`` is (protocols.md §1.5).
+SHARED_PS_STRUCT = ((0, 1, 38), (0, 1, 41))
+
+
+def _ps_field_evidence(entries: list[dict[str, Any]]) -> list[str]:
+    """``tags_expires_zero``: every entry carries exactly Go's zero ``expires_at`` and no ``size_vram``, the
+    genuine v0.1.38-v0.1.41 shape (whether the version fits is decided by ``version_slips``);
+    ``tags_ps_fields``: any other ps field in a tags entry, which no Ollama version sends."""
+    if not any("expires_at" in e or "size_vram" in e for e in entries):
+        return []
+    if all(e.get("expires_at") == GO_ZERO_TIME and "size_vram" not in e for e in entries):
+        return ["tags_expires_zero"]
+    return ["tags_ps_fields"]
+
+
+def version_slips(evidence: list[str], version: str | None) -> list[str]:
+    """Markers that need the version: the zero ``expires_at`` is genuine only on v0.1.38-v0.1.41 (or an
+    unknown version, which proves nothing either way)."""
+    t = version_tuple(version)
+    lo, hi = SHARED_PS_STRUCT
+    if "tags_expires_zero" in evidence and t is not None and not lo <= t <= hi:
+        return ["tags_ps_fields"]
+    return []
 
 
 def parse_ps(body: bytes, max_models: int = 500) -> list[dict[str, Any]]:

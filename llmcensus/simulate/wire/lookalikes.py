@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from llmcensus.simulate import farms
 from llmcensus.simulate.views import Behaviour, HostView, ModelView, Reply, Request
 from llmcensus.simulate.wire import ollama_show as show
 from llmcensus.simulate.wire.gojson import ZERO_TIME, dumps, rfc3339nano
@@ -73,25 +74,36 @@ _DAY_NS = 86_400_000_000_000
 
 
 def honeypot(view: HostView, req: Request) -> Reply:
-    """Clone-farm member. Slips: tags entries carry ps fields (``expires_at`` zero time *and* a zero
-    ``size_vram``, which no Ollama version emits together), Origin is never checked, wrong methods
-    get 404 whatever version is claimed, ``/api/ps`` is always empty."""
+    """A fake Ollama host of the kind ``extra["farm_kind"]`` names (``farms.py``; ``canned`` by default). Every kind:
+    Origin is never checked, wrong methods get 404 whatever version is claimed, ``/api/ps`` is always empty. The
+    /api/tags slips: ``canned`` entries carry ps fields (``expires_at`` zero time *and* a zero ``size_vram``, which
+    no Ollama version emits together); ``pool`` lists its entries oldest first under a generate reply's top-level
+    keys; ``sequential`` writes ``digest`` before ``name`` and names itself in a ``Server`` header."""
     path, ok = req.path, is_get(req)
+    kind = view.extra.get("farm_kind", "canned")
     feats = features(view.version)
-    txt = (("Content-Type", TEXT_GO),)
-    js = (("Content-Type", JSON_GO),)
+    server = (("Server", farms.SERVER[kind]),) if kind in farms.SERVER else ()
+    txt = (("Content-Type", TEXT_GO), *server)
+    js = (("Content-Type", JSON_GO), *server)
     if path == "/" and ok:
         return finish(req, reply(200, b"Ollama is running", txt))
     if path == "/api/version" and ok:
         return finish(req, reply(200, dumps({"version": view.version}), js))
     if path == "/api/tags" and ok:
-        entries = []
-        for mv in sorted(view.models, key=lambda x: -(x.modified_at_ns // 1_000_000_000)):
-            entries.append({"name": mv.name, "model": mv.name,
-                            "modified_at": rfc3339nano(mv.modified_at_ns, view.tz_offset_min), "size": mv.size,
-                            "digest": mv.digest, "details": show.details(mv, feats, in_tags=False),
-                            "expires_at": ZERO_TIME, "size_vram": 0})
-        return finish(req, reply(200, dumps({"models": entries}), js))
+        newest_first = sorted(view.models, key=lambda x: -(x.modified_at_ns // 1_000_000_000))
+        entries: list[dict[str, object]] = []
+        for mv in reversed(newest_first) if kind == "pool" else newest_first:
+            e: dict[str, object] = {"name": mv.name, "model": mv.name,
+                                    "modified_at": rfc3339nano(mv.modified_at_ns, view.tz_offset_min),
+                                    "size": mv.size, "digest": mv.digest,
+                                    "details": show.details(mv, feats, in_tags=False)}
+            if kind == "canned":
+                e.update(expires_at=ZERO_TIME, size_vram=0)
+            elif kind == "sequential":
+                e = {"digest": e.pop("digest"), **e}
+            entries.append(e)
+        tags: dict[str, object] = {"models": entries, **(farms.GENERATE_KEYS if kind == "pool" else {})}
+        return finish(req, reply(200, dumps(tags), js))
     if path == "/api/ps" and req.method == "GET":
         return reply(200, b'{"models":[]}', js)
     if path == "/api/show" and req.method == "POST":

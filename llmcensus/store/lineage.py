@@ -1,0 +1,45 @@
+"""Relations for monitoring model lineages over time (issue #18), derived for each report from the store.
+
+* ``lineage_catalog``      one row per catalogued lineage: lab, lab_country, upstream lineages, first public release
+                           (``released``, null when no dated source was found) — from ``reference/data/lineages.csv``
+* ``inventory_lineages``   distinct (inventory, lineage) of local models (cloud stubs out; 'unknown' when a name
+                           resolves to no lineage), every runtime
+* ``host_lineage_months``  one row per (host, month, lineage, runtime): ``days``, the bit set of the days of the month
+                           on which a successful visit listed a model of the lineage (from the store's
+                           ``host_inv_months``; a day count is its bit count)
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from llmcensus.reference.catalog import lineages
+
+_SQL = """
+CREATE OR REPLACE TABLE inventory_lineages AS
+SELECT DISTINCT n.inv, coalesce(e.lineage, 'unknown') AS lineage
+FROM inventory_names n LEFT JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest
+WHERE NOT (n.name LIKE '%:cloud' OR n.name LIKE '%-cloud' OR coalesce(e.is_cloud, false));
+
+CREATE OR REPLACE TABLE host_lineage_months AS
+SELECT h.host, h.month, l.lineage, h.runtime, bit_or(h.days) AS days
+FROM host_inv_months h JOIN inventory_lineages l USING (inv) GROUP BY ALL;
+"""
+
+
+def catalog_table() -> pa.Table:
+    """The lineage catalogue as a table (``released`` null where the catalogue has no dated source)."""
+    rows = [{"lineage": lin.name, "lab": lin.lab, "lab_country": lin.country, "upstream": list(lin.upstream),
+             "released": getattr(lin, "released", None)} for lin in lineages().values()]  # fmt: skip
+    schema = pa.schema([("lineage", pa.string()), ("lab", pa.string()), ("lab_country", pa.string()),
+                        ("upstream", pa.list_(pa.string())), ("released", pa.date32())])  # fmt: skip
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def create_lineage_relations(con: duckdb.DuckDBPyConnection) -> None:
+    """Create this module's relations on ``con`` (which has the store's relations and ``models_enriched``)."""
+    con.register("_lineage_catalog", catalog_table())
+    con.execute("CREATE OR REPLACE TABLE lineage_catalog AS SELECT * FROM _lineage_catalog")
+    con.unregister("_lineage_catalog")
+    con.execute(_SQL)
