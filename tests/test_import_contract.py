@@ -22,6 +22,7 @@ ORDER = {
     "enrich": 4,
     "store": 5,
     "analyze": 6,
+    "monitor": 6.5,  # lineage alerts: reads the store and the named metrics, writes only monitor/
     "report": 7,
 }
 # simulate is the world we probe: it may use reference data and the observation schema (its fast

@@ -36,6 +36,7 @@ from llmcensus.config import probe_settings
 from llmcensus.datalock import writer_lock
 from llmcensus.errors import UsageError
 from llmcensus.inert import inert_json, terminal
+from llmcensus.monitor.check import check
 from llmcensus.probe.settings import ProbeSettings
 from llmcensus.probe.sweep import ScanRequest, parse_setting_overrides, scan
 from llmcensus.store.layout import Layout
@@ -105,12 +106,13 @@ class CycleSummary:
     files: int = 0
     visits: int = 0
     events: Counter[str] = field(default_factory=Counter)
+    alerts: int = 0
     seconds: float = 0.0
     interrupted: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {"cycle": self.cycle, "sweep_id": self.sweep_id, "targets": self.targets, "statuses": self.statuses,
-                "files": self.files, "visits": self.visits, "events": dict(self.events),
+                "files": self.files, "visits": self.visits, "events": dict(self.events), "alerts": self.alerts,
                 "seconds": round(self.seconds, 3), "interrupted": self.interrupted}
 
     def line(self) -> str:
@@ -118,7 +120,7 @@ class CycleSummary:
         kinds = ", ".join(f"{k} {n}" for k, n in self.events.most_common())
         return (f"cycle {self.cycle} {self.sweep_id}: {self.targets:,} targets, {ok:,} fingerprinted; store +"
                 f"{self.files} files, {self.visits:,} visits; {sum(self.events.values())} new events"
-                f"{' (' + kinds + ')' if kinds else ''}; {self.seconds:.1f} s")
+                f"{' (' + kinds + ')' if kinds else ''}; {self.alerts} new alerts; {self.seconds:.1f} s")
 
 
 class Source:
@@ -169,7 +171,8 @@ def _stop_on_sigterm() -> None:
 def run_loop(data: Path, source: Source, *, schedule: Schedule, cycles: int | None, settings: ProbeSettings,
              host_key: str = "ip", write_report: bool = True, echo: Callable[[str], Any] = print,
              events_out: Path | None = None,
-             on_cycle: Callable[[CycleSummary], Any] | None = None) -> list[CycleSummary]:
+             on_cycle: Callable[[CycleSummary], Any] | None = None,
+             monitoring: Monitoring | None = None) -> list[CycleSummary]:
     """Run cycles until ``cycles`` are done, the source is exhausted, or the process is interrupted.
 
     Each finished cycle goes to ``on_cycle`` (default: its line to ``echo``); notes between cycles go to ``echo``."""
@@ -183,7 +186,8 @@ def run_loop(data: Path, source: Source, *, schedule: Schedule, cycles: int | No
         try:
             while (cycles is None or len(done) < cycles) and not source.exhausted(state):
                 start = datetime.now(UTC)
-                summary = _cycle(layout, source, state, state_path, events_path, settings, host_key, write_report)
+                summary = _cycle(layout, source, state, state_path, events_path, settings, host_key, write_report,
+                                 monitoring or Monitoring())
                 done.append(summary)
                 if on_cycle is not None:
                     on_cycle(summary)
@@ -206,8 +210,17 @@ def run_loop(data: Path, source: Source, *, schedule: Schedule, cycles: int | No
     return done
 
 
+@dataclass(frozen=True)
+class Monitoring:
+    """Lineage alerts after each store update: the watchlist (default ``<data>/watchlist.toml``; none = no
+    alerts) and an optional webhook the alerts are POSTed to (``llmcensus/monitor/check.py``)."""
+
+    watchlist: Path | None = None
+    webhook: str | None = None
+
+
 def _cycle(layout: Layout, source: Source, state: RunState, state_path: Path, events_path: Path,
-           settings: ProbeSettings, host_key: str, write_report: bool) -> CycleSummary:
+           settings: ProbeSettings, host_key: str, write_report: bool, monitoring: Monitoring) -> CycleSummary:
     t0 = time.perf_counter()
     resume = state.current is not None and layout.manifest(state.current).exists()
     sweep_id = state.current if resume and state.current else source.sweep_id(state)
@@ -238,6 +251,8 @@ def _cycle(layout: Layout, source: Source, state: RunState, state_path: Path, ev
         summary.events.update(str(e["kind"]) for e in events)
 
     hand_on(layout.root, consume, host_key)
+    if (monitoring.watchlist or layout.watchlist).exists():
+        summary.alerts = len(check(layout.root, watchlist=monitoring.watchlist, webhook=monitoring.webhook).new)
     state.cycles += 1
     state.current = None
     state.write(state_path)
@@ -267,6 +282,9 @@ def run_cmd(
     events: Annotated[Path | None, typer.Option("--events", help="append new events here as JSON lines "
                                                 "(default <data>/run/events.jsonl)")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a probe setting name=value")] = None,
+    watchlist: Annotated[Path | None, typer.Option("--watchlist", help="lineages to watch (TOML; default "
+                                                   "<data>/watchlist.toml): alerts after every store update")] = None,
+    webhook: Annotated[str | None, typer.Option("--webhook", help="POST each new alert (JSON) to this URL")] = None,
     json_: Annotated[bool, typer.Option("--json", help="one JSON object per cycle on stdout instead of text")
                      ] = False,
 ) -> None:
@@ -296,4 +314,5 @@ def run_cmd(
     run_loop(data, source, schedule=schedule, cycles=cycles, settings=settings,
              host_key=pick(host_key, "run", "host_key", "ip"), write_report=pick(report, "run", "report", True),
              echo=(lambda line: typer.echo(line, err=True)) if json_ else typer.echo, events_out=events,
-             on_cycle=(lambda c: emit_json(c.as_dict())) if json_ else None)
+             on_cycle=(lambda c: emit_json(c.as_dict())) if json_ else None,
+             monitoring=Monitoring(watchlist, webhook))

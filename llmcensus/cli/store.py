@@ -11,6 +11,9 @@ import typer
 from llmcensus import api
 from llmcensus.cli.options import JsonOpt, emit_json, pick
 from llmcensus.inert import inert_json, terminal
+from llmcensus.monitor.alerts import read_alerts
+from llmcensus.monitor.check import check
+from llmcensus.store.layout import Layout
 
 app = typer.Typer(no_args_is_help=True, help="The store: persisted relations and events of a data folder.")
 
@@ -22,16 +25,40 @@ HostKeyOpt = Annotated[str | None, typer.Option("--host-key", help="host identit
 def update_cmd(
     data: DataOpt,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="rebuild from every observation file")] = False,
+    watchlist: Annotated[Path | None, typer.Option("--watchlist", help="lineages to watch (TOML; default "
+                                                   "<data>/watchlist.toml): alerts after the update")] = None,
+    webhook: Annotated[str | None, typer.Option("--webhook", help="POST each new alert (JSON) to this URL")] = None,
     host_key: HostKeyOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Fold observation files not folded yet into the store (or rebuild it) and derive their events."""
     s = api.store_update(data, host_key=pick(host_key, "store", "host_key", "ip"), rebuild=rebuild)
+    alerts = None
+    if (watchlist or Layout(data).watchlist).exists():
+        alerts = check(data, watchlist=watchlist, webhook=webhook)
     if json_:
-        emit_json(s.as_dict())
+        emit_json({**s.as_dict(), **({"monitor": alerts.as_dict()} if alerts else {})})
         return
     typer.echo(f"store {'rebuilt' if s.rebuilt else 'updated'}: {s.files} files, {s.visits:,} visits, "
                f"{s.events} new events in {s.seconds:.1f} s")  # fmt: skip
+    if alerts is not None:
+        typer.echo(f"{len(alerts.new)} new alerts ({alerts.total} in all) -> {Layout(data).monitor / 'alerts.jsonl'}")
+        for a in alerts.new:
+            typer.echo(terminal(f"  {a['first_seen']} {a['rule']} [{a['watch']}] {a['lineage']}: {a['subject']}"))
+
+
+@app.command("alerts")
+def alerts_cmd(
+    data: DataOpt,
+    json_: Annotated[bool, typer.Option("--json", help="JSON lines (one alert per line) instead of a table")] = False,
+) -> None:
+    """Print the lineage alerts raised so far (see docs/lineage.md, "Watchlists and alerts")."""
+    for a in read_alerts(Layout(data).monitor / "alerts.jsonl"):
+        if json_:
+            typer.echo(orjson.dumps(inert_json(a)).decode())
+        else:
+            typer.echo(terminal(f"{a['first_seen']} {a['rule']:<17} [{a['watch']}] {a['lineage']}: {a['subject']} "
+                                f"({a['counts']['hosts']} hosts)"))
 
 
 @app.command("events")

@@ -1,0 +1,18 @@
+-- name: lineage_adoption_by_month
+-- definition: Adoption of each model lineage over time, every runtime: per UTC month and lineage, the hosts that
+--   listed a local model of the lineage on a successful visit that month, their share of the month's hosts with a
+--   local model, the host-days (days a host listed the lineage, summed over hosts), the lineage's first public
+--   release (lineage_catalog; null when no dated source) and the days from that release to the month's start.
+-- denominator: hosts of any runtime that listed a local model in the month (host_share)
+-- window: each UTC month with a successful visit listing a local model
+-- params: none
+WITH per_host AS (
+  SELECT host, month, lineage, bit_or(days) AS days FROM host_lineage_months GROUP BY host, month, lineage
+),
+totals AS (SELECT month, count(DISTINCT host) AS month_hosts FROM host_lineage_months GROUP BY month)
+SELECT p.month, p.lineage, count(*) AS hosts, count(*) / t.month_hosts AS host_share,
+       CAST(sum(bit_count(p.days)) AS BIGINT) AS host_days, c.released,
+       date_diff('day', c.released, p.month) AS days_since_release, t.month_hosts
+FROM per_host p JOIN totals t USING (month) LEFT JOIN lineage_catalog c USING (lineage)
+GROUP BY p.month, p.lineage, t.month_hosts, c.released
+ORDER BY p.month, hosts DESC, p.lineage

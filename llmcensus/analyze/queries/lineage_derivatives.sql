@@ -1,0 +1,32 @@
+-- name: lineage_derivatives
+-- definition: The derivatives of each upstream lineage seen on exposed hosts, every runtime: a model name is a
+--   derivative when its lineage is a catalogued fine-tune of the upstream (lineage_catalog.upstream), when it
+--   carries an uncensoring marker (abliterated, uncensored, dolphin, ...: enrichment's uncensored_name), or when
+--   it is published under a user namespace (a '/' in the name). Per (upstream, lineage, name): the kind
+--   (fine_tune, uncensored, namespaced; the first that applies in that order), first and last UTC day a host
+--   listed it, and the hosts that did.
+-- denominator: none (counts)
+-- window: the whole study window
+-- params: none
+WITH names AS (
+  SELECT DISTINCT n.inv, n.name, coalesce(e.lineage, 'unknown') AS lineage, coalesce(e.uncensored_name, false) AS unc
+  FROM inventory_names n LEFT JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest
+  WHERE NOT (n.name LIKE '%:cloud' OR n.name LIKE '%-cloud' OR coalesce(e.is_cloud, false))
+),
+derivative AS (
+  SELECT n.inv, n.name, n.lineage, u.upstream,
+         CASE WHEN u.upstream <> n.lineage THEN 'fine_tune' WHEN n.unc THEN 'uncensored' ELSE 'namespaced' END AS kind
+  FROM names n
+  LEFT JOIN lineage_catalog c USING (lineage)
+  CROSS JOIN LATERAL (SELECT unnest(CASE WHEN len(c.upstream) > 0 THEN c.upstream ELSE [n.lineage] END) AS upstream) u
+  WHERE len(c.upstream) > 0 OR n.unc OR n.name LIKE '%/%'
+),
+seen AS (
+  SELECT d.upstream, d.lineage, d.name, d.kind, h.host,
+         h.month + CAST(strlen(bin(h.days)) - strlen(rtrim(bin(h.days), '0')) AS INTEGER) AS first_day,
+         h.month + CAST(strlen(bin(h.days)) - 1 AS INTEGER) AS last_day
+  FROM derivative d JOIN host_inv_months h USING (inv)
+)
+SELECT upstream, lineage, name, kind, min(first_day) AS first_seen, max(last_day) AS last_seen,
+       count(DISTINCT host) AS hosts
+FROM seen GROUP BY upstream, lineage, name, kind ORDER BY upstream, hosts DESC, name
