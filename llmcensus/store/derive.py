@@ -198,6 +198,15 @@ JOIN inventory_names n USING (inv)
 LEFT JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest
 WHERE NOT (n.name LIKE '%:cloud' OR n.name LIKE '%-cloud' OR coalesce(e.is_cloud, false));
 
+-- Per (host, month, runtime, version, open): the days (bit set) an endpoint of the host reported that version with a
+-- runtime verdict; ``open`` = a successful visit without credentials. What the advisory metrics read: a few rows
+-- per host and month instead of one per endpoint and day.
+CREATE OR REPLACE TABLE host_version_months AS
+SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, runtime, version,
+       (status = 'success' AND coalesce(auth, '') = 'open') AS open,
+       bit_or(CAST(1 AS UINTEGER) << (dayofmonth(day) - 1)) AS days
+FROM endpoint_days GROUP BY ALL;
+
 CREATE OR REPLACE TABLE host_geo AS
 SELECT h.host, coalesce(g.country, 'unknown') AS country, coalesce(g.subdivision, 'unknown') AS subdivision,
        g.asn, coalesce(g.tier, 'unknown') AS tier, coalesce(g.asn_type, 'unknown') AS asn_type
@@ -263,21 +272,10 @@ _HOST_CAPABILITIES_SQL = (
 #   server_header            1  a Server header no reverse proxy sent (Ollama sends none; an unlisted proxy might)
 # Flags: clone_farm (identical_inventory_utc or shared_stamp), fake_ollama (the host's own evidence weighs
 # >= fake_min_score), multi_port (one address answering as Ollama on many ports). A host may carry several.
-_STAMP_RE = r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$"
 _FLAGS_SQL = """
 CREATE OR REPLACE TEMP TABLE hp_inst AS
-  WITH i AS (
-    SELECT v.host, v.ip, v.sig AS oid, v.visits, m.name, m.digest,
-           regexp_extract(m.modified_at, '{stamp_re}', ['base', 'frac', 'tz']) AS p
-    FROM host_sig_visits v JOIN sig_members m USING (sig)
-  )
-  SELECT host, ip, oid, visits, name, coalesce(digest, '') AS digest, p.frac AS frac,
-         CAST(date_diff('second', TIMESTAMP '1970-01-01', try_strptime(p.base, '%Y-%m-%dT%H:%M:%S'))
-              - CASE WHEN p.tz IN ('Z', '') THEN 0
-                     ELSE (CASE left(p.tz, 1) WHEN '-' THEN -1 ELSE 1 END)
-                          * (CAST(substr(p.tz, 2, 2) AS INTEGER) * 3600 + CAST(substr(p.tz, 5, 2) AS INTEGER) * 60)
-                END AS VARCHAR) || '.' || rpad(p.frac, 9, '0') AS stamp
-  FROM i;
+  SELECT v.host, v.ip, v.sig AS oid, v.visits, m.name, coalesce(m.digest, '') AS digest, m.frac, m.stamp
+  FROM host_sig_visits v JOIN sig_members m USING (sig);
 CREATE OR REPLACE TABLE honeypot_evidence AS
 WITH per_obs AS (
   SELECT host, ip, oid, count(*) AS n, hash(list_sort(list(digest || '@' || coalesce(stamp, '?')))) AS utc_sig,
@@ -403,7 +401,7 @@ def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewPar
         _create_capabilities(con)
         con.execute(_HOST_STATS_SQL)
         con.execute(_HOST_CAPABILITIES_SQL)
-        con.execute(_FLAGS_SQL.format(stamp_re=_STAMP_RE, clone_farm_min_hosts=p.clone_farm_min_hosts,
+        con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,
                                       shared_stamp_min_hosts=p.shared_stamp_min_hosts,
                                       fake_min_score=p.fake_min_score,
                                       multi_port_min_ports=p.multi_port_min_ports))  # fmt: skip

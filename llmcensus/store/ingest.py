@@ -106,6 +106,8 @@ FOLD_MEMORY_SHARE = 4
 MIN_FOLD_ROWS = 1_000_000
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50, "E": 2**60}
 _ORD_SHIFT = 32  # ord = file number << 32 | position of the model in the file's flattened models
+# an RFC 3339 stamp as Ollama sends it: seconds, an optional 1-9 digit fraction, Z or an offset
+STAMP_RE = r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$"
 
 _CREATE = """
 CREATE OR REPLACE TABLE sweep_days_acc (day DATE, visits BIGINT);
@@ -130,7 +132,8 @@ CREATE OR REPLACE TABLE endpoint_days_acc (endpoint UBIGINT, host UBIGINT, day D
   models INTEGER, proxy VARCHAR);
 CREATE OR REPLACE TABLE host_markers_acc (host UBIGINT, ip VARCHAR, marker VARCHAR, visits BIGINT);
 CREATE OR REPLACE TABLE host_sig_visits_acc (host UBIGINT, ip VARCHAR, sig UBIGINT, visits BIGINT);
-CREATE OR REPLACE TABLE sig_members_acc (sig UBIGINT, name VARCHAR, digest VARCHAR, modified_at VARCHAR);
+CREATE OR REPLACE TABLE sig_members_acc (sig UBIGINT, name VARCHAR, digest VARCHAR, modified_at VARCHAR,
+  stamp VARCHAR, frac VARCHAR);
 CREATE OR REPLACE TABLE endpoint_ids_acc (endpoint UBIGINT, host UBIGINT, ip VARCHAR, port INTEGER);
 CREATE OR REPLACE TABLE host_inv_months_acc (host UBIGINT, month DATE, runtime VARCHAR, inv UBIGINT, days UINTEGER);
 CREATE OR REPLACE TABLE inventory_names_acc (inv UBIGINT, name VARCHAR, digest VARCHAR);
@@ -232,8 +235,19 @@ INSERT INTO host_sig_visits_acc SELECT o.host, o.ip, p.sig, count(*) FROM bo o J
 CREATE OR REPLACE TEMP TABLE new_sig AS
   SELECT sig, min(parent) AS parent FROM bp WHERE sig NOT IN (SELECT sig FROM seen_sig) GROUP BY sig;
 INSERT INTO seen_sig SELECT sig FROM new_sig;
+-- stamp: modified_at as UTC epoch seconds and a 9-digit fraction (the same file time rendered in two time zones
+-- compares equal; null when unparsable); frac: the fraction as sent
 INSERT INTO sig_members_acc
-  SELECT DISTINCT k.sig, i.name, i.digest, i.modified_at FROM inst i JOIN new_sig k USING (parent);
+  SELECT sig, name, digest, modified_at,
+         CAST(date_diff('second', TIMESTAMP '1970-01-01', try_strptime(p.base, '%Y-%m-%dT%H:%M:%S'))
+              - CASE WHEN p.tz IN ('Z', '') THEN 0
+                     ELSE (CASE left(p.tz, 1) WHEN '-' THEN -1 ELSE 1 END)
+                          * (CAST(substr(p.tz, 2, 2) AS INTEGER) * 3600 + CAST(substr(p.tz, 5, 2) AS INTEGER) * 60)
+                END AS VARCHAR) || '.' || rpad(p.frac, 9, '0'),
+         p.frac
+  FROM (SELECT DISTINCT k.sig, i.name, i.digest, i.modified_at,
+               regexp_extract(i.modified_at, '{stamp_re}', ['base', 'frac', 'tz']) AS p
+        FROM inst i JOIN new_sig k USING (parent));
 INSERT INTO endpoint_ids_acc
   SELECT DISTINCT hash(ip, port), {host_expr}, ip, port FROM obs WHERE status IN ('success', 'auth_required');
 -- every runtime: the days of each month a host listed an inventory (any successful visit that day)
@@ -502,7 +516,8 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
     con.register("_empty_models", _batch([(0, _empty())])[1])
     con.execute(_CREATE.format(cap_struct=_CAP_STRUCT, catalog_fields=", ".join(CATALOG_FIELDS)))
     con.unregister("_empty_models")
-    per_batch = _PER_BATCH.format(host_expr=host_expr, model_key=_MODEL_KEY, cap_key=_CAP_KEY, day_bit=DAY_BIT)
+    per_batch = _PER_BATCH.format(host_expr=host_expr, model_key=_MODEL_KEY, cap_key=_CAP_KEY, day_bit=DAY_BIT,
+                                  stamp_re=STAMP_RE)
     max_held = max_held or fold_rows(con)
     lock = threading.Lock()
     queue = iter(enumerate(files))

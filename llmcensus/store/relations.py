@@ -38,8 +38,10 @@ Relations (keys are 64-bit hashes: ``host`` of ip or ip:port by ``host_key``, ``
                           header no reverse proxy explains): honeypot evidence
 * ``host_sig_visits``     host, ip, sig, visits: successful Ollama visits per inventory signature (the order-free hash
                           of the visit's (digest, modified_at) pairs)
-* ``sig_members``         distinct (sig, name, digest, modified_at): the members of every signature, modified_at
-                          exactly as the host sent it (time zone and nanoseconds): what clone-farm evidence reads
+* ``sig_members``         distinct (sig, name, digest, modified_at, stamp, frac): the members of every signature,
+                          modified_at exactly as the host sent it (time zone and nanoseconds), ``stamp`` the same
+                          instant as UTC seconds and nine fraction digits, ``frac`` the fraction as sent: what
+                          clone-farm evidence reads
 * ``events``              see ``events.py``
 * ``folded_parts``        path (relative to the data folder), bytes: every file folded in
 """
@@ -68,7 +70,7 @@ from llmcensus.store.layout import Layout
 
 log = logging.getLogger(__name__)
 
-STORE_VERSION = 3  # bump when a relation's definition changes: an older store is then rebuilt, never misread
+STORE_VERSION = 4  # bump when a relation's definition changes: an older store is then rebuilt, never misread
 HOST_KEYS = {"ip": "hash(ip)", "ip_port": "hash(ip, port)"}
 
 

@@ -9,7 +9,7 @@
 WITH hv AS (
   SELECT e.host, e.runtime, v.advisory,
          max(CASE v.verdict WHEN 'affected' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END) AS r
-  FROM endpoint_days e
+  FROM (SELECT DISTINCT host, runtime, version FROM host_version_months) e
   JOIN advisory_versions v ON v.runtime = e.runtime AND v.version IS NOT DISTINCT FROM e.version
   GROUP BY ALL
 ),

@@ -10,25 +10,26 @@
 -- denominator: hosts with a verdict of the runtime that month (affected_share); their host-days (host_days)
 -- window: each UTC month of the study window in which the runtime had a verdict
 -- params: none
-WITH hd AS (
-  SELECT e.host, e.day, CAST(date_trunc('month', e.day) AS DATE) AS month, e.runtime, v.advisory,
-         max(CASE v.verdict WHEN 'affected' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END) AS r
-  FROM endpoint_days e
-  JOIN advisory_versions v ON v.runtime = e.runtime AND v.version IS NOT DISTINCT FROM e.version
+WITH hm AS (
+  -- per (host, month, advisory): the days (bit sets) on which an endpoint of the host ran an affected version, an
+  -- unknown one, any one; the worst verdict of a day is then a bit operation (host_version_months has a few rows
+  -- per host and month, instead of every endpoint-day times every advisory)
+  SELECT h.month, h.runtime, v.advisory, h.host, bit_or(h.days) FILTER (WHERE v.verdict = 'affected') AS aff,
+         bit_or(h.days) FILTER (WHERE v.verdict = 'unknown') AS unk, bit_or(h.days) AS alld
+  FROM host_version_months h
+  JOIN advisory_versions v ON v.runtime = h.runtime AND v.version IS NOT DISTINCT FROM h.version
   GROUP BY ALL
 ),
-hm AS (SELECT month, runtime, advisory, host, max(r) AS r FROM hd GROUP BY ALL),
-days AS (
-  SELECT month, runtime, advisory, count(*) FILTER (WHERE r = 2) AS affected_host_days,
-         count(*) FILTER (WHERE r = 1) AS unknown_host_days, count(*) AS host_days
-  FROM hd GROUP BY ALL
-),
-hosts AS (
-  SELECT month, runtime, advisory, count(*) AS hosts, count(*) FILTER (WHERE r = 2) AS affected_hosts,
-         count(*) FILTER (WHERE r = 1) AS unknown_hosts, count(*) FILTER (WHERE r = 0) AS not_affected_hosts
+agg AS (
+  SELECT month, runtime, advisory, count(*) AS hosts, count(*) FILTER (WHERE aff IS NOT NULL) AS affected_hosts,
+         count(*) FILTER (WHERE aff IS NULL AND unk IS NOT NULL) AS unknown_hosts,
+         count(*) FILTER (WHERE aff IS NULL AND unk IS NULL) AS not_affected_hosts,
+         CAST(sum(bit_count(coalesce(aff, 0::UINTEGER))) AS BIGINT) AS affected_host_days,
+         CAST(sum(bit_count(coalesce(unk, 0::UINTEGER) & ~coalesce(aff, 0::UINTEGER))) AS BIGINT) AS unknown_host_days,
+         CAST(sum(bit_count(alld)) AS BIGINT) AS host_days
   FROM hm GROUP BY ALL
 )
-SELECT h.month, h.runtime, h.advisory, a.severity, h.hosts, h.affected_hosts, h.unknown_hosts, h.not_affected_hosts,
-       h.affected_hosts / h.hosts AS affected_share, d.affected_host_days, d.unknown_host_days, d.host_days
-FROM hosts h JOIN days d USING (month, runtime, advisory) JOIN advisories a USING (runtime, advisory)
-ORDER BY h.month, h.runtime, h.advisory
+SELECT g.month, g.runtime, g.advisory, a.severity, g.hosts, g.affected_hosts, g.unknown_hosts, g.not_affected_hosts,
+       g.affected_hosts / g.hosts AS affected_share, g.affected_host_days, g.unknown_host_days, g.host_days
+FROM agg g JOIN advisories a USING (runtime, advisory)
+ORDER BY g.month, g.runtime, g.advisory

@@ -14,8 +14,9 @@ WITH fixes AS (
   WHERE a.fixed IS NOT NULL AND a.runtime IN (SELECT runtime FROM endpoint_days)
 ),
 seen AS (
-  SELECT v.runtime, v.advisory, min(e.day) AS fix_first_seen
-  FROM endpoint_days e JOIN advisory_versions v ON v.runtime = e.runtime AND v.version = e.version
+  SELECT v.runtime, v.advisory, min(e.first_day) AS fix_first_seen
+  FROM (SELECT runtime, version, min(day) AS first_day FROM endpoint_days GROUP BY ALL) e
+  JOIN advisory_versions v ON v.runtime = e.runtime AND v.version = e.version
   WHERE v.verdict = 'fixed' GROUP BY ALL
 ),
 ups AS (
@@ -26,9 +27,9 @@ ups AS (
   LEFT JOIN seen s ON s.runtime = f.runtime AND s.advisory = f.advisory
   WHERE ev.kind = 'version_upgrade' AND old.verdict = 'affected' AND new.verdict = 'fixed'
 ),
-last AS (
-  SELECT e.endpoint, e.runtime, e.version FROM endpoint_days e
-  QUALIFY row_number() OVER (PARTITION BY e.endpoint ORDER BY e.day DESC, e.observed_at DESC) = 1
+last AS (  -- each endpoint's state on its last day (one row per endpoint and day)
+  SELECT endpoint, arg_max_null(runtime, day) AS runtime, arg_max_null(version, day) AS version FROM endpoint_days
+  GROUP BY endpoint
 ),
 still AS (
   SELECT v.runtime, v.advisory, count(*) AS n FROM last l

@@ -9,12 +9,11 @@
 -- window: each UTC month of the study window in which some host had a runtime verdict
 -- params: none
 WITH hd AS (
-  SELECT e.host, CAST(date_trunc('month', e.day) AS DATE) AS month,
-         bool_or(e.status = 'success' AND e.auth = 'open') AS open,
-         max(CASE WHEN e.status = 'success' AND e.auth = 'open' AND a.unauthenticated_remote THEN
+  SELECT e.host, e.month, bool_or(e.open) AS open,
+         max(CASE WHEN e.open AND a.unauthenticated_remote THEN
                CASE v.verdict WHEN 'affected' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END ELSE 0 END) AS r,
-         bool_or(e.status = 'success' AND e.auth = 'open' AND a.single_request AND v.verdict = 'affected') AS single
-  FROM endpoint_days e
+         bool_or(e.open AND a.single_request AND v.verdict = 'affected') AS single
+  FROM host_version_months e
   LEFT JOIN advisory_versions v ON v.runtime = e.runtime AND v.version IS NOT DISTINCT FROM e.version
   LEFT JOIN advisories a ON a.runtime = v.runtime AND a.advisory = v.advisory
   GROUP BY ALL
