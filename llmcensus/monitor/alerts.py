@@ -39,8 +39,6 @@ from llmcensus.analyze.run import run_query
 from llmcensus.monitor.watchlist import Watch, Watchlist
 from llmcensus.store import db
 
-FIRST_DAY = "month + CAST(strlen(bin(days)) - strlen(rtrim(bin(days), '0')) AS INTEGER)"
-
 
 @dataclass(frozen=True)
 class Alert:
@@ -75,8 +73,8 @@ def watched_lineages(con: duckdb.DuckDBPyConnection, watch: Watch) -> set[str]:
 
 # Per (lineage, host): the first day the host listed the lineage; per (lineage, country) and (lineage, runtime): the
 # first day any host did. From host_lineage_months (every runtime).
-_HOST_FIRSTS = f"""
-SELECT lineage, host, min({FIRST_DAY}) AS first_day FROM host_lineage_months
+_HOST_FIRSTS = """
+SELECT lineage, host, min(first_day) AS first_day FROM host_lineage_months
 WHERE list_contains($lineages, lineage) GROUP BY lineage, host
 """
 
@@ -117,9 +115,9 @@ def _uncensored_alerts(con: duckdb.DuckDBPyConnection, w: Watch, lineages: set[s
                     and (d["upstream"] in lineages or w.matches_name(d["name"])) and d["hosts"] >= w.uncensored_hosts})
     if not names:
         return []
-    rows = con.execute(f"""
+    rows = con.execute("""
         WITH firsts AS (
-          SELECT n.name, h.host, min(h.{FIRST_DAY}) AS first_day FROM host_inv_months h
+          SELECT n.name, h.host, min(h.first_day) AS first_day FROM host_inv_spans h
           JOIN inventory_names n USING (inv) WHERE list_contains($names, n.name) GROUP BY n.name, h.host
         ),
         ranked AS (SELECT name, first_day, row_number() OVER (PARTITION BY name ORDER BY first_day) AS k FROM firsts)
@@ -151,7 +149,7 @@ def _spread_alerts(con: duckdb.DuckDBPyConnection, w: Watch, lineages: list[str]
         ("new_runtime", "h.runtime", "host_lineage_months h"),
     ):
         rows = con.execute(f"""
-            SELECT h.lineage, {dimension} AS value, min(h.{FIRST_DAY}) AS first_day, count(DISTINCT h.host) AS hosts
+            SELECT h.lineage, {dimension} AS value, min(h.first_day) AS first_day, count(DISTINCT h.host) AS hosts
             FROM {source} WHERE list_contains($lineages, h.lineage) GROUP BY ALL
         """, {"lineages": lineages}).fetchall()  # fmt: skip
         for lin, value, day, hosts in rows:
@@ -163,11 +161,11 @@ def _spread_alerts(con: duckdb.DuckDBPyConnection, w: Watch, lineages: list[str]
 
 
 def _digest_alerts(con: duckdb.DuckDBPyConnection, w: Watch, baseline: date) -> list[Alert]:
-    rows = con.execute(f"""
+    rows = con.execute("""
         WITH watched AS (SELECT DISTINCT name FROM inventory_names WHERE list_contains($digests, digest)),
         other AS (
-          SELECT n.name, n.digest, h.host, h.{FIRST_DAY} AS first_day FROM inventory_names n
-          JOIN watched USING (name) JOIN host_inv_months h USING (inv)
+          SELECT n.name, n.digest, h.host, h.first_day FROM inventory_names n
+          JOIN watched USING (name) JOIN host_inv_spans h USING (inv)
           WHERE NOT list_contains($digests, coalesce(n.digest, ''))
         )
         SELECT o.name, o.digest, min(o.first_day), count(DISTINCT o.host), any_value(l.lineage)

@@ -6,7 +6,9 @@
                            resolves to no lineage), every runtime
 * ``host_lineage_months``  one row per (host, month, lineage, runtime): ``days``, the bit set of the days of the month
                            on which a successful visit listed a model of the lineage (from the store's
-                           ``host_inv_months``; a day count is its bit count)
+                           ``host_inv_months``; a day count is its bit count), and ``first_day``/``last_day``, the
+                           first and last of those days
+* ``host_inv_spans``       the store's ``host_inv_months`` with the same ``first_day`` and ``last_day``
 """
 
 from __future__ import annotations
@@ -16,15 +18,24 @@ import pyarrow as pa
 
 from llmcensus.reference.catalog import lineages
 
-_SQL = """
+# The first and last day of a month's day set: the month's first day plus the position of its lowest / highest bit.
+FIRST_DAY = "month + CAST(strlen(bin(days)) - strlen(rtrim(bin(days), '0')) AS INTEGER)"
+LAST_DAY = "month + CAST(strlen(bin(days)) - 1 AS INTEGER)"
+
+_SQL = f"""
 CREATE OR REPLACE TABLE inventory_lineages AS
 SELECT DISTINCT n.inv, coalesce(e.lineage, 'unknown') AS lineage
 FROM inventory_names n LEFT JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest
 WHERE NOT (n.name LIKE '%:cloud' OR n.name LIKE '%-cloud' OR coalesce(e.is_cloud, false));
 
 CREATE OR REPLACE TABLE host_lineage_months AS
-SELECT h.host, h.month, l.lineage, h.runtime, bit_or(h.days) AS days
-FROM host_inv_months h JOIN inventory_lineages l USING (inv) GROUP BY ALL;
+SELECT *, {FIRST_DAY} AS first_day, {LAST_DAY} AS last_day FROM (
+  SELECT h.host, h.month, l.lineage, h.runtime, bit_or(h.days) AS days
+  FROM host_inv_months h JOIN inventory_lineages l USING (inv) GROUP BY ALL
+);
+
+CREATE OR REPLACE VIEW host_inv_spans AS
+SELECT *, {FIRST_DAY} AS first_day, {LAST_DAY} AS last_day FROM host_inv_months;
 """
 
 

@@ -22,10 +22,8 @@ derivative AS (
   WHERE len(c.upstream) > 0 OR n.unc OR n.name LIKE '%/%'
 ),
 seen AS (
-  SELECT d.upstream, d.lineage, d.name, d.kind, h.host,
-         h.month + CAST(strlen(bin(h.days)) - strlen(rtrim(bin(h.days), '0')) AS INTEGER) AS first_day,
-         h.month + CAST(strlen(bin(h.days)) - 1 AS INTEGER) AS last_day
-  FROM derivative d JOIN host_inv_months h USING (inv)
+  SELECT d.upstream, d.lineage, d.name, d.kind, h.host, h.first_day, h.last_day
+  FROM derivative d JOIN host_inv_spans h USING (inv)
 )
 SELECT upstream, lineage, name, kind, min(first_day) AS first_seen, max(last_day) AS last_seen,
        count(DISTINCT host) AS hosts

@@ -7,10 +7,7 @@
 -- window: the whole study window
 -- params: first_mark = 100, second_mark = 1000
 WITH firsts AS (
-  -- a host's first day with the lineage: the month's first day plus the lowest set bit of its day set
-  SELECT lineage, host,
-         min(month + CAST(strlen(bin(days)) - strlen(rtrim(bin(days), '0')) AS INTEGER)) AS first_day
-  FROM host_lineage_months GROUP BY lineage, host
+  SELECT lineage, host, min(first_day) AS first_day FROM host_lineage_months GROUP BY lineage, host
 ),
 daily AS (SELECT lineage, first_day, count(*) AS n FROM firsts GROUP BY lineage, first_day),
 reached AS (
