@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 import shutil
 from pathlib import Path
 from typing import Any
+
+from compare import same
 
 from llmcensus.cli.main import main
 from llmcensus.observations.reader import read_observations
@@ -14,17 +15,6 @@ from llmcensus.observations.schema import OBSERVATION_SCHEMA, SCHEMA_VERSION
 
 FROZEN = Path(__file__).parent / "fixtures" / "v1_study"
 VOLATILE = {"generated_at", "llmcensus_version"}
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal value for value; floats to 1e-9 (DuckDB's parallel sums may add in another order)."""
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b) and type(a) is type(b)
 
 
 def _metrics(path: Path) -> dict[str, Any]:
@@ -45,11 +35,11 @@ def test_a_v1_study_reads_as_v2_and_gives_the_same_metrics(tmp_path: Path) -> No
     got, want = _metrics(tmp_path / "report" / "metrics.json"), _metrics(FROZEN / "metrics.json")
     assert got.keys() == want.keys()
     for key in want.keys() - {"metrics"}:
-        assert _same(got[key], want[key]), key
+        assert same(got[key], want[key]), key
     # every metric the v1 code computed, value for value (new metrics may be added; definitions may be reworded)
     assert set(want["metrics"]) <= set(got["metrics"])
     for name, frozen in want["metrics"].items():
         now = got["metrics"][name]
-        assert now["columns"] == frozen["columns"] and _same(now["rows"], frozen["rows"]), name
+        assert now["columns"] == frozen["columns"] and same(now["rows"], frozen["rows"]), name
     frozen = sorted(p.relative_to(FROZEN) for p in (FROZEN / "observations").rglob("*"))
     assert sorted(p.relative_to(data) for p in (data / "observations").rglob("*")) == frozen

@@ -7,7 +7,6 @@ step (nothing new).
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from compare import same
 
 from llmcensus.analyze.run import run_study
 from llmcensus.simulate.fastpath import write_fastpath
@@ -41,16 +41,6 @@ def _tables(data: Path) -> dict[str, list[dict[str, Any]]]:
                 for name in [*MERGES, "events"]}  # fmt: skip
     finally:
         con.close()
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
 
 
 def _copy_day(src: Path, dst: Path, day_dir: Path, rows: slice | None = None, seq: int = 0) -> None:
@@ -100,7 +90,7 @@ def test_fourteen_incremental_steps_equal_a_full_rebuild(source: Path, tmp_path:
     full = run_study(rebuilt).metrics
     assert late.keys() == full.keys()
     for name in late:
-        assert _same(late[name].rows(), full[name].rows()), name
+        assert same(late[name].rows(), full[name].rows()), name
 
 
 def test_a_changed_or_removed_file_makes_the_store_rebuild(source: Path, tmp_path: Path) -> None:
