@@ -60,6 +60,12 @@ def read(ex: Exchange | None, parser: Parser, result: Result | None = None) -> P
     return parsed
 
 
+def liveness(body: bytes) -> Parsed:
+    """A health endpoint whose 200 says only that the server lives (vLLM's and SGLang's ``GET /health``: an empty
+    body): nothing to parse, nothing to record."""
+    return Parsed()
+
+
 def evidence_of(ex: Exchange | None, parser: Parser) -> list[str]:
     """For ``identify`` (pure: the exchange is not touched): the markers a usable reply gives to ``parser``;
     none when it does not parse."""

@@ -137,18 +137,13 @@ def parse_server_info(body: bytes) -> Parsed:
     return Parsed(version=as_str(g("version"), CAPS["version"]), models=models, evidence=evidence)
 
 
-def parse_health(body: bytes) -> Parsed:
-    """GET /health -> nothing: an empty 200 (read only if another module's identification saw it)."""
-    return Parsed()
-
-
 PARSERS: dict[tuple[str, str], Callable[[bytes], Parsed]] = {
     ("GET", "/get_model_info"): parse_model_info,
     ("GET", "/model_info"): parse_model_info,
     ("GET", "/v1/models"): parse_models,
     ("GET", "/get_server_info"): parse_server_info,
     ("GET", "/server_info"): parse_server_info,
-    ("GET", "/health"): parse_health,
+    ("GET", "/health"): common.liveness,  # an empty 200, read only if another module's identification saw it
 }
 
 

@@ -85,15 +85,10 @@ def parse_version(body: bytes) -> Parsed:
     return Parsed(version=version, evidence=["version_path_json"] if version is not None else [])
 
 
-def parse_health(body: bytes) -> Parsed:
-    """GET /health -> nothing but liveness: the body is empty (``Response(status_code=200)``)."""
-    return Parsed()
-
-
 PARSERS: dict[tuple[str, str], Callable[[bytes], Parsed]] = {
     ("GET", "/v1/models"): parse_models,
     ("GET", "/version"): parse_version,
-    ("GET", "/health"): parse_health,
+    ("GET", "/health"): common.liveness,  # an empty body: ``Response(status_code=200)``
 }
 
 
