@@ -36,7 +36,7 @@ def report_cmd(
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Compute every metric from raw observations and write the report."""
+    """Bring the store up to date (only new observation files are read), compute every metric and write the report."""
     params: dict[str, ParamValue] = {**section("report").get("params", {}), **_params(param or [])}
     with spinner("computing the metrics and writing the report", show_progress(json_)):
         summary = api.report(data, out, host_key=pick(host_key, "report", "host_key", "ip"), params=params)
