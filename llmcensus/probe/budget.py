@@ -8,7 +8,10 @@ The address cap is the promise defenders care about ("> 120 requests in 5 minute
 rule): at most ``address_requests`` requests to one IP address in any ``address_window`` seconds,
 whatever the port, the visit or the sweep. A visit *reserves* its whole per-visit budget before its
 first request and waits (outside its own timeout) until the address's window has room; each request
-sent turns one reservation into a timestamp, and the visit gives back what it did not use. So a host
+turns one reservation into a timestamp when it is over (``done``: its reply read, failed or cancelled), and the
+visit gives back what it did not use. Stamping the end rather than the send is what makes the promise hold as the
+host sees it: a request sent at t may reach the host later (a slow connect, a loaded client), never after its
+reply ends, so a window counted from the ends never lets two windows' worth arrive inside one. So a host
 listening on twenty ports is visited port after port as its window allows, never in a burst.
 Timestamps of earlier sweeps are fed in with ``seed`` (from the committed observations), so a sweep
 started right after another continues the same window. Timestamps are kept per address only while
@@ -137,8 +140,16 @@ class RateLimiter:
             delay = slot - now
             if delay > 0:
                 await asyncio.sleep(delay)
-        if self.address_requests:
-            reserved = self._reserved.get(ip, 0)
-            if reserved > 0:
-                self._reserved[ip] = reserved - 1
-            self._sent.setdefault(ip, deque()).append(self.clock())
+        if self.address_requests and self._reserved.get(ip, 0) <= 0:  # not admitted: still counted while in flight
+            self._reserved[ip] = 1
+
+    def done(self, ip: str) -> None:
+        """A request to ``ip`` is over: its reservation becomes a timestamp, the latest the host can have seen it."""
+        if not self.address_requests:
+            return
+        reserved = self._reserved.get(ip, 0)
+        if reserved > 1:
+            self._reserved[ip] = reserved - 1
+        else:
+            self._reserved.pop(ip, None)
+        self._sent.setdefault(ip, deque()).append(self.clock())

@@ -193,6 +193,13 @@ class HostClient:
         ex = Exchange(method, path)
         self.exchanges.append(ex)
         await self.limiter.wait(self.public_ip)
+        try:
+            return await self._send(ex, method, path, body, last=last, max_bytes=max_bytes)
+        finally:
+            self.limiter.done(self.public_ip)  # counted against the address cap from when it is over
+
+    async def _send(self, ex: Exchange, method: str, path: str, body: bytes | None, *, last: bool,
+                    max_bytes: int | None) -> Exchange:
         headers = {"Host": self.host_header}
         if body is not None:
             headers["Content-Type"] = "application/json"
