@@ -9,7 +9,8 @@ plus ``simulate`` (the world we probe), ``discover`` (where targets come from), 
 
 The public API (``docs/api.md``, ``llmcensus/api.py``) is re-exported here lazily: ``llmcensus.scan``,
 ``llmcensus.enrich``, ``llmcensus.report``, ``llmcensus.study``, ``llmcensus.store_update``, ``llmcensus.events``,
-``llmcensus.open_store``, ``llmcensus.metrics``. ``import llmcensus`` loads none of the stages (no DuckDB, no
+``llmcensus.open_store``, ``llmcensus.metrics``, ``llmcensus.dossier`` and every other name of ``api.__all__``
+(``tests/test_cli_thin.py`` checks the two lists agree). ``import llmcensus`` loads none of the stages (no DuckDB, no
 pyarrow) until one of them is used.
 """
 
@@ -22,8 +23,12 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("events", "import_candidates", "metrics", "open_store", "probe_settings", "scan", "store_update", "study",
-        "StudyResult")
+_API = ("alerts", "build_address_pool", "check_alerts", "data_layout", "discovery_formats", "dossier", "events",
+        "explain_lineage", "import_candidates", "metrics", "notification_export", "open_store", "optout_add",
+        "optout_list", "optout_remove", "parse_port_ranges", "probe_setting_names", "probe_settings", "run", "scan",
+        "simulate_observations", "simulate_params", "simulate_serve", "simulate_truth", "simulate_world",
+        "store_update", "study", "sweep", "sweep_defaults", "DossierSummary", "ExportSummary", "Progress",
+        "StudyResult", "SweepResult", "WorldSummary")
 # ``enrich`` and ``report`` are both an API function and a stage subpackage. The import system binds
 # ``llmcensus.enrich`` to the subpackage whenever ``llmcensus.enrich.run`` is imported, so a plain re-export would
 # be overwritten; instead the subpackage itself is made callable: ``llmcensus.enrich(data)`` calls

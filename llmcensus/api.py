@@ -18,7 +18,25 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmcensus.errors import UsageError
+from llmcensus.api_dossier import DossierSummary, dossier
+from llmcensus.api_more import (
+    ExportSummary,
+    Progress,
+    SweepResult,
+    alerts,
+    check_alerts,
+    data_layout,
+    discovery_formats,
+    explain_lineage,
+    notification_export,
+    optout_add,
+    optout_list,
+    optout_remove,
+    parse_port_ranges,
+    sweep,
+    sweep_defaults,
+)
+from llmcensus.errors import SimulationError, UsageError
 
 if TYPE_CHECKING:
     import duckdb
@@ -26,38 +44,79 @@ if TYPE_CHECKING:
 
     from llmcensus.discover.importer import ImportSummary
     from llmcensus.enrich.run import EnrichSummary
+    from llmcensus.observatory import CycleSummary
     from llmcensus.probe.engine import SweepSummary
     from llmcensus.probe.settings import ProbeSettings
     from llmcensus.report.build import ReportSummary
     from llmcensus.simstudy import StudySummary
     from llmcensus.store.relations import UpdateSummary
 
-__all__ = ["StudyResult", "enrich", "events", "import_candidates", "metrics", "open_store", "probe_settings",
-           "report", "scan", "store_update", "study"]
+__all__ = ["DossierSummary", "ExportSummary", "Progress", "StudyResult", "SweepResult", "WorldSummary", "alerts",
+           "build_address_pool", "check_alerts", "data_layout", "discovery_formats", "dossier", "enrich", "events",
+           "explain_lineage", "import_candidates", "metrics", "notification_export", "open_store", "optout_add",
+           "optout_list", "optout_remove", "parse_port_ranges", "probe_setting_names", "probe_settings", "report",
+           "run", "scan", "simulate_observations", "simulate_params", "simulate_serve", "simulate_truth",
+           "simulate_world", "store_update", "study", "sweep", "sweep_defaults"]
+
+# Library classes the command line and callers of the old ``llmcensus.cli.run``/``cli.study`` names reach through
+# the API; loaded on first use (``__getattr__``), so that ``import llmcensus.api`` stays cheap.
+_LAZY = {
+    "RunState": "llmcensus.observatory", "Schedule": "llmcensus.observatory", "run_loop": "llmcensus.observatory",
+    "CycleSummary": "llmcensus.observatory", "Monitoring": "llmcensus.observatory",
+    "parse_every": "llmcensus.observatory", "Source": "llmcensus.observatory",
+    "TargetSource": "llmcensus.observatory", "SimulatedSource": "llmcensus.simstudy",
+    "simulate_study": "llmcensus.simstudy", "STUDY_PROBE_SETTINGS": "llmcensus.simstudy",
+    "DayClock": "llmcensus.simstudy", "DaySummary": "llmcensus.simstudy", "StudySummary": "llmcensus.simstudy",
+}
 
 
-def probe_settings(settings: ProbeSettings | Mapping[str, Any] | None = None) -> ProbeSettings:
-    """``ProbeSettings`` from a mapping of setting names (``docs/configuration.md``, section ``[scan]``)."""
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'llmcensus.api' has no attribute {name!r}")
+
+
+def probe_settings(settings: ProbeSettings | Mapping[str, Any] | None = None,
+                   overrides: Sequence[str] = ()) -> ProbeSettings:
+    """``ProbeSettings`` from a mapping of setting names (``docs/configuration.md``, section ``[scan]``), then
+    ``overrides``: ``name=value`` strings as ``--set`` takes them."""
     from llmcensus.probe.settings import ProbeSettings
+    from llmcensus.probe.sweep import parse_setting_overrides
 
     if settings is None:
-        return ProbeSettings()
-    if isinstance(settings, ProbeSettings):
-        return settings
-    return ProbeSettings().with_(**dict(settings))
+        base = ProbeSettings()
+    elif isinstance(settings, ProbeSettings):
+        base = settings
+    else:
+        base = ProbeSettings().with_(**dict(settings))
+    return parse_setting_overrides(list(overrides), base) if overrides else base
+
+
+def probe_setting_names() -> list[str]:
+    """The names of every probe setting (``docs/configuration.md``, section ``[scan]``)."""
+    from llmcensus.probe.settings import SETTINGS
+
+    return [s.name for s in SETTINGS]
 
 
 def scan(targets: str | Path | None = None, *, data_dir: str | Path, candidates: str | Path | None = None,
          dial_map: str | Path | None = None, sweep_id: str | None = None, resume: bool = False,
-         ports: Sequence[int] | None = None, optout: Sequence[str | Path] = (),
+         ports: str | Sequence[int] | None = None, optout: Sequence[str | Path] = (),
          settings: ProbeSettings | Mapping[str, Any] | None = None, progress: bool = False,
          clock: Callable[[], Any] | None = None) -> SweepSummary:
     """Probe ``targets`` (a file of ip, ip:port or CIDR lines, or ``"-"`` for stdin) or a ``candidates`` dataset,
     read-only, appending one observation per (target, port) to ``data_dir``. ``ports`` default to every runtime
-    module's default ports; ``settings`` are probe settings (a ``ProbeSettings`` or a mapping of names)."""
+    module's default ports (``"11434,8080"`` or ints); ``settings`` are probe settings (a ``ProbeSettings`` or a
+    mapping of names). ``progress`` draws the probe's own bar on stderr (done/total, rate, counts by status)."""
     from llmcensus.probe.runtimes import DEFAULT_PORTS
     from llmcensus.probe.sweep import ScanRequest
     from llmcensus.probe.sweep import scan as run_scan
+    from llmcensus.targets.parse import parse_ports
+
+    if isinstance(ports, str):
+        ports = parse_ports(ports)
 
     req = ScanRequest(
         data_dir=Path(data_dir), targets_file=str(targets) if targets is not None else None,
@@ -82,24 +141,26 @@ def import_candidates(fmt: str, files: Iterable[str | Path], data_dir: str | Pat
 
 
 def enrich(data_dir: str | Path, *, geo_mmdb: str | Path | None = None, asn_mmdb: str | Path | None = None,
-           rebuild: bool = False) -> EnrichSummary:
+           rebuild: bool = False, progress: Progress | None = None) -> EnrichSummary:
     """Geo, ASN, network tier, lineage, capabilities and prompt clusters for the observations of ``data_dir``
-    (incremental: only keys not enriched yet, unless ``rebuild``)."""
+    (incremental: only keys not enriched yet, unless ``rebuild``). ``progress("enrich", done, 4)`` after each
+    stage."""
     from llmcensus.enrich.run import enrich as run_enrich
 
-    return run_enrich(data_dir, geo_mmdb=geo_mmdb, asn_mmdb=asn_mmdb, rebuild=rebuild)
+    return run_enrich(data_dir, geo_mmdb=geo_mmdb, asn_mmdb=asn_mmdb, rebuild=rebuild, progress=progress)
 
 
-def store_update(data_dir: str | Path, *, host_key: str = "ip", rebuild: bool = False) -> UpdateSummary:
+def store_update(data_dir: str | Path, *, host_key: str = "ip", rebuild: bool = False,
+                 progress: Progress | None = None) -> UpdateSummary:
     """Fold observation files not folded yet into the store of ``data_dir`` (or rebuild it), holding the data
-    folder's writer lock; derives the events."""
+    folder's writer lock; derives the events. ``progress("store", done, files)`` as files are taken."""
     from llmcensus.datalock import writer_lock
     from llmcensus.store.relations import update
 
     if not Path(data_dir).is_dir():
         raise UsageError(f"no data folder {data_dir}")
     with writer_lock(data_dir, "llmcensus store update"):
-        return update(data_dir, host_key, rebuild=rebuild)
+        return update(data_dir, host_key, rebuild=rebuild, progress=progress)
 
 
 def events(data_dir: str | Path, *, kinds: Sequence[str] | None = None, since: date | str | None = None,
@@ -134,26 +195,28 @@ def open_store(data_dir: str | Path, *, host_key: str = "ip", refresh: bool = Tr
 
 
 def metrics(data_dir: str | Path, names: Sequence[str] | None = None, *, host_key: str = "ip",
-            params: Mapping[str, Any] | None = None) -> dict[str, pa.Table]:
-    """Run the named metric queries (all, or ``names``; ``docs/metrics.md``) and return ``{name: Arrow table}``."""
+            params: Mapping[str, Any] | None = None, progress: Progress | None = None) -> dict[str, pa.Table]:
+    """Run the named metric queries (all, or ``names``; ``docs/metrics.md``) and return ``{name: Arrow table}``;
+    ``progress("metrics", done, total)`` after each query."""
     from llmcensus.analyze.run import run_study as run_queries
     from llmcensus.store.derive import ViewParams
 
     res = run_queries(data_dir, view_params=ViewParams(host_key=host_key), params=dict(params or {}),
-                      names=list(names) if names is not None else None)
+                      names=list(names) if names is not None else None, progress=progress)
     return {name: m.table for name, m in res.metrics.items()}
 
 
 def report(data_dir: str | Path, out_dir: str | Path | None = None, *, host_key: str = "ip",
-           params: Mapping[str, Any] | None = None) -> ReportSummary:
+           params: Mapping[str, Any] | None = None, progress: Progress | None = None) -> ReportSummary:
     """Compute every metric and write ``report.html``, ``report.md``, ``metrics.json`` and ``tables/*.csv`` to
-    ``out_dir`` (default ``<data_dir>/report``)."""
+    ``out_dir`` (default ``<data_dir>/report``); ``progress("metrics", done, total)`` after each query."""
     from llmcensus.report.build import build_report
     from llmcensus.store.derive import ViewParams
     from llmcensus.store.layout import Layout
 
     out = Path(out_dir) if out_dir is not None else Layout(data_dir).report
-    return build_report(data_dir, out, view_params=ViewParams(host_key=host_key), params=dict(params or {}))
+    return build_report(data_dir, out, view_params=ViewParams(host_key=host_key), params=dict(params or {}),
+                        progress=progress)
 
 
 @dataclass
@@ -178,34 +241,194 @@ class StudyResult:
         }
 
 
+def _sim_params(hosts: int, days: int, seed: int, params: Mapping[str, Any] | Sequence[str] | None) -> Any:
+    """Simulation ``Params``: the defaults, ``hosts``/``days``/``seed``, then ``params`` (a mapping or
+    ``name=value`` strings with JSON values, as ``--param`` takes them)."""
+    from llmcensus.simulate.params import Params, with_overrides
+
+    return with_overrides(Params(hosts=hosts, days=days, seed=seed), _param_items(params or []))
+
+
 def study(out: str | Path, *, hosts: int = 2_000, days: int = 14, seed: int = 7,
           params: Mapping[str, Any] | Sequence[str] | None = None,
-          imports: Sequence[tuple[str, Sequence[str | Path]]] | None = None, progress: bool = False,
-          echo: Callable[[str], Any] | None = None, with_enrich: bool = True,
+          imports: Sequence[tuple[str, Sequence[str | Path]]] | None = None, progress: Progress | None = None,
+          scan_progress: bool = False, echo: Callable[[str], Any] | None = None, with_enrich: bool = True,
           with_report: bool = True) -> StudyResult:
     """The study on the simulated internet, into the empty folder ``out``: serve, sweep and store each day through
     real HTTP on loopback, then enrich and report (``docs/simulation.md``). ``params`` override simulation
     parameters (a mapping or ``name=value`` strings); ``imports`` start from discovery exports, as (format, files)
-    pairs; ``echo`` receives one line per simulated day."""
+    pairs; ``echo`` receives one line per simulated day. ``progress`` is called with the stages ``days``,
+    ``enrich`` and ``metrics``; ``scan_progress`` draws the probe's own bar during each sweep instead."""
     import json
 
     from llmcensus.simstudy import simulate_study
-    from llmcensus.simulate.params import Params, with_overrides
     from llmcensus.store.layout import Layout
 
-    if isinstance(params, Mapping):
-        items = [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in params.items()]
-    else:
-        items = list(params or [])
-    p = with_overrides(Params(hosts=hosts, days=days, seed=seed), items)
-    sweeps = simulate_study(Path(out), p, progress=progress, echo=echo,
+    p = _sim_params(hosts, days, seed, params)
+    sweeps = simulate_study(Path(out), p, progress=scan_progress, echo=echo, on_progress=progress,
                             imports=[(fmt, [Path(f) for f in files]) for fmt, files in imports] if imports else None)
     result = StudyResult(Path(out), sweeps)
     truth = Layout(out).truth / "metrics.json"
     if truth.exists():
         result.truth = json.loads(truth.read_text(encoding="utf-8"))
     if with_enrich:
-        result.enrich = enrich(out)
+        result.enrich = enrich(out, progress=progress)
     if with_report:
-        result.report = report(out)
+        result.report = report(out, progress=progress)
     return result
+
+
+def run(data_dir: str | Path, *, targets: str | Path | None = None, candidates: str | Path | None = None,
+        simulate: bool = False, hosts: int = 2_000, days: int = 14, seed: int = 7,
+        params: Mapping[str, Any] | Sequence[str] | None = None, every: str | float | None = None,
+        cron: str | None = None, cycles: int | None = None, settings: ProbeSettings | Mapping[str, Any] | None = None,
+        overrides: Sequence[str] = (), host_key: str = "ip", write_report: bool = True,
+        events_out: str | Path | None = None, watchlist: str | Path | None = None, webhook: str | None = None,
+        on_cycle: Callable[[CycleSummary], Any] | None = None,
+        echo: Callable[[str], Any] = print) -> list[CycleSummary]:
+    """Run the observatory on ``data_dir``: each cycle scans ``targets`` (or ``candidates``; with ``simulate``, one
+    day of a simulated world of ``hosts``/``days``/``seed``/``params``), enriches, updates the store, writes the
+    report and appends new events to ``events_out`` (default ``<data_dir>/run/events.jsonl``), then evaluates the
+    watchlist. Cycles start every ``every`` (seconds or ``"30m"``, ``"6h"``, ``"1d"``; default a day, at once with
+    ``simulate``) or at the times of ``cron`` (UTC), until ``cycles`` are done or the simulated window ends.
+    ``settings`` and ``overrides`` are probe settings (ignored by ``simulate``, which probes loopback only, except
+    ``overrides``). Each finished cycle goes to ``on_cycle`` (default: its line to ``echo``). Ctrl+C or SIGTERM
+    stops cleanly with ``SystemExit(130)``; running again resumes (``llmcensus/observatory.py``)."""
+    from llmcensus.observatory import Monitoring, Schedule, Source, TargetSource, parse_every, run_loop
+
+    if every is not None and cron is not None:
+        raise UsageError("give every (--every) or cron (--cron), not both")
+    if cycles is not None and cycles < 1:
+        raise UsageError("cycles (--cycles) must be at least 1")
+    source: Source
+    if simulate:
+        if targets is not None or candidates is not None:
+            raise UsageError("simulate (--simulate) brings its own targets: drop targets and candidates")
+        from llmcensus.simstudy import SimulatedSource
+        from llmcensus.store.layout import Layout
+
+        source = SimulatedSource(Layout(data_dir), hosts=hosts, days=days, seed=seed,
+                                 param=_param_items(params or []))
+        base = source.settings  # the simulator's loopback settings; [scan] is for real sweeps
+    else:
+        source = TargetSource(str(targets) if targets is not None else None,
+                              Path(candidates) if candidates is not None else None)
+        base = probe_settings(settings)
+    every_s = every if isinstance(every, int | float) else parse_every(every or ("0" if simulate else "1d"))
+    return run_loop(Path(data_dir), source, schedule=Schedule(float(every_s), cron), cycles=cycles,
+                    settings=probe_settings(base, overrides), host_key=host_key, write_report=write_report,
+                    echo=echo, events_out=Path(events_out) if events_out is not None else None, on_cycle=on_cycle,
+                    monitoring=Monitoring(Path(watchlist) if watchlist is not None else None, webhook))
+
+
+def _param_items(params: Mapping[str, Any] | Sequence[str]) -> list[str]:
+    import json
+
+    if isinstance(params, Mapping):
+        return [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in params.items()]
+    return list(params)
+
+
+# --- the simulated internet (``docs/simulation.md``) ---------------------------------------------------------------
+
+
+@dataclass
+class WorldSummary:
+    """A simulated world that was built: its size, where its ground truth is, and (``simulate_observations``) the
+    observations written for it."""
+
+    out: Path
+    ollama_hosts: int
+    other_targets: int
+    model_instances: int
+    days: int
+    build_seconds: float
+    truth: Path
+    observations: int | None = None
+    successes: int | None = None
+    write_seconds: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: str(v) if isinstance(v, Path) else round(v, 3) if isinstance(v, float) else v
+                for k, v in vars(self).items()}
+
+
+def simulate_params() -> list[tuple[str, Any, str, str]]:
+    """Every simulation parameter as (name, default, help, the study figure it comes from)."""
+    from llmcensus.simulate.params import param_table
+
+    return list(param_table())
+
+
+def _world(out: str | Path, hosts: int, days: int, seed: int,
+           params: Mapping[str, Any] | Sequence[str] | None) -> tuple[Any, WorldSummary]:
+    import time
+
+    from llmcensus.simulate.truth import write_truth
+    from llmcensus.simulate.world import build_world
+
+    p = _sim_params(hosts, days, seed, params)
+    t0 = time.perf_counter()
+    world = build_world(p)
+    seconds = time.perf_counter() - t0
+    path = write_truth(world, Path(out))
+    return world, WorldSummary(Path(out), world.hosts.n_ollama, world.hosts.n - world.hosts.n_ollama,
+                               world.inventory.n, p.days, seconds, Path(path))
+
+
+def simulate_world(out: str | Path, *, hosts: int = 2_000, days: int = 14, seed: int = 7,
+                   params: Mapping[str, Any] | Sequence[str] | None = None) -> WorldSummary:
+    """Build a simulated world and write its ground truth (hosts, inventories, expected metrics) under
+    ``<out>/truth/``; the same seed and parameters give the same world."""
+    return _world(out, hosts, days, seed, params)[1]
+
+
+def simulate_observations(out: str | Path, *, hosts: int = 2_000, days: int = 14, seed: int = 7,
+                          params: Mapping[str, Any] | Sequence[str] | None = None,
+                          progress: Progress | None = None) -> WorldSummary:
+    """The fast path: write a whole study's observations for a simulated world directly into ``out`` (no HTTP),
+    in the probe's schema, with its ground truth. ``progress("days", done, days)`` after each day."""
+    from llmcensus.simulate.fastpath import write_fastpath
+    from llmcensus.store.layout import Layout
+
+    if Layout(out).has_observations():
+        raise SimulationError(f"{Layout(out).observations} already holds data; choose an empty --out")
+    world, summary = _world(out, hosts, days, seed, params)
+    step = None if progress is None else (lambda done, total: progress("days", done, total))
+    written = write_fastpath(world, Path(out), progress=step)
+    summary.observations, summary.successes, summary.write_seconds = (written.observations, written.successes,
+                                                                      written.seconds)
+    return summary
+
+
+def simulate_truth(data_dir: str | Path) -> dict[str, Any]:
+    """The expected headline figures of a built world (``<data_dir>/truth/metrics.json``, scope ``all``)."""
+    import json
+
+    from llmcensus.store.layout import Layout
+
+    path = Layout(data_dir).truth / "metrics.json"
+    if not path.exists():
+        raise SimulationError(f"no ground truth at {path}; run 'llmcensus simulate build' first")
+    truth: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["all"]
+    return truth
+
+
+def simulate_serve(out: str | Path, *, hosts: int = 2_000, days: int = 14, seed: int = 7,
+                   params: Mapping[str, Any] | Sequence[str] | None = None, day: int = 0, duration: float = 0.0,
+                   read_command: Callable[[], str] | None = None, echo: Callable[[str], Any] | None = None) -> int:
+    """Serve the fleet of one simulated day on loopback (dial map in ``out/dialmap.csv``) for ``duration`` seconds,
+    or until ``read_command`` (default: a line of stdin) says 'quit'; 'next' and 'day N' switch days. Returns the
+    number of requests served (logged to ``out/requests.parquet``)."""
+    from llmcensus.simstudy import serve_fleet
+
+    return serve_fleet(Path(out), _sim_params(hosts, days, seed, params), day=day, duration=duration,
+                       read_command=read_command, echo=echo)
+
+
+def build_address_pool(out: str | Path) -> int:
+    """Maintenance: rebuild the simulator's address pool from the installed plevin database (~1 min); returns the
+    number of blocks written to the Parquet file ``out``."""
+    from llmcensus.simulate.geopool import build_pool
+
+    return int(build_pool(Path(out)))

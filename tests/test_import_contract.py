@@ -35,7 +35,7 @@ FOUNDATION = {"llmcensus.store.layout", "llmcensus.store.db"}
 # ``cli`` they wire the stages together, so they may import every stage and the simulator: the study loop was moved
 # out of ``cli`` so that the CLI calls only the API (STYLE.md, "library first"), and keeping it in ``cli`` would
 # make the library import the CLI instead. Nothing else may import them: a stage never depends on the wiring.
-WIRING = {"api", "simstudy"}
+WIRING = {"api", "api_more", "api_dossier", "simstudy"}
 
 
 def _stage(module: str) -> str | None:

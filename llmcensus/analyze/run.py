@@ -9,6 +9,7 @@ flagged hosts. All of it is set-based SQL in DuckDB: no per-row Python.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,11 +53,13 @@ def run_study(
     names: list[str] | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     refresh: bool = True,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> StudyResults:
     """Run the registry's queries (all, or ``names``) over the store of ``data_dir``.
 
     With ``refresh`` (the default) the store first folds in observation files it has not seen (``store.update``).
     ``params`` overrides query parameters by name (a name no query declares is a ``ConfigError``, so typos fail).
+    ``progress("metrics", done, total)`` is called after each query.
     """
     registry = load_registry()
     known = {k for q in registry.values() for k in q.params}
@@ -75,8 +78,10 @@ def run_study(
         t0 = time.perf_counter()
         attach(con, data_dir, vp, refresh=refresh)
         results = StudyResults(Path(data_dir), vp, setup_seconds=time.perf_counter() - t0)
-        for q in registry.values():
+        for done, q in enumerate(registry.values(), 1):
             results.metrics[q.name] = run_query(con, q, params)
+            if progress is not None:
+                progress("metrics", done, len(registry))
         return results
     finally:
         if own:

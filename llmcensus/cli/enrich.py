@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from llmcensus import api
-from llmcensus.cli.options import JsonOpt, emit_json, pick, show_progress, spinner
-from llmcensus.enrich.attributes import param_band, param_billions
-from llmcensus.enrich.guardrails import name_marker
-from llmcensus.enrich.lineage import resolve
-from llmcensus.enrich.run import EnrichSummary
+from llmcensus.cli.options import JsonOpt, emit_json, pick, progress_bar, show_progress
+
+if TYPE_CHECKING:
+    from llmcensus.enrich.run import EnrichSummary
 
 app = typer.Typer(no_args_is_help=True, help="Enrich observations: geo, ASN, network tier, lineage, capabilities.")
 
@@ -39,9 +38,10 @@ def run_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Enrich observations into <data>/enrich/{geo,models,prompts}/ (incremental)."""
-    with spinner(f"enriching {data}", show_progress(json_)):
+    with progress_bar(show_progress(json_)) as progress:
         summary = api.enrich(data, geo_mmdb=pick(geo_mmdb, "enrich", "geo_mmdb", None),
-                             asn_mmdb=pick(asn_mmdb, "enrich", "asn_mmdb", None), rebuild=rebuild)
+                             asn_mmdb=pick(asn_mmdb, "enrich", "asn_mmdb", None), rebuild=rebuild,
+                             progress=progress)
     # Without --json the summary has always been this indented JSON (scripts and tests/test_enrich_run.py read
     # it); --json prints the same object on one line, like every other command.
     if json_:
@@ -61,25 +61,6 @@ def lineage_cmd(
     license_head: Annotated[str | None, typer.Option("--license", help="first characters of the license")] = None,
 ) -> None:
     """Explain how one model name resolves to a lineage, lab and country."""
-    res = resolve(name, digest, family=family, parameter_size=parameter_size, license_head=license_head)
-    p = res.parsed
-    billions = param_billions(parameter_size)
-    out = {
-        "name": name,
-        "parsed": {"registry": p.registry, "namespace": p.namespace, "model": p.model, "tag": p.tag,
-                   "digest": p.digest, "is_hf": p.is_hf, "valid": p.valid},
-        "lineage": res.lineage,
-        "confidence": res.confidence,
-        "evidence": list(res.evidence),
-        "reason": res.reason,
-        "lab": res.lab,
-        "lab_country": res.lab_country,
-        "is_official": res.is_official,
-        "is_derivative": res.is_derivative,
-        "derivative_kind": res.derivative_kind,
-        "is_cloud": res.is_cloud,
-        "upstream_lineage": res.upstream,
-        "param_band": param_band(billions),
-        "name_marker": name_marker(name),
-    }
+    out = api.explain_lineage(name, digest, family=family, parameter_size=parameter_size,
+                              license_head=license_head)
     typer.echo(json.dumps(out, indent=2))  # ensure_ascii (the default) escapes controls, C1 and bidi: inert

@@ -2,14 +2,15 @@
 
 ``--json``: one JSON object on stdout and nothing else there (human lines and warnings go to stderr or are
 dropped); every string made inert (``llmcensus.inert``), so a hostile model name cannot drive a terminal or a
-dashboard. Progress (rich) is drawn on stderr only when stderr is a terminal and ``--json`` is off.
+dashboard. Progress (rich) is drawn on stderr only when stderr is a terminal and ``--json`` is off:
+``progress_bar`` turns the library's ``progress(stage, done, total)`` calls into one bar per stage.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 import orjson
@@ -51,7 +52,32 @@ def pick(cli_value: Any, section_name: str, key: str, default: Any) -> Any:
 
 
 def show_progress(json_: bool) -> bool:
+    """Progress is drawn (on stderr) only when stderr is a terminal, and never with ``--json``: CI logs and
+    redirected output stay clean."""
     return not json_ and sys.stderr.isatty()
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int | None], None] | None]:
+    """A ``llmcensus.api.Progress`` callback drawn as a rich bar on stderr, one row per stage (``None`` when not
+    ``enabled``: the library then reports nothing). Stopped, and the bars left in place, when the block ends."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), refresh_per_second=8)
+    tasks: dict[str, TaskID] = {}
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield report
 
 
 @contextlib.contextmanager

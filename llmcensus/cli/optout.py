@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from llmcensus.discover import optout as lib
+from llmcensus import api
 from llmcensus.inert import terminal
 
 app = typer.Typer(no_args_is_help=True,
@@ -21,11 +21,11 @@ def add_cmd(
     reason: Annotated[str, typer.Option("--reason", help="who asked and how (kept as a comment)")] = "",
 ) -> None:
     """Add CIDR to the opt-out list (already covered networks are left alone)."""
-    entry, added = lib.add(data, cidr, reason)
+    network, added = api.optout_add(data, cidr, reason)
     if added:
-        typer.echo(f"added {entry.network} to {lib.optout_path(data)}")
+        typer.echo(f"added {network} to {api.data_layout(data).optout}")
     else:
-        typer.echo(f"already covered by {entry.network}")
+        typer.echo(f"already covered by {network}")
 
 
 @app.command("remove")
@@ -34,7 +34,7 @@ def remove_cmd(
     data: Annotated[Path, typer.Option("--data", help="data directory")],
 ) -> None:
     """Remove exactly CIDR from the opt-out list."""
-    if lib.remove(data, cidr):
+    if api.optout_remove(data, cidr):
         typer.echo(f"removed {cidr}")
     else:
         typer.echo(f"{cidr} is not on the opt-out list", err=True)
@@ -44,5 +44,5 @@ def remove_cmd(
 @app.command("list")
 def list_cmd(data: Annotated[Path, typer.Option("--data", help="data directory")]) -> None:
     """Print the opt-out list, one network per line."""
-    for entry in lib.list_entries(data):
-        typer.echo(terminal(entry.line()))
+    for line in api.optout_list(data):
+        typer.echo(terminal(line))

@@ -8,15 +8,14 @@ from typing import Annotated
 import typer
 
 from llmcensus import api
-from llmcensus.analyze.registry import ParamValue
-from llmcensus.cli.options import JsonOpt, emit_json, pick, section, show_progress, spinner
+from llmcensus.cli.options import JsonOpt, emit_json, pick, progress_bar, section, show_progress
 from llmcensus.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="Compute every metric and write the report.")
 
 
-def _params(items: list[str]) -> dict[str, ParamValue]:
-    out: dict[str, ParamValue] = {}
+def _params(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
@@ -37,9 +36,10 @@ def report_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Bring the store up to date (only new observation files are read), compute every metric and write the report."""
-    params: dict[str, ParamValue] = {**section("report").get("params", {}), **_params(param or [])}
-    with spinner("computing the metrics and writing the report", show_progress(json_)):
-        summary = api.report(data, out, host_key=pick(host_key, "report", "host_key", "ip"), params=params)
+    params = {**section("report").get("params", {}), **_params(param or [])}
+    with progress_bar(show_progress(json_)) as progress:
+        summary = api.report(data, out, host_key=pick(host_key, "report", "host_key", "ip"), params=params,
+                             progress=progress)
     if json_:
         emit_json({"out_dir": str(summary.out_dir), "metrics": summary.metrics, "seconds": round(summary.seconds, 3),
                    "analyze_seconds": round(summary.analyze_seconds, 3), "headline": summary.headline,

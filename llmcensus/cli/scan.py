@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from llmcensus import api
 from llmcensus.cli.options import JsonOpt, config, emit_json, show_progress
 from llmcensus.config import probe_settings
-from llmcensus.probe.engine import SweepSummary
-from llmcensus.probe.settings import SETTINGS
-from llmcensus.probe.sweep import parse_setting_overrides
-from llmcensus.targets.parse import parse_ports
+
+if TYPE_CHECKING:
+    from llmcensus.probe.engine import SweepSummary
 
 app = typer.Typer(no_args_is_help=True, help="Probe targets read-only.")
 
-_SET_HELP = "override any probe setting, e.g. --set read_timeout=5 (settings: " + ", ".join(
-    s.name for s in SETTINGS) + ")"
+_SET_HELP = ("override any probe setting, e.g. --set read_timeout=5 (settings: "
+             + ", ".join(api.probe_setting_names()) + ")")
 
 
 @app.command("scan")
@@ -42,14 +41,14 @@ def scan_cmd(
     """Probe targets read-only and append one observation per (target, port) to the data directory.
 
     Probe settings: built-in < [scan] of the configuration file < LLMCENSUS_SCAN_* < --set and the options."""
-    settings = parse_setting_overrides(set_ or [], probe_settings(config()))
+    settings = api.probe_settings(probe_settings(config()), set_ or [])
     if concurrency is not None:
         settings = settings.with_(concurrency=concurrency)
     if user_agent is not None:
         settings = settings.with_(user_agent=user_agent)
     summary = api.scan(
         targets_file, data_dir=data, candidates=candidates, dial_map=dial_map, sweep_id=sweep_id, resume=resume,
-        ports=parse_ports(ports) if ports is not None else None, optout=optout or [], settings=settings,
+        ports=ports, optout=optout or [], settings=settings,
         progress=show_progress(json_) if progress is None else progress and not json_,
     )
     if json_:

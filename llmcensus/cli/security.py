@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from llmcensus.analyze.notify import FORMATS, export_notifications, write_export
+from llmcensus import api
 from llmcensus.cli.options import pick
-from llmcensus.errors import InputError
 
 app = typer.Typer(no_args_is_help=True, help="Security intelligence: notification exports for CERTs.")
 
@@ -18,7 +17,7 @@ app = typer.Typer(no_args_is_help=True, help="Security intelligence: notificatio
 def export_cmd(
     data: Annotated[Path, typer.Option("--data", help="data folder")],
     out: Annotated[Path, typer.Option("--out", help="file to write")],
-    fmt: Annotated[str, typer.Option("--format", help=f"one of {', '.join(FORMATS)}")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="one of csv, json")] = "csv",
     addresses: Annotated[bool, typer.Option(
         "--addresses", help="write raw IP addresses (default: keyed pseudonyms; only for the CERT you send it to)"
     )] = False,
@@ -31,17 +30,7 @@ def export_cmd(
 ) -> None:
     """Per network (ASN, organisation): the open endpoints on a version affected by an unauthenticated, remotely
     reachable advisory (docs/security.md)."""
-    key = None
-    if key_file is not None:
-        try:
-            key = key_file.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{key_file}: cannot read the key file: {exc.strerror}") from exc
-        if len(key) < 16:
-            raise InputError(f"{key_file}: a pseudonym key needs at least 16 bytes")
-    export = export_notifications(data, addresses=addresses, key=key,
-                                  host_key=pick(host_key, "store", "host_key", "ip"))
-    path = write_export(export, out, fmt)
-    nets = len(export.networks())
-    typer.echo(f"{len(export.rows)} endpoints in {nets} networks -> {path}"
+    export = api.notification_export(data, out, fmt=fmt, addresses=addresses, key_file=key_file,
+                                     host_key=pick(host_key, "store", "host_key", "ip"))
+    typer.echo(f"{export.endpoints} endpoints in {export.networks} networks -> {export.path}"
                f" ({'raw addresses' if addresses else 'pseudonymised addresses'})")

@@ -9,11 +9,8 @@ import orjson
 import typer
 
 from llmcensus import api
-from llmcensus.cli.options import JsonOpt, emit_json, pick
+from llmcensus.cli.options import JsonOpt, emit_json, pick, progress_bar, show_progress
 from llmcensus.inert import inert_json, terminal
-from llmcensus.monitor.alerts import read_alerts
-from llmcensus.monitor.check import check
-from llmcensus.store.layout import Layout
 
 app = typer.Typer(no_args_is_help=True, help="The store: persisted relations and events of a data folder.")
 
@@ -32,17 +29,18 @@ def update_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Fold observation files not folded yet into the store (or rebuild it) and derive their events."""
-    s = api.store_update(data, host_key=pick(host_key, "store", "host_key", "ip"), rebuild=rebuild)
-    alerts = None
-    if (watchlist or Layout(data).watchlist).exists():
-        alerts = check(data, watchlist=watchlist, webhook=webhook)
+    with progress_bar(show_progress(json_)) as progress:
+        s = api.store_update(data, host_key=pick(host_key, "store", "host_key", "ip"), rebuild=rebuild,
+                             progress=progress)
+    alerts = api.check_alerts(data, watchlist=watchlist, webhook=webhook)
     if json_:
         emit_json({**s.as_dict(), **({"monitor": alerts.as_dict()} if alerts else {})})
         return
     typer.echo(f"store {'rebuilt' if s.rebuilt else 'updated'}: {s.files} files, {s.visits:,} visits, "
                f"{s.events} new events in {s.seconds:.1f} s")  # fmt: skip
     if alerts is not None:
-        typer.echo(f"{len(alerts.new)} new alerts ({alerts.total} in all) -> {Layout(data).monitor / 'alerts.jsonl'}")
+        path = api.data_layout(data).monitor / "alerts.jsonl"
+        typer.echo(f"{len(alerts.new)} new alerts ({alerts.total} in all) -> {path}")
         for a in alerts.new:
             typer.echo(terminal(f"  {a['first_seen']} {a['rule']} [{a['watch']}] {a['lineage']}: {a['subject']}"))
 
@@ -53,7 +51,7 @@ def alerts_cmd(
     json_: Annotated[bool, typer.Option("--json", help="JSON lines (one alert per line) instead of a table")] = False,
 ) -> None:
     """Print the lineage alerts raised so far (see docs/lineage.md, "Watchlists and alerts")."""
-    for a in read_alerts(Layout(data).monitor / "alerts.jsonl"):
+    for a in api.alerts(data):
         if json_:
             typer.echo(orjson.dumps(inert_json(a)).decode())
         else:

@@ -13,15 +13,21 @@ import typer
 
 from llmcensus import api
 from llmcensus.cli.enrich import summary_line
-from llmcensus.cli.options import JsonOpt, emit_json, pick, show_progress, spinner
+from llmcensus.cli.options import JsonOpt, emit_json, pick, progress_bar, show_progress
 from llmcensus.errors import UsageError
-from llmcensus.simstudy import STUDY_PROBE_SETTINGS, DayClock, DaySummary, StudySummary, simulate_study
 
-# ``run_study`` was this loop's name while it lived here; it clashed with ``llmcensus.analyze.run.run_study`` (the
-# metric queries). Kept as an alias for callers of the old name (tests, bench/storage.py): use ``simulate_study``.
-run_study = simulate_study
-__all__ = ["STUDY_PROBE_SETTINGS", "DayClock", "DaySummary", "StudySummary", "headline_rows", "run_study",
-           "simulate_study"]
+# The study loop lived here as ``run_study`` (a name that clashed with ``llmcensus.analyze.run.run_study``, the
+# metric queries); it is ``llmcensus.simstudy.simulate_study`` now. The old names still resolve, through the API
+# and on first use, for their callers (tests, bench/storage.py).
+_MOVED = {"run_study": "simulate_study", "simulate_study": "simulate_study", "STUDY_PROBE_SETTINGS": None,
+          "DayClock": None, "DaySummary": None, "StudySummary": None}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        return getattr(api, _MOVED[name] or name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # --- the command -------------------------------------------------------------------------------------
 
@@ -73,8 +79,8 @@ def study_cmd(
     days: Annotated[int | None, typer.Option("--days", help="simulated days, one sweep per day [default: 14]")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="random seed [default: 7]")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", help="simulation parameter name=value")] = None,
-    progress: Annotated[bool | None, typer.Option("--progress/--no-progress",
-                                                  help="progress bar per sweep (default: when a TTY)")] = None,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="progress bars: days, enrichment, metrics (default: when a TTY)")] = None,
     import_: Annotated[list[str] | None, typer.Option(
         "--import", help="start from a discovery export instead of a sweep: FORMAT:FILE (repeatable; formats of "
         "'llmcensus discover import')")] = None,
@@ -95,13 +101,12 @@ def study_cmd(
         if not sep or not file:
             raise UsageError(f"--import takes FORMAT:FILE, not {item!r}")
         imports.append((fmt, [Path(file)]))
-    result = api.study(out, hosts=hosts, days=days, seed=seed, params=param or [], imports=imports or None,
-                       progress=show_progress(json_) if progress is None else progress and not json_,
-                       echo=None if json_ else typer.echo, with_enrich=False, with_report=False)
-    with spinner("enriching", show_progress(json_)):
-        result.enrich = api.enrich(out)
-    with spinner("computing the metrics and writing the report", show_progress(json_)):
-        result.report = api.report(out)
+    with progress_bar(show_progress(json_) if progress is None else progress and not json_) as bar:
+        if bar is not None:
+            bar("days", 0, days)
+        result = api.study(out, hosts=hosts, days=days, seed=seed, params=param or [], imports=imports or None,
+                           progress=bar, echo=None if json_ else typer.echo)
+    assert result.enrich is not None and result.report is not None
     if json_:
         emit_json({**result.as_dict(), "truth": result.truth.get("all", {})})
         return

@@ -146,11 +146,13 @@ async def sweep(
     live: bool = False,
     stats: SweepStats | None = None,
     clock: Callable[[], datetime] | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> AsyncIterator[OpenPort]:
     """Yield every open (address, port) of ``ranges`` × ``settings.ports`` as it is found.
 
     ``stats`` (optional) is filled in as the sweep runs. ``clock`` stamps ``found_at`` (the
     simulated study passes simulated time). Breaking out of the loop stops the sweep cleanly.
+    ``progress("sweep", done, targets)`` is called after each connect attempt (done counts blocked targets too).
     """
     cfg = settings or SweepSettings()
     plan = plan_sweep(ranges, cfg, blocklist)  # validates settings and the address cap
@@ -202,6 +204,8 @@ async def sweep(
             await limiter.wait(ip)
             outcome, error = await _connect(dial_ip, dial_port, cfg.connect_timeout)
             counts[outcome] += 1
+            if progress is not None:
+                progress("sweep", sum(counts.values()), st.targets)
             if error is not None:
                 st.errors[error] = st.errors.get(error, 0) + 1
             if outcome is Outcome.OPEN:
@@ -259,13 +263,15 @@ async def sweep_to_candidates(
     live: bool = False,
     on_open: Callable[[OpenPort], None] | None = None,
     clock: Callable[[], datetime] | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> tuple[SweepStats, list[Path]]:
     """Run a sweep and add every open port to ``<data_dir>/candidates`` (channel ``sweep``)."""
     stats = SweepStats()
     started = (clock or (lambda: datetime.now(UTC)))()
     with writer_lock(data_dir, "llmcensus discover sweep"), CandidateWriter(data_dir, tag="sweep",
                                                                             now=started) as writer:
-        ports = sweep(ranges, settings, blocklist=blocklist, dial_map=dial_map, live=live, stats=stats, clock=clock)
+        ports = sweep(ranges, settings, blocklist=blocklist, dial_map=dial_map, live=live, stats=stats, clock=clock,
+                      progress=progress)
         async for op in tee_to_candidates(ports, writer):
             if on_open is not None:
                 on_open(op)

@@ -21,6 +21,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -263,15 +264,18 @@ def enrich(
     geo_mmdb: str | Path | None = None,
     asn_mmdb: str | Path | None = None,
     rebuild: bool = False,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> EnrichSummary:
     """Enrich every observation under ``<data_dir>/observations/`` (see module docstring), holding the data
-    folder's writer lock (``llmcensus.datalock``)."""
+    folder's writer lock (``llmcensus.datalock``). ``progress("enrich", done, 4)`` is called after each of the
+    four stages (read, geo, models, prompts)."""
     with writer_lock(data_dir, "llmcensus enrich run", create=False):
-        return _enrich(data_dir, geo_mmdb=geo_mmdb, asn_mmdb=asn_mmdb, rebuild=rebuild)
+        return _enrich(data_dir, geo_mmdb=geo_mmdb, asn_mmdb=asn_mmdb, rebuild=rebuild, progress=progress)
 
 
 def _enrich(data_dir: str | Path, *, geo_mmdb: str | Path | None, asn_mmdb: str | Path | None,
-            rebuild: bool) -> EnrichSummary:
+            rebuild: bool, progress: Callable[[str, int, int | None], None] | None = None) -> EnrichSummary:
+    step = progress or (lambda stage, done, total: None)
     start = time.perf_counter()
     layout = Layout(data_dir)
     obs = layout.observations
@@ -301,16 +305,20 @@ def _enrich(data_dir: str | Path, *, geo_mmdb: str | Path | None, asn_mmdb: str 
                 shutil.rmtree(folder, ignore_errors=True)
         out.mkdir(parents=True, exist_ok=True)
         stages = {"read": time.perf_counter() - start}
+        step("enrich", 1, 4)
         try:
             geo_new, geo_total, lookups = _geo(con, layout, look, geo_mmdb, asn_mmdb)
         finally:
             look.close()
         stages["geo"] = time.perf_counter() - start - sum(stages.values())
+        step("enrich", 2, 4)
         con.execute(_INSTANCES)
         models_new, models_total = _models(con, layout)
         stages["models"] = time.perf_counter() - start - sum(stages.values())
+        step("enrich", 3, 4)
         n_prompts, n_clusters = _prompts(con, layout)
         stages["prompts"] = time.perf_counter() - start - sum(stages.values())
+        step("enrich", 4, 4)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps(manifest, indent=2) + "\n")
         os.replace(tmp, path)
