@@ -133,6 +133,116 @@ OBSERVATORY_EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
         ],
         True,
     ),
+    # Per month, lineage and dimension (country, runtime, tier; in that order), every runtime; dimension_min_hosts =
+    # 2 in PARAMS. Geo: A B CN (A hyperscaler, B telecom_residential), E F DE indie_cloud; the LocalAI host L
+    # (1.0.0.6) has no geo row. M1 llama3 on A B L: CN 2, unknown 1; ollama 2, localai 1; three tiers 1 each. M2
+    # llama3 on A B: CN 2, ollama 2, two tiers 1 each; llama3.2 on E F: DE 2, ollama 2, indie_cloud 2. Every other
+    # cell has one host and is left out.
+    "lineage_adoption_by_dimension": (
+        [
+            {"month": M1, "lineage": "llama3", "dimension": "country", "value": "CN", "hosts": 2,
+             "lineage_share": 2 / 3, "lineage_hosts": 3},
+            {"month": M1, "lineage": "llama3", "dimension": "runtime", "value": "ollama", "hosts": 2,
+             "lineage_share": 2 / 3, "lineage_hosts": 3},
+            {"month": M2, "lineage": "llama3", "dimension": "country", "value": "CN", "hosts": 2,
+             "lineage_share": 1.0, "lineage_hosts": 2},
+            {"month": M2, "lineage": "llama3", "dimension": "runtime", "value": "ollama", "hosts": 2,
+             "lineage_share": 1.0},
+            {"month": M2, "lineage": "llama3.2", "dimension": "country", "value": "DE", "hosts": 2,
+             "lineage_share": 1.0, "lineage_hosts": 2},
+            {"month": M2, "lineage": "llama3.2", "dimension": "runtime", "value": "ollama", "hosts": 2},
+            {"month": M2, "lineage": "llama3.2", "dimension": "tier", "value": "indie_cloud", "hosts": 2,
+             "lineage_share": 1.0},
+        ],
+        True,
+    ),
+    # Ranks per month (unknown is not ranked; month hosts with a local model M1 4, M2 5). Lineages M1: llama3 3
+    # (A B L), nomic 1, qwen2.5 1; M2: llama3 2, llama3.2 2, gemma2 nomic qwen2.5 smollm2 1. Labs (catalogue) M1:
+    # Meta 3, Alibaba 1, Nomic AI 1; M2: Meta 4 (A B E F), Alibaba Google Hugging Face Nomic AI 1.
+    "lineage_rank_by_month": (
+        [
+            {"level": "lineage", "month": M1, "name": "llama3", "hosts": 3, "host_share": 3 / 4, "rank": 1,
+             "rank_change": None},
+            {"level": "lineage", "month": M1, "name": "nomic-embed-text", "hosts": 1, "host_share": 1 / 4, "rank": 2},
+            {"level": "lineage", "month": M1, "name": "qwen2.5", "hosts": 1, "rank": 2, "rank_change": None},
+            {"level": "lineage", "month": M2, "name": "llama3", "hosts": 2, "host_share": 2 / 5, "rank": 1,
+             "rank_change": 0},
+            {"level": "lineage", "month": M2, "name": "llama3.2", "hosts": 2, "rank": 1, "rank_change": None},
+            {"level": "lineage", "month": M2, "name": "gemma2", "hosts": 1, "host_share": 1 / 5, "rank": 3},
+            {"level": "lineage", "month": M2, "name": "nomic-embed-text", "rank": 3, "rank_change": -1},
+            {"level": "lineage", "month": M2, "name": "qwen2.5", "rank": 3, "rank_change": -1},
+            {"level": "lineage", "month": M2, "name": "smollm2", "rank": 3, "rank_change": None},
+            {"level": "lab", "month": M1, "name": "Meta", "hosts": 3, "host_share": 3 / 4, "rank": 1},
+            {"level": "lab", "month": M1, "name": "Alibaba", "hosts": 1, "rank": 2},
+            {"level": "lab", "month": M1, "name": "Nomic AI", "hosts": 1, "rank": 2},
+            {"level": "lab", "month": M2, "name": "Meta", "hosts": 4, "host_share": 4 / 5, "rank": 1,
+             "rank_change": 0},
+            {"level": "lab", "month": M2, "name": "Alibaba", "hosts": 1, "rank": 2, "rank_change": 0},
+            {"level": "lab", "month": M2, "name": "Google", "rank": 2, "rank_change": None},
+            {"level": "lab", "month": M2, "name": "Hugging Face", "rank": 2, "rank_change": None},
+            {"level": "lab", "month": M2, "name": "Nomic AI", "rank": 2, "rank_change": 0},
+        ],
+        True,
+    ),
+    # Whole window: llama3 3 hosts (rank 1), llama3.2 2 (2), the rest 1 (3); monthly ranks from lineage_rank_by_month:
+    # nomic and qwen2.5 go 2 -> 3 (range 1, sd 0.5). Labs: Meta 5 hosts (A B L E F), the four others 1 each.
+    "lineage_rank_volatility": (
+        [
+            {"level": "lineage", "name": "llama3", "overall_rank": 1, "months_present": 2, "best_rank": 1,
+             "worst_rank": 1, "rank_range": 0, "rank_sd": 0.0},
+            {"level": "lineage", "name": "llama3.2", "overall_rank": 2, "months_present": 1, "rank_range": 0},
+            {"level": "lineage", "name": "gemma2", "overall_rank": 3, "months_present": 1, "best_rank": 3},
+            {"level": "lineage", "name": "nomic-embed-text", "overall_rank": 3, "months_present": 2, "best_rank": 2,
+             "worst_rank": 3, "rank_range": 1, "rank_sd": 0.5},
+            {"level": "lineage", "name": "qwen2.5", "overall_rank": 3, "months_present": 2, "rank_range": 1,
+             "rank_sd": 0.5},
+            {"level": "lineage", "name": "smollm2", "overall_rank": 3, "months_present": 1, "worst_rank": 3},
+            {"level": "lab", "name": "Meta", "overall_rank": 1, "months_present": 2, "best_rank": 1, "rank_range": 0},
+            {"level": "lab", "name": "Alibaba", "overall_rank": 2, "months_present": 2, "best_rank": 2,
+             "worst_rank": 2, "rank_range": 0, "rank_sd": 0.0},
+            {"level": "lab", "name": "Google", "overall_rank": 2, "months_present": 1},
+            {"level": "lab", "name": "Hugging Face", "overall_rank": 2, "months_present": 1},
+            {"level": "lab", "name": "Nomic AI", "overall_rank": 2, "months_present": 2, "rank_range": 0},
+        ],
+        True,
+    ),
+    # P1 (guardrail removal) rides on llama3 at A and B (Ollama; L's LocalAI listing carries no /api/show data);
+    # P2 (scams_fraud) on gemma2 at B (D3); the abliterated llama3.2 on E F; exposure (exposure_min_uptime = 0.5
+    # in PARAMS): qwen2.5 has tools and thinking, on B (open, uptime 2/4).
+    "lineage_risk_by_month": (
+        [
+            {"month": M1, "lineage": "llama3", "hosts": 3, "guardrail_removal_hosts": 2,
+             "guardrail_removal_share": 2 / 3, "misuse_hosts": 0, "misuse_categories": "", "uncensored_hosts": 0,
+             "exposed_hosts": 0},
+            {"month": M1, "lineage": "nomic-embed-text", "hosts": 1, "guardrail_removal_hosts": 0, "exposed_hosts": 0},
+            {"month": M1, "lineage": "qwen2.5", "hosts": 1, "guardrail_removal_hosts": 0, "exposed_hosts": 1,
+             "exposed_share": 1.0},
+            {"month": M1, "lineage": "unknown", "hosts": 1, "guardrail_removal_hosts": 0, "exposed_hosts": 0},
+            {"month": M2, "lineage": "llama3", "hosts": 2, "guardrail_removal_hosts": 2,
+             "guardrail_removal_share": 1.0, "misuse_hosts": 0, "uncensored_hosts": 0},
+            {"month": M2, "lineage": "llama3.2", "hosts": 2, "guardrail_removal_hosts": 0, "uncensored_hosts": 2,
+             "uncensored_share": 1.0, "exposed_hosts": 0},
+            {"month": M2, "lineage": "gemma2", "hosts": 1, "misuse_hosts": 1, "misuse_share": 1.0,
+             "misuse_categories": "scams_fraud", "guardrail_removal_hosts": 0, "uncensored_hosts": 0},
+            {"month": M2, "lineage": "nomic-embed-text", "hosts": 1, "misuse_hosts": 0, "exposed_hosts": 0},
+            {"month": M2, "lineage": "qwen2.5", "hosts": 1, "exposed_hosts": 1, "exposed_share": 1.0},
+            {"month": M2, "lineage": "smollm2", "hosts": 1, "exposed_hosts": 0, "uncensored_share": 0.0},
+        ],
+        True,
+    ),
+    # commodity_weights_gb = 8 in PARAMS: llama3 8-14B at 4 bits = 14.5 x 4 / 8 = 7.25 GB fits, gemma2 8-14B at 8
+    # bits = 14.5 GB does not, nomic (<1B, 16 bits: 2), qwen2.5 (4-7B, 4: 3.75), llama3.2-abliterate (1-3B, 4: 1.75)
+    # and smollm2 (<1B, 8: 1) fit; mistral is not enriched (size unknown): out. M1: llama3 3, nomic 1, qwen2.5 1;
+    # M2: llama3 2, llama3.2 2, nomic qwen2.5 smollm2 1.
+    "lineage_concentration_commodity_by_month": (
+        [
+            {"month": M1, "lineages": 3, "listings": 5, "top1_share": 3 / 5,
+             "top5_share": 1.0, "top10_share": 1.0, "hhi": (3 / 5) ** 2 + 2 * (1 / 5) ** 2},
+            {"month": M2, "lineages": 5, "listings": 7, "top1_share": 2 / 7,
+             "top5_share": 1.0, "hhi": 2 * (2 / 7) ** 2 + 3 * (1 / 7) ** 2},
+        ],
+        True,
+    ),
     # the tiny study has no upgrade (see RUNTIME_EXPECTED)
     "upgrade_latency": ([], True),
     # every successful visit of the fixture is open

@@ -2,7 +2,8 @@
 
 The table in ``analyze_data``'s docstring is the whole dataset; the comment above each expectation shows the
 arithmetic. Thresholds are lowered so that the tiny dataset exercises every bucket: persistent_min_obs = 2,
-public_library_min_models = 3, clone_farm_min_hosts = 2, multi_port_min_ports = 2.
+public_library_min_models = 3, exposure_min_uptime = 0.5, commodity_weights_gb = 8, dimension_min_hosts = 2,
+clone_farm_min_hosts = 2, multi_port_min_ports = 2.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from llmcensus.analyze.run import StudyResults, headline, run_study
 from llmcensus.store.derive import ViewParams
 
 M1, M2 = dt.date(2025, 3, 1), dt.date(2025, 4, 1)
-PARAMS: dict[str, int | float | str] = {"persistent_min_obs": 2, "public_library_min_models": 3}
+# the lineage parameters are lowered so that a host is exposed, a model is too big and a small cell is left out
+PARAMS: dict[str, int | float | str] = {"persistent_min_obs": 2, "public_library_min_models": 3,
+                                        "exposure_min_uptime": 0.5, "commodity_weights_gb": 8,
+                                        "dimension_min_hosts": 2}
 VIEW = ViewParams(clone_farm_min_hosts=2, multi_port_min_ports=2)
 
 

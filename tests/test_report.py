@@ -18,7 +18,8 @@ from llmcensus.store.derive import ViewParams
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_ATTR = '"><img src=x onerror=alert(2)>'
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHARTS = ("countries", "families", "capabilities", "persistence", "family_rank", "codeployment", "tiers", "runtimes")
+CHARTS = ("countries", "families", "capabilities", "persistence", "family_rank", "codeployment", "tiers", "runtimes",
+          "lab_country")
 
 
 def _hostile_data(root: Path) -> Path:

@@ -39,6 +39,8 @@ SHOW_DEPENDENT = {
     "lineage_ranking", "lab_ranking", "lab_country_by_month", "headline", "lineage_ranking_all_runtimes",
     "models_by_runtime", "lineage_adoption_by_month", "lineage_concentration_by_month", "lineage_milestones",
     "lineage_derivatives",  # lineage from the FROM line of /api/show where the name says nothing
+    "lineage_adoption_by_dimension", "lineage_concentration_commodity_by_month", "lineage_risk_by_month",
+    "lineage_rank_by_month", "lineage_rank_volatility",
 }  # fmt: skip
 # Describes the probe itself (fetched / cached / skipped vs the fast path's own marker): not a world metric.
 NOT_COMPARED = {"show_coverage"}

@@ -14,6 +14,7 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +50,9 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Configuration", ("system_prompt_visibility", "guardrail_removal_clusters", "misuse_categories",
                        "uncensored_models", "cloud_models")),
     ("Quality", ("quality_flags", "headline")),
+    ("Lineages", ("lineage_adoption_by_month", "lineage_milestones", "lineage_rank_by_month", "lineage_rank_volatility",
+                  "lineage_adoption_by_dimension", "lineage_derivatives", "lineage_risk_by_month",
+                  "lineage_concentration_by_month", "lineage_concentration_commodity_by_month")),
     ("Runtimes", ("runtime_mix_by_month", "auth_by_runtime_month", "lineage_ranking_all_runtimes",
                   "models_by_runtime", "runtime_mix_by_day")),
     ("Changes", ("events_by_month", "inventory_churn", "upgrade_latency")),
@@ -164,7 +168,27 @@ def _charts(results: StudyResults) -> list[str]:
     svgs.append(charts.bar_chart("tiers", "Infrastructure tiers (share of unique hosts)",
                                  [(r["tier"], r["host_share"]) for r in tiers]))  # fmt: skip
     svgs.append(_runtime_chart(results))
+    svgs.append(_lab_country_chart(results))
     return svgs
+
+
+# --- lineage monitoring hook (issue #18): report/dossier.py draws and writes; imported late as it imports fmt ---
+def _lab_country_chart(results: StudyResults) -> str:
+    from llmcensus.report.dossier import lab_country_chart
+
+    rows = results.metrics["lab_country_by_month"].rows() if "lab_country_by_month" in results.metrics else []
+    return lab_country_chart(rows)
+
+
+def _dossiers(results: StudyResults, out: Path, data_dir: Path) -> list[dict[str, str]]:
+    """Write the top lineages' dossiers into ``out/dossiers`` (with the monitor's alerts of ``data_dir``); return
+    their links for the Lineages section."""
+    from llmcensus.report import dossier
+
+    metrics = {n: results.metrics[n].rows() for n in dossier.DOSSIER_METRICS if n in results.metrics}
+    links = dossier.write_dossiers(metrics, out / "dossiers", alerts=dossier.load_alerts(data_dir))
+    return [{"lineage": d["lineage"], "href": f"dossiers/{d['file']}"} for d in links]
+# --- end of the lineage monitoring hook ---
 
 
 def _runtime_chart(results: StudyResults) -> str:
@@ -247,10 +271,12 @@ def build_report(
     view_params: ViewParams | None = None,
     params: dict[str, ParamValue] | None = None,
     results: StudyResults | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> ReportSummary:
-    """Run the study over ``data_dir`` (unless ``results`` is given) and write every report file to ``out_dir``."""
+    """Run the study over ``data_dir`` (unless ``results`` is given) and write every report file to ``out_dir``;
+    ``progress("metrics", done, total)`` is called after each metric query."""
     t0 = time.perf_counter()
-    res = results or run_study(data_dir, view_params=view_params, params=params)
+    res = results or run_study(data_dir, view_params=view_params, params=params, progress=progress)
     analyze_seconds = time.perf_counter() - t0
     out = Path(out_dir)
     try:
@@ -290,6 +316,8 @@ def build_report(
         "published": _published_rows(res, published),
         "sections": _sections(res) + ([channel_section] if channel_section else []),
     }  # fmt: skip
+    dossiers = _dossiers(res, out, Path(data_dir))  # lineage monitoring hook (issue #18)
+    summary.files += [out / d["href"] for d in dossiers]
     html_env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
         finalize=_finalize,
@@ -302,7 +330,8 @@ def build_report(
     files = {
         "metrics.json": json.dumps(inert_json(doc), indent=1, ensure_ascii=False,
                                    default=lambda v: inert(str(v))),
-        "report.html": html_env.get_template("report.html.j2").render(charts=_charts(res), **context),
+        "report.html": html_env.get_template("report.html.j2").render(charts=_charts(res), dossiers=dossiers,
+                                                                      **context),
         "report.md": md_env.get_template("report.md.j2").render(**context),
     }
     for fname, text in files.items():

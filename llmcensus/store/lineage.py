@@ -8,6 +8,10 @@
                            on which a successful visit listed a model of the lineage (from the store's
                            ``host_inv_months``; a day count is its bit count), and ``first_day``/``last_day``, the
                            first and last of those days
+* ``lineage_host_months``  the same with the runtimes merged: one row per (lineage, host, month) with ``days``,
+                           ``first_day`` and ``last_day``: what per-lineage counts of hosts read (no de-duplication
+                           left to do)
+* ``lineage_month_hosts``  one row per month: ``month_hosts``, the hosts of any runtime listing a local model
 * ``host_inv_spans``       the store's ``host_inv_months`` with the same ``first_day`` and ``last_day``
 """
 
@@ -33,6 +37,14 @@ SELECT *, {FIRST_DAY} AS first_day, {LAST_DAY} AS last_day FROM (
   SELECT h.host, h.month, l.lineage, h.runtime, bit_or(h.days) AS days
   FROM host_inv_months h JOIN inventory_lineages l USING (inv) GROUP BY ALL
 );
+
+CREATE OR REPLACE TABLE lineage_host_months AS
+SELECT *, {FIRST_DAY} AS first_day, {LAST_DAY} AS last_day FROM (
+  SELECT lineage, host, month, bit_or(days) AS days FROM host_lineage_months GROUP BY ALL
+);
+
+CREATE OR REPLACE TABLE lineage_month_hosts AS
+SELECT month, count(DISTINCT host) AS month_hosts FROM host_lineage_months GROUP BY month;
 
 CREATE OR REPLACE VIEW host_inv_spans AS
 SELECT *, {FIRST_DAY} AS first_day, {LAST_DAY} AS last_day FROM host_inv_months;

@@ -6,10 +6,8 @@
 -- denominator: hosts of any runtime that listed a local model in the month (host_share)
 -- window: each UTC month with a successful visit listing a local model
 -- params: none
-WITH per_host AS (
-  SELECT host, month, lineage, bit_or(days) AS days FROM host_lineage_months GROUP BY host, month, lineage
-),
-totals AS (SELECT month, count(DISTINCT host) AS month_hosts FROM host_lineage_months GROUP BY month)
+WITH per_host AS (SELECT host, month, lineage, days FROM lineage_host_months),
+totals AS (SELECT month, month_hosts FROM lineage_month_hosts)
 SELECT p.month, p.lineage, count(*) AS hosts, count(*) / t.month_hosts AS host_share,
        CAST(sum(bit_count(p.days)) AS BIGINT) AS host_days, c.released,
        date_diff('day', c.released, p.month) AS days_since_release, t.month_hosts

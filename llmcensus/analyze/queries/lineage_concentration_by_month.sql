@@ -7,7 +7,7 @@
 -- window: each UTC month with a successful visit listing a local model
 -- params: none
 WITH per_lineage AS (
-  SELECT month, lineage, count(DISTINCT host) AS hosts FROM host_lineage_months GROUP BY month, lineage
+  SELECT month, lineage, count(*) AS hosts FROM lineage_host_months GROUP BY month, lineage
 ),
 ranked AS (
   SELECT *, hosts / sum(hosts) OVER (PARTITION BY month) AS share,

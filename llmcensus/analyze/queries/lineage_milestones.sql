@@ -7,7 +7,7 @@
 -- window: the whole study window
 -- params: first_mark = 100, second_mark = 1000
 WITH firsts AS (
-  SELECT lineage, host, min(first_day) AS first_day FROM host_lineage_months GROUP BY lineage, host
+  SELECT lineage, host, min(first_day) AS first_day FROM lineage_host_months GROUP BY lineage, host
 ),
 daily AS (SELECT lineage, first_day, count(*) AS n FROM firsts GROUP BY lineage, first_day),
 reached AS (
