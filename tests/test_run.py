@@ -23,7 +23,7 @@ from llmcensus.simulate.params import Params
 from llmcensus.simulate.world import build_world
 from llmcensus.store import db
 from llmcensus.store.layout import Layout
-from llmcensus.store.relations import FAILPOINT_ENV, MERGES, read_events, store_path
+from llmcensus.store.relations import DERIVED, FAILPOINT_ENV, MERGES, read_events, store_path
 
 HOSTS, DAYS, SEED = 90, 5, 5
 SETTINGS = SimulatedSource.settings.with_(connect_timeout=2.0, read_timeout=2.0, total_timeout=10.0)
@@ -101,7 +101,7 @@ def _relations(data: Path) -> dict[str, list[str]]:
     con = db.connect(store_path(data), read_only=True)
     try:
         out = {}
-        for name in [*MERGES, "events"]:
+        for name in [*MERGES, *DERIVED, "events"]:
             table = con.sql(f"SELECT * EXCLUDE (observed_at, visit) FROM {name}" if name == "endpoint_days"
                             else f"SELECT * FROM {name}").to_arrow_table()  # fmt: skip
             out[name] = sorted(repr(r) for r in table.to_pylist())

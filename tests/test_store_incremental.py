@@ -22,7 +22,7 @@ from llmcensus.simulate.params import Params
 from llmcensus.simulate.world import build_world
 from llmcensus.store import db
 from llmcensus.store.layout import Layout
-from llmcensus.store.relations import MERGES, store_path, update
+from llmcensus.store.relations import DERIVED, MERGES, store_path, update
 
 PARAMS = Params(hosts=250, days=14, seed=11)
 
@@ -38,7 +38,7 @@ def _tables(data: Path) -> dict[str, list[dict[str, Any]]]:
     con = db.connect(store_path(data), read_only=True)
     try:
         return {name: sorted(con.sql(f"SELECT * FROM {name}").to_arrow_table().to_pylist(), key=repr)
-                for name in [*MERGES, "events"]}  # fmt: skip
+                for name in [*MERGES, *DERIVED, "events"]}  # fmt: skip
     finally:
         con.close()
 

@@ -12,10 +12,17 @@ each attach; ``V`` = view; ``S`` = the store's persisted relation, see ``relatio
   excluded by their runtime verdict) are never kept one row each: the ingest folds them, month by month, into
   ``host_months``, ``host_versions``, ``host_inventories`` and ``month_model_counts`` (below).
 * ``endpoints``        T  distinct ``(ip, port, host)`` of those observations.
-* ``runtime_host_days`` T one row per (host, day, runtime, auth, status) of every other visit with a runtime verdict
-                          (successful visits of other runtimes or with a non-open auth, and ``auth_required``
-                          visits whatever their runtime): ``observations``. What the runtime metrics read beside
-                          ``host_months``; the study's metrics never read it.
+* ``runtime_host_months`` S one row per (host, month, runtime, auth, status) of every other visit with a runtime
+                          verdict (successful visits of other runtimes or with a non-open auth, and ``auth_required``
+                          visits whatever their runtime): ``observations`` and ``days`` (bit set). What the runtime
+                          metrics read beside ``host_months``; the study's metrics never read it.
+* ``endpoint_days``    S  every runtime: an endpoint's verdict of each day (see ``relations.py``).
+* ``endpoint_months``  S  ``endpoint_days`` folded by month: one row per (endpoint, host, month, runtime, version,
+                          auth, status, proxy) with ``days`` (bit set), ``first_day`` and ``last_day``; each
+                          endpoint-day is in exactly one row. What the auth, advisory and change metrics read:
+                          about one row per endpoint and month instead of one per endpoint and day.
+* ``host_version_months`` T one row per (host, month, runtime, version, open): the days (bit set) an endpoint of
+                          the host reported that version; ``open`` = a successful visit without credentials.
 * ``model_catalog``    T  one row per distinct model (``model_key``): name, digest, family, quantization_level,
                           has_capabilities, prompt_sha, cloud, and enrichment's lineage, lab, lab_country,
                           quant_bits, param_band, uncensored_name, uncensored_marker (``unknown`` filled).
@@ -52,7 +59,7 @@ each attach; ``V`` = view; ``S`` = the store's persisted relation, see ``relatio
 * ``host_cap_keys``    T  distinct (host, cap_key) of local models (``host_model_caps`` without cloud models).
 * ``host_capabilities`` T  one row per (host, capability): ``label`` yes/no/unknown over the host's local models.
 * ``advisories``       T  the bundled advisory table (``reference/advisories.py``), the advisories that count.
-* ``advisory_versions`` T one row per (runtime, version of ``endpoint_days``, advisory of that runtime): ``verdict``
+* ``advisory_versions`` T one row per (runtime, version of ``endpoint_months``, advisory of that runtime): ``verdict``
                           affected / fixed / not_affected / unknown (no readable version, or an ambiguous range).
 * ``honeypot_evidence`` T one row per (host, evidence): the named evidence of a fake Ollama host and its weight
                           (``_FLAGS_SQL`` lists them; successful Ollama visits only).
@@ -80,7 +87,7 @@ from llmcensus.reference.advisories import advisory_table, verdict_table
 from llmcensus.store import db
 from llmcensus.store.layout import Layout
 from llmcensus.store.lineage import create_lineage_relations
-from llmcensus.store.relations import MERGES, store_path, update
+from llmcensus.store.relations import DERIVED, MERGES, store_path, update
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +200,7 @@ SELECT DISTINCT host, cap_key FROM host_model_caps JOIN model_catalog USING (mod
 CREATE OR REPLACE TABLE runtime_host_models AS
 SELECT DISTINCT d.host, d.runtime, n.name, n.digest, coalesce(e.lineage, 'unknown') AS lineage,
        coalesce(e.lab, 'unknown') AS lab, coalesce(e.lab_country, 'unknown') AS lab_country
-FROM (SELECT DISTINCT host, runtime, inv FROM endpoint_days WHERE status = 'success' AND inv IS NOT NULL) d
+FROM (SELECT DISTINCT host, runtime, inv FROM host_inv_months) d
 JOIN inventory_names n USING (inv)
 LEFT JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest
 WHERE NOT (n.name LIKE '%:cloud' OR n.name LIKE '%-cloud' OR coalesce(e.is_cloud, false));
@@ -202,10 +209,9 @@ WHERE NOT (n.name LIKE '%:cloud' OR n.name LIKE '%-cloud' OR coalesce(e.is_cloud
 -- runtime verdict; ``open`` = a successful visit without credentials. What the advisory metrics read: a few rows
 -- per host and month instead of one per endpoint and day.
 CREATE OR REPLACE TABLE host_version_months AS
-SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, runtime, version,
-       (status = 'success' AND coalesce(auth, '') = 'open') AS open,
-       bit_or(CAST(1 AS UINTEGER) << (dayofmonth(day) - 1)) AS days
-FROM endpoint_days GROUP BY ALL;
+SELECT host, month, runtime, version, (status = 'success' AND coalesce(auth, '') = 'open') AS open,
+       bit_or(days) AS days
+FROM endpoint_months GROUP BY ALL;
 
 CREATE OR REPLACE TABLE host_geo AS
 SELECT h.host, coalesce(g.country, 'unknown') AS country, coalesce(g.subdivision, 'unknown') AS subdivision,
@@ -273,31 +279,21 @@ _HOST_CAPABILITIES_SQL = (
 # Flags: clone_farm (identical_inventory_utc or shared_stamp), fake_ollama (the host's own evidence weighs
 # >= fake_min_score), multi_port (one address answering as Ollama on many ports). A host may carry several.
 _FLAGS_SQL = """
-CREATE OR REPLACE TEMP TABLE hp_inst AS
-  SELECT v.host, v.ip, v.sig AS oid, v.visits, m.name, coalesce(m.digest, '') AS digest, m.frac, m.stamp
-  FROM host_sig_visits v JOIN sig_members m USING (sig);
+-- each host's distinct stamped (digest, UTC stamp) pairs, as one hash each
+CREATE OR REPLACE TEMP TABLE hp_pairs AS
+  SELECT DISTINCT v.host, v.ip, hash(coalesce(m.digest, ''), m.stamp) AS ds, m.frac <> '' AS fr
+  FROM host_sig_visits v JOIN sig_members m USING (sig) WHERE m.stamp IS NOT NULL;
 CREATE OR REPLACE TABLE honeypot_evidence AS
-WITH per_obs AS (
-  SELECT host, ip, oid, count(*) AS n, hash(list_sort(list(digest || '@' || coalesce(stamp, '?')))) AS utc_sig,
-         count(DISTINCT frac) AS fracs, count(*) FILTER (WHERE frac <> '') AS with_frac,
-         bool_or(NOT regexp_full_match(digest, '[0-9a-f]{{64}}')) AS non_hex,
-         count(DISTINCT digest) FILTER (WHERE regexp_full_match(digest, '[0-9a-f]{{64}}')) AS hex_digests,
-         count(DISTINCT left(digest, 48)) FILTER (WHERE regexp_full_match(digest, '[0-9a-f]{{64}}')) AS prefixes
-  FROM hp_inst GROUP BY host, ip, oid
-),
+WITH per_obs AS (SELECT v.host, v.ip, s.* FROM host_sig_visits v JOIN sig_stats s USING (sig)),
 farm_sigs AS (SELECT utc_sig FROM per_obs GROUP BY utc_sig HAVING count(DISTINCT ip) >= {clone_farm_min_hosts}),
-shared AS (
-  SELECT digest, stamp FROM hp_inst WHERE stamp IS NOT NULL AND frac <> '' GROUP BY digest, stamp
-  HAVING count(DISTINCT ip) >= {shared_stamp_min_hosts}
-),
+shared AS (SELECT ds FROM hp_pairs WHERE fr GROUP BY ds HAVING count(DISTINCT ip) >= {shared_stamp_min_hosts}),
 host_shared AS (
-  SELECT i.host, count(DISTINCT (i.digest, i.stamp)) FILTER (WHERE s.stamp IS NOT NULL) AS shared_n,
-         count(DISTINCT (i.digest, i.stamp)) FILTER (WHERE i.stamp IS NOT NULL) AS stamped_n
-  FROM hp_inst i LEFT JOIN shared s ON s.digest = i.digest AND s.stamp = i.stamp GROUP BY i.host
+  SELECT i.host, count(DISTINCT i.ds) FILTER (WHERE s.ds IS NOT NULL) AS shared_n, count(DISTINCT i.ds) AS stamped_n
+  FROM hp_pairs i LEFT JOIN shared s USING (ds) GROUP BY i.host
 ),
 per_model AS (
-  SELECT host, name, digest, sum(visits) AS visits, count(DISTINCT stamp) AS stamps
-  FROM hp_inst GROUP BY host, name, digest
+  SELECT v.host, hash(m.name, m.digest) AS model, sum(v.visits) AS visits, count(DISTINCT m.stamp) AS stamps
+  FROM host_sig_visits v JOIN sig_members m USING (sig) GROUP BY ALL
 ),
 -- genuine 0.1.38-0.1.41 hosts send expires_at inside /api/tags: probes before issue #19 marked them tags_ps_fields,
 -- and such records stay in the data, so that marker counts only for a host seen on another version
@@ -319,7 +315,7 @@ UNION ALL SELECT host, evidence, 2 FROM markers
 UNION ALL SELECT host, 'volatile_stamps', 2 FROM per_model GROUP BY host
   HAVING min(visits) >= 3 AND bool_and(stamps = visits)
 UNION ALL SELECT DISTINCT host, 'server_header', 1 FROM host_markers WHERE marker = 'server_header';
-DROP TABLE hp_inst;
+DROP TABLE hp_pairs;
 CREATE OR REPLACE TABLE flags AS
 WITH multi_ips AS (SELECT ip FROM endpoints GROUP BY ip HAVING count(DISTINCT port) >= {multi_port_min_ports})
 SELECT DISTINCT host, 'clone_farm' AS flag FROM honeypot_evidence
@@ -335,8 +331,9 @@ SELECT DISTINCT host, 'multi_port' AS flag FROM endpoints WHERE ip IN (SELECT ip
 
 def _advisories(con: duckdb.DuckDBPyConnection) -> None:
     """``advisories`` (the bundled table, ``reference/advisories.py``) and ``advisory_versions``: the verdict
-    (affected / fixed / not_affected / unknown) of each advisory for each (runtime, version) of ``endpoint_days``."""
-    versions = con.execute("SELECT DISTINCT runtime, version FROM endpoint_days WHERE runtime IS NOT NULL").fetchall()
+    (affected / fixed / not_affected / unknown) of each advisory for each (runtime, version) of ``endpoint_months``."""
+    versions = con.execute(
+        "SELECT DISTINCT runtime, version FROM endpoint_months WHERE runtime IS NOT NULL").fetchall()
     for name, table in (("advisories", advisory_table()), ("advisory_versions", verdict_table(versions))):
         con.register(f"_{name}", table)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}")
@@ -386,7 +383,7 @@ def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewPar
     host_expr = "hash(ip)" if p.host_key == "ip" else "hash(ip, port)"
     try:
         con.execute(f"ATTACH {db.quote(path)} AS s (READ_ONLY)")
-        for name in MERGES:
+        for name in [*MERGES, *DERIVED]:
             if name not in _RENAMED:
                 con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM s.{name}")
         con.execute(_STORE_VIEWS)

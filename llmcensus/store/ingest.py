@@ -28,11 +28,11 @@ Tables filled (``host`` = hash of ip or ip:port, ``model_key`` = hash of every m
                          modified_at) pairs, for non-empty inventories
 * ``month_model_counts`` month, model_count: ``observations`` listing that many models (a histogram, for medians)
 * ``endpoints``          distinct (ip, port, host)
-* ``runtime_host_days``  host, day, runtime, auth, status: ``observations``, for every *other* visit with a runtime
-                         verdict (``status = 'success'`` of any runtime but Ollama with ``auth = 'open'``, and every
-                         ``status = 'auth_required'`` visit, whatever its runtime; null runtime or auth = ``unknown``).
-                         With ``host_months`` (the successful Ollama host-days) it gives the runtime mix and the auth
-                         posture per runtime; few visits are not successful open Ollama ones, so it stays small
+* ``runtime_host_months`` host, month, runtime, auth, status: ``observations`` and ``days`` (bit set of the days of
+                         the month), for every *other* visit with a runtime verdict (``status = 'success'`` of any
+                         runtime but Ollama with ``auth = 'open'``, and every ``status = 'auth_required'`` visit,
+                         whatever its runtime; null runtime or auth = ``unknown``). With ``host_months`` (the
+                         successful Ollama host-days) it gives the runtime mix and the auth posture per runtime
 * ``host_model_month``   host, month, model_key: ``instances`` (model instances over the month's observations)
                          and ``host_days`` (distinct days listing the model)
 * ``host_model_caps``    distinct (host, model_key, cap_key)
@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -119,8 +120,8 @@ CREATE OR REPLACE TABLE host_versions_acc (host UBIGINT, version VARCHAR, observ
 CREATE OR REPLACE TABLE host_inventories_acc (host UBIGINT, inventory_sig UBIGINT);
 CREATE OR REPLACE TABLE month_model_counts_acc (month DATE, model_count INTEGER, observations BIGINT);
 CREATE OR REPLACE TABLE endpoints_acc (ip VARCHAR, port INTEGER, host UBIGINT);
-CREATE OR REPLACE TABLE runtime_days_acc (host UBIGINT, day DATE, runtime VARCHAR, auth VARCHAR, status VARCHAR,
-  observations BIGINT);
+CREATE OR REPLACE TABLE runtime_months_acc (host UBIGINT, month DATE, runtime VARCHAR, auth VARCHAR,
+  status VARCHAR, observations BIGINT, days BIGINT);
 CREATE OR REPLACE TABLE hmc_acc (host UBIGINT, month DATE, model_key UBIGINT, cap_key UBIGINT, instances BIGINT,
   days UINTEGER);
 CREATE OR REPLACE TABLE fam_acc (host UBIGINT, month DATE, family VARCHAR, observations HUGEINT, instances HUGEINT,
@@ -165,8 +166,9 @@ CREATE TEMP TABLE IF NOT EXISTS seen_sig (sig UBIGINT);
 _PER_BATCH = """
 INSERT INTO sweep_days_acc SELECT day, count(*) FROM obs GROUP BY day;
 -- the visits with a runtime verdict that host_months does not hold (successful open Ollama ones are there)
-INSERT INTO runtime_days_acc
-  SELECT {host_expr}, day, coalesce(runtime, 'unknown'), coalesce(auth, 'unknown'), status, count(*)
+INSERT INTO runtime_months_acc
+  SELECT {host_expr}, CAST(date_trunc('month', day) AS DATE), coalesce(runtime, 'unknown'),
+         coalesce(auth, 'unknown'), status, count(*), {day_bit}
   FROM obs
   WHERE status = 'auth_required'
      OR (status = 'success' AND NOT (coalesce(runtime, '') = 'ollama' AND coalesce(auth, '') = 'open'))
@@ -310,9 +312,10 @@ _FINISH = """
 CREATE OR REPLACE TABLE sweep_days AS
   SELECT day, CAST(sum(visits) AS BIGINT) AS visits FROM sweep_days_acc GROUP BY day;
 CREATE OR REPLACE TABLE endpoints AS SELECT DISTINCT ip, port, host FROM endpoints_acc;
-CREATE OR REPLACE TABLE runtime_host_days AS
-  SELECT host, day, runtime, auth, status, CAST(sum(observations) AS BIGINT) AS observations
-  FROM runtime_days_acc GROUP BY host, day, runtime, auth, status;
+CREATE OR REPLACE TABLE runtime_host_months AS
+  SELECT host, month, runtime, auth, status, CAST(sum(observations) AS BIGINT) AS observations,
+         CAST(bit_or(days) AS BIGINT) AS days
+  FROM runtime_months_acc GROUP BY host, month, runtime, auth, status;
 CREATE OR REPLACE TABLE host_months AS
   SELECT host, month, CAST(sum(observations) AS BIGINT) AS observations, bit_or(days) AS days,
          min(first_day) AS first_day, max(last_day) AS last_day, max(max_models) AS max_models,
@@ -365,7 +368,7 @@ DROP TABLE host_inv_months_acc; DROP TABLE host_markers_acc; DROP TABLE host_sig
 DROP TABLE sig_members_acc;
 DROP TABLE sweep_days_acc; DROP TABLE endpoints_acc; DROP TABLE model_catalog_acc; DROP TABLE capability_input_acc;
 DROP TABLE hmc_acc; DROP TABLE fam_acc; DROP TABLE host_months_acc; DROP TABLE host_versions_acc;
-DROP TABLE host_inventories_acc; DROP TABLE month_model_counts_acc; DROP TABLE runtime_days_acc;
+DROP TABLE host_inventories_acc; DROP TABLE month_model_counts_acc; DROP TABLE runtime_months_acc;
 """
 
 
@@ -505,13 +508,14 @@ def _month(value: Any) -> int:
 
 
 def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, batch_rows: int = 100_000,
-           max_held: int | None = None) -> None:
+           max_held: int | None = None, progress: Callable[[str, int, int | None], None] | None = None) -> None:
     """Decode each file once and fill the tables above, with ``WORKERS`` workers taking files in turn.
 
     A worker gathers files until ``batch_rows`` visits, so that the fixed cost of the per-batch statements is paid
     per hundred thousand visits rather than per file, and folds its held rows into per-month partials when
     a batch starts a later month (or when they would outgrow their share of the memory budget, ``fold_rows``): the
     result does not depend on when this happens, only the memory held does. ``max_held`` overrides that share.
+    ``progress("store", taken, len(files))`` is called as each file is taken (under the lock: counts never go back).
     """
     con.register("_empty_models", _batch([(0, _empty())])[1])
     con.execute(_CREATE.format(cap_struct=_CAP_STRUCT, catalog_fields=", ".join(CATALOG_FIELDS)))
@@ -531,6 +535,8 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
             while not failed.is_set():
                 with lock:
                     item = next(queue, None)
+                    if progress is not None and item is not None:
+                        progress("store", item[0] + 1, len(files))
                 if item is None:
                     break
                 table = _read(item[1])

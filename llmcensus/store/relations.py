@@ -13,8 +13,8 @@ Relations (keys are 64-bit hashes: ``host`` of ip or ip:port by ``host_key``, ``
 
 * ``sweep_days``          day, visits: every visit, whatever its status
 * ``endpoints``           distinct (ip, port, host) of successful Ollama visits
-* ``runtime_host_days``   host, day, runtime, auth, status, observations: visits with a runtime verdict other than
-                          successful open Ollama (those are in ``host_months``)
+* ``runtime_host_months`` host, month, runtime, auth, status, observations, days (bit set): visits with a runtime
+                          verdict other than successful open Ollama (those are in ``host_months``)
 * ``host_months``         host, month: the month's successful Ollama observations as partials (``days`` is a bit
                           set of the days of the month)
 * ``host_versions``       host, version: observations, local models, local models without capabilities
@@ -42,6 +42,10 @@ Relations (keys are 64-bit hashes: ``host`` of ip or ip:port by ``host_key``, ``
                           modified_at exactly as the host sent it (time zone and nanoseconds), ``stamp`` the same
                           instant as UTC seconds and nine fraction digits, ``frac`` the fraction as sent: what
                           clone-farm evidence reads
+* ``endpoint_months``     ``endpoint_days`` by month: endpoint, host, month, runtime, version, auth, status, proxy,
+                          days (bit set), first_day, last_day; recomputed for the months an update touches
+* ``sig_stats``           per inventory signature: members, the order-free hash of its (digest, UTC stamp) pairs,
+                          fractions, digest shapes (what clone-farm evidence reads); added for new signatures
 * ``events``              see ``events.py``
 * ``folded_parts``        path (relative to the data folder), bytes: every file folded in
 """
@@ -70,7 +74,7 @@ from llmcensus.store.layout import Layout
 
 log = logging.getLogger(__name__)
 
-STORE_VERSION = 4  # bump when a relation's definition changes: an older store is then rebuilt, never misread
+STORE_VERSION = 5  # bump when a relation's definition changes: an older store is then rebuilt, never misread
 HOST_KEYS = {"ip": "hash(ip)", "ip_port": "hash(ip, port)"}
 
 
@@ -89,8 +93,9 @@ class Merge:
 MERGES: dict[str, Merge] = {
     "sweep_days": Merge("sum", ("day",), "CAST(sum(visits) AS BIGINT) AS visits"),
     "endpoints": Merge("distinct"),
-    "runtime_host_days": Merge("sum", ("host", "day", "runtime", "auth", "status"),
-                               "CAST(sum(observations) AS BIGINT) AS observations"),
+    "runtime_host_months": Merge("sum", ("host", "month", "runtime", "auth", "status"),
+                                 "CAST(sum(observations) AS BIGINT) AS observations, "
+                                 "CAST(bit_or(days) AS BIGINT) AS days"),
     "host_months": Merge("sum", ("host", "month"),
                          "CAST(sum(observations) AS BIGINT) AS observations, bit_or(days) AS days, "
                          "min(first_day) AS first_day, max(last_day) AS last_day, max(max_models) AS max_models, "
@@ -120,6 +125,39 @@ MERGES: dict[str, Merge] = {
     "host_sig_visits": Merge("sum", ("host", "ip", "sig"), "CAST(sum(visits) AS BIGINT) AS visits"),
     "sig_members": Merge("distinct"),
 }  # fmt: skip
+
+# Relations derived from the merged ones inside the update's transaction: each is a function of store relations
+# only, recomputed for what the update touched (the months of its endpoint-days; its new inventory signatures), so
+# an update costs what it adds and a report reads them ready-made.
+_TOUCHED_MONTHS = "(SELECT DISTINCT CAST(date_trunc('month', day) AS DATE) FROM main.endpoint_days)"
+DERIVED: dict[str, tuple[str, ...]] = {
+    # endpoint_days by month: each endpoint-day is in exactly one row (its verdict of that day), so sums of bit
+    # counts are endpoint-days and the row holding an endpoint's last day is unique
+    "endpoint_months": (
+        "CREATE TABLE IF NOT EXISTS s.endpoint_months (endpoint UBIGINT, host UBIGINT, month DATE, runtime VARCHAR, "
+        "version VARCHAR, auth VARCHAR, status VARCHAR, proxy VARCHAR, days UINTEGER, first_day DATE, last_day DATE)",
+        f"DELETE FROM s.endpoint_months WHERE month IN {_TOUCHED_MONTHS}",
+        "INSERT INTO s.endpoint_months "
+        "SELECT endpoint, host, CAST(date_trunc('month', day) AS DATE) AS month, runtime, version, auth, status, "
+        "proxy, bit_or(CAST(1 AS UINTEGER) << (dayofmonth(day) - 1)), min(day), max(day) FROM s.endpoint_days "
+        "WHERE day >= (SELECT CAST(date_trunc('month', min(day)) AS DATE) FROM main.endpoint_days) "
+        f"AND CAST(date_trunc('month', day) AS DATE) IN {_TOUCHED_MONTHS} GROUP BY ALL",
+    ),
+    # per inventory signature, what clone-farm evidence reads of its members (store/derive.py, _FLAGS_SQL): a
+    # signature is the hash of its whole member set, so a batch that holds it holds all its members
+    "sig_stats": (
+        "CREATE TABLE IF NOT EXISTS s.sig_stats (sig UBIGINT, n BIGINT, utc_sig HUGEINT, fracs BIGINT, "
+        "with_frac BIGINT, non_hex BOOLEAN, hex_digests BIGINT, prefixes BIGINT)",
+        "INSERT INTO s.sig_stats "
+        "WITH m AS (SELECT * FROM main.sig_members WHERE sig NOT IN (SELECT sig FROM s.sig_stats)), "
+        "hexd AS (SELECT digest, regexp_full_match(coalesce(digest, ''), '[0-9a-f]{64}') AS hex "
+        "  FROM (SELECT DISTINCT digest FROM m)) "
+        "SELECT m.sig, count(*), sum(hash(coalesce(m.digest, ''), coalesce(m.stamp, '?'))), count(DISTINCT m.frac), "
+        "count(*) FILTER (WHERE m.frac <> ''), bool_or(NOT h.hex), count(DISTINCT m.digest) FILTER (WHERE h.hex), "
+        "count(DISTINCT left(m.digest, 48)) FILTER (WHERE h.hex) "
+        "FROM m JOIN hexd h ON h.digest IS NOT DISTINCT FROM m.digest GROUP BY m.sig",
+    ),
+}
 
 _META_DDL = """
 CREATE TABLE IF NOT EXISTS s.store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -166,10 +204,12 @@ def _relative(layout: Layout, path: Path) -> str:
     return path.relative_to(layout.root).as_posix()
 
 
-def update(data_dir: str | Path, host_key: str = "ip", *, rebuild: bool = False) -> UpdateSummary:
+def update(data_dir: str | Path, host_key: str = "ip", *, rebuild: bool = False,
+           progress: Callable[[str, int, int | None], None] | None = None) -> UpdateSummary:
     """Fold every observation file the store has not folded yet into its relations (the caller holds the data
     folder's writer lock). Rebuilds from scratch when asked, when the store was made by another ``STORE_VERSION``,
-    or when a folded file has changed or gone (the store must never describe data that is not there)."""
+    or when a folded file has changed or gone (the store must never describe data that is not there).
+    ``progress("store", done, total)`` is called as each observation file is taken to be folded."""
     t0 = time.perf_counter()
     layout = Layout(data_dir)
     path = store_path(data_dir, host_key)
@@ -177,14 +217,14 @@ def update(data_dir: str | Path, host_key: str = "ip", *, rebuild: bool = False)
     check_parts(files)  # a newer or broken file stops the update before anything is written
     reason = "asked" if rebuild else _stale(path, layout, files)
     if reason:
-        summary = _rebuild(layout, path, host_key, files, handed=reason != "new store")
+        summary = _rebuild(layout, path, host_key, files, handed=reason != "new store", progress=progress)
         log.info("store %s rebuilt (%s): %d files", path, reason, summary.files)
     else:
         con = _open(path)
         try:
             folded = {r[0] for r in con.execute("SELECT path FROM s.folded_parts").fetchall()}
             new = [f for f in files if _relative(layout, f) not in folded]
-            summary = _fold(con, layout, new, host_key, fresh=False)
+            summary = _fold(con, layout, new, host_key, fresh=False, progress=progress)
         finally:
             con.close()
     summary.seconds = time.perf_counter() - t0
@@ -269,7 +309,8 @@ def _stale(path: Path, layout: Layout, files: list[Path]) -> str:
     return ""
 
 
-def _rebuild(layout: Layout, path: Path, host_key: str, files: list[Path], *, handed: bool) -> UpdateSummary:
+def _rebuild(layout: Layout, path: Path, host_key: str, files: list[Path], *, handed: bool,
+             progress: Callable[[str, int, int | None], None] | None = None) -> UpdateSummary:
     """Fold ``files`` into a new database and swap it in. ``handed``: the events it derives were known before the
     rebuild (it replaces an existing store), so they are marked handed on rather than handed on again."""
     tmp = path.with_name(f".{path.name}.rebuild")
@@ -277,7 +318,7 @@ def _rebuild(layout: Layout, path: Path, host_key: str, files: list[Path], *, ha
         p.unlink(missing_ok=True)
     con = _open(tmp)
     try:
-        summary = _fold(con, layout, files, host_key, fresh=True)
+        summary = _fold(con, layout, files, host_key, fresh=True, progress=progress)
         if handed:
             con.execute("INSERT OR REPLACE INTO s.store_meta "
                         "SELECT 'handed_seq', CAST(coalesce(max(seq), 0) AS VARCHAR) FROM s.events_outbox")
@@ -291,7 +332,7 @@ def _rebuild(layout: Layout, path: Path, host_key: str, files: list[Path], *, ha
 
 
 def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], host_key: str,
-          fresh: bool) -> UpdateSummary:
+          fresh: bool, progress: Callable[[str, int, int | None], None] | None = None) -> UpdateSummary:
     """Ingest ``files`` into in-memory delta relations, then merge them into the store in one transaction."""
     summary = UpdateSummary(files=len(files))
     if not files:
@@ -299,7 +340,7 @@ def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], hos
             con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('store_version', ?)", [str(STORE_VERSION)])
         return summary
     t0 = time.perf_counter()
-    ingest(con, files, _host_expr(host_key))
+    ingest(con, files, _host_expr(host_key), progress=progress)
     summary.phases["ingest"] = time.perf_counter() - t0
     with db.errors("store update"):
         summary.visits = int(con.execute("SELECT coalesce(sum(visits), 0) FROM sweep_days").fetchone()[0])  # type: ignore[index]
@@ -312,6 +353,9 @@ def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], hos
         try:
             for sql in statements:
                 con.execute(sql)
+            for derived in DERIVED.values():
+                for sql in derived:
+                    con.execute(sql)
             con.executemany("INSERT INTO s.folded_parts VALUES (?, ?, NULL, now())", folded)
             con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('store_version', ?)", [str(STORE_VERSION)])
             t2 = time.perf_counter()

@@ -9,16 +9,16 @@
 -- window: each UTC month of the study window in which some host had a runtime verdict
 -- params: none
 WITH closed AS (
--- A successful Ollama visit is open unless runtime_host_days holds it with another auth: a host-month of
--- host_months is open when it has more successful Ollama visits than runtime_host_days' non-open ones.
-  SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, sum(observations) AS n
-  FROM runtime_host_days WHERE runtime = 'ollama' AND status = 'success' GROUP BY ALL
+-- A successful Ollama visit is open unless runtime_host_months holds it with another auth: a host-month of
+-- host_months is open when it has more successful Ollama visits than runtime_host_months' non-open ones.
+  SELECT host, month AS month, sum(observations) AS n
+  FROM runtime_host_months WHERE runtime = 'ollama' AND status = 'success' GROUP BY ALL
 ),
 postures AS (
   SELECT m.month, m.host, 'ollama' AS runtime, 'open' AS auth, m.observations - coalesce(c.n, 0) AS observations
   FROM host_months m LEFT JOIN closed c USING (host, month) WHERE m.observations > coalesce(c.n, 0)
   UNION ALL
-  SELECT CAST(date_trunc('month', day) AS DATE), host, runtime, auth, observations FROM runtime_host_days
+  SELECT month, host, runtime, auth, observations FROM runtime_host_months
 ),
 per_auth AS (
   SELECT month, runtime, auth, count(DISTINCT host) AS hosts, CAST(sum(observations) AS BIGINT) AS observations

@@ -10,12 +10,14 @@
 -- window: each UTC month of the study window in which some host had a runtime verdict
 -- params: none
 WITH v AS (
-  SELECT CAST(date_trunc('month', day) AS DATE) AS month, host, coalesce(runtime, 'unknown') AS runtime,
-         coalesce(auth, 'unknown') AS posture, coalesce(proxy, 'none') AS proxy
-  FROM endpoint_days
+  -- endpoint_months: one row per endpoint, month and verdict, with the bit set of its days (visits = endpoint-days)
+  SELECT month, host, coalesce(runtime, 'unknown') AS runtime, coalesce(auth, 'unknown') AS posture,
+         coalesce(proxy, 'none') AS proxy, bit_count(days) AS n
+  FROM endpoint_months
 ),
 per AS (
-  SELECT month, runtime, posture, proxy, count(DISTINCT host) AS hosts, count(*) AS visits FROM v GROUP BY ALL
+  SELECT month, runtime, posture, proxy, count(DISTINCT host) AS hosts, CAST(sum(n) AS BIGINT) AS visits
+  FROM v GROUP BY ALL
 ),
 tot AS (SELECT month, runtime, count(DISTINCT host) AS runtime_hosts FROM v GROUP BY ALL)
 SELECT p.month, p.runtime, p.posture,

@@ -7,8 +7,7 @@
 -- window: each UTC month of the study window with a successful visit
 -- params: none
 WITH active AS (
-  SELECT CAST(date_trunc('month', day) AS DATE) AS month, count(DISTINCT endpoint) AS endpoints
-  FROM endpoint_days WHERE status = 'success' GROUP BY ALL
+  SELECT month, count(DISTINCT endpoint) AS endpoints FROM endpoint_months WHERE status = 'success' GROUP BY ALL
 ),
 moves AS (
   SELECT CAST(date_trunc('month', day) AS DATE) AS month, count(*) FILTER (WHERE kind = 'model_added') AS added,

@@ -11,11 +11,11 @@
 -- params: none
 WITH fixes AS (
   SELECT a.runtime, a.advisory, a.fixed, a.published FROM advisories a
-  WHERE a.fixed IS NOT NULL AND a.runtime IN (SELECT runtime FROM endpoint_days)
+  WHERE a.fixed IS NOT NULL AND a.runtime IN (SELECT runtime FROM endpoint_months)
 ),
 seen AS (
   SELECT v.runtime, v.advisory, min(e.first_day) AS fix_first_seen
-  FROM (SELECT runtime, version, min(day) AS first_day FROM endpoint_days GROUP BY ALL) e
+  FROM (SELECT runtime, version, min(first_day) AS first_day FROM endpoint_months GROUP BY ALL) e
   JOIN advisory_versions v ON v.runtime = e.runtime AND v.version = e.version
   WHERE v.verdict = 'fixed' GROUP BY ALL
 ),
@@ -27,9 +27,9 @@ ups AS (
   LEFT JOIN seen s ON s.runtime = f.runtime AND s.advisory = f.advisory
   WHERE ev.kind = 'version_upgrade' AND old.verdict = 'affected' AND new.verdict = 'fixed'
 ),
-last AS (  -- each endpoint's state on its last day (one row per endpoint and day)
-  SELECT endpoint, arg_max_null(runtime, day) AS runtime, arg_max_null(version, day) AS version FROM endpoint_days
-  GROUP BY endpoint
+last AS (  -- each endpoint's state on its last day (one endpoint_months row holds it)
+  SELECT endpoint, arg_max_null(runtime, last_day) AS runtime, arg_max_null(version, last_day) AS version
+  FROM endpoint_months GROUP BY endpoint
 ),
 still AS (
   SELECT v.runtime, v.advisory, count(*) AS n FROM last l

@@ -7,32 +7,26 @@
 -- denominator: hosts with a runtime verdict that day (host_share)
 -- window: each UTC day of the study window on which some host had a runtime verdict
 -- params: none
-WITH sets AS (SELECT month, days, count(*) AS n FROM host_months GROUP BY month, days),
--- Successful Ollama host-days come from host_months' day bit sets (hosts sharing a month's day set counted
--- together, as births_deaths does); every other verdict from the small runtime_host_days, each marked when the
--- host also had a successful Ollama visit that day, so that no host is counted twice.
-ollama_days AS (
-  SELECT month + CAST(i AS INTEGER) AS day, CAST(sum(n) AS BIGINT) AS hosts
-  FROM sets, range(31) r(i) WHERE (days >> i) & 1 = 1 GROUP BY 1
+WITH rm AS (
+-- per (host, month, runtime): the days (bit set) with a verdict of that runtime; successful open Ollama visits are
+-- host_months, every other verdict runtime_host_months (a host-day in both is one day: the bit sets are or-ed)
+  SELECT host, month, runtime, bit_or(days) AS days FROM (
+    SELECT host, month, runtime, days FROM runtime_host_months
+    UNION ALL SELECT host, month, 'ollama', days FROM host_months
+  ) GROUP BY ALL
 ),
-other AS (
-  SELECT DISTINCT r.host, r.day, r.runtime, coalesce((m.days >> (dayofmonth(r.day) - 1)) & 1 = 1, false) AS ollama_day
-  FROM runtime_host_days r
-  LEFT JOIN host_months m ON m.host = r.host AND m.month = CAST(date_trunc('month', r.day) AS DATE)
-),
+hm AS (SELECT host, month, bit_or(days) AS days FROM rm GROUP BY ALL),
+-- hosts sharing a month's day set are counted together, then each set is spread over its days (as births_deaths)
 counts AS (
-  SELECT day, runtime, count(DISTINCT host) AS hosts FROM other WHERE NOT (runtime = 'ollama' AND ollama_day)
-  GROUP BY day, runtime
-  UNION ALL SELECT day, 'ollama', hosts FROM ollama_days
+  SELECT month + CAST(i AS INTEGER) AS day, runtime, CAST(sum(n) AS BIGINT) AS hosts
+  FROM (SELECT month, runtime, days, count(*) AS n FROM rm GROUP BY ALL), range(31) r(i)
+  WHERE (days >> i) & 1 = 1 GROUP BY ALL
 ),
 totals AS (
-  SELECT day, CAST(sum(hosts) AS BIGINT) AS verdict_hosts FROM (
-    SELECT day, count(DISTINCT host) AS hosts FROM other WHERE NOT ollama_day GROUP BY day
-    UNION ALL SELECT day, hosts FROM ollama_days
-  ) GROUP BY day
+  SELECT month + CAST(i AS INTEGER) AS day, CAST(sum(n) AS BIGINT) AS verdict_hosts
+  FROM (SELECT month, days, count(*) AS n FROM hm GROUP BY ALL), range(31) r(i)
+  WHERE (days >> i) & 1 = 1 GROUP BY ALL
 )
-SELECT c.day, c.runtime, CAST(sum(c.hosts) AS BIGINT) AS hosts, sum(c.hosts) / t.verdict_hosts AS host_share,
-       t.verdict_hosts
+SELECT c.day, c.runtime, c.hosts, c.hosts / t.verdict_hosts AS host_share, t.verdict_hosts
 FROM counts c JOIN totals t USING (day)
-GROUP BY c.day, c.runtime, t.verdict_hosts
-ORDER BY c.day, hosts DESC, c.runtime
+ORDER BY c.day, c.hosts DESC, c.runtime

@@ -8,16 +8,16 @@
 -- window: each UTC month of the study window in which some host had a runtime verdict
 -- params: none
 WITH pairs AS (
--- Successful Ollama visits are host_months (all of them, whatever their auth); runtime_host_days holds the rest,
+-- Successful Ollama visits are host_months (all of them, whatever their auth); runtime_host_months holds the rest,
 -- including the successful Ollama visits with a non-open auth, which host_months already counts.
   SELECT month, host, 'ollama' AS runtime FROM host_months
   UNION
-  SELECT CAST(date_trunc('month', day) AS DATE), host, runtime FROM runtime_host_days
+  SELECT month, host, runtime FROM runtime_host_months
 ),
 obs AS (
   SELECT month, 'ollama' AS runtime, sum(observations) AS n FROM host_months GROUP BY month
   UNION ALL
-  SELECT CAST(date_trunc('month', day) AS DATE), runtime, sum(observations) FROM runtime_host_days
+  SELECT month, runtime, sum(observations) FROM runtime_host_months
   WHERE NOT (runtime = 'ollama' AND status = 'success') GROUP BY ALL
 ),
 per_runtime AS (SELECT month, runtime, count(*) AS hosts FROM pairs GROUP BY month, runtime),

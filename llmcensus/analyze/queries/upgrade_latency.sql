@@ -7,7 +7,8 @@
 -- window: the whole study window
 -- params: none
 WITH first AS (
-  SELECT runtime, version, min(day) AS first_day FROM endpoint_days WHERE version IS NOT NULL GROUP BY ALL
+  SELECT runtime, version, min(first_day) AS first_day FROM endpoint_months WHERE version IS NOT NULL
+  GROUP BY ALL
 ),
 ups AS (
   SELECT e.runtime, e.subject AS version, f.first_day, e.day - f.first_day AS days
