@@ -195,16 +195,6 @@ FROM host_family_months GROUP BY host, family;
 CREATE OR REPLACE TABLE host_cap_keys AS
 SELECT DISTINCT host, cap_key FROM host_model_caps JOIN model_catalog USING (model_key) WHERE NOT cloud;
 
--- Every runtime: distinct (host, runtime, model) listed on a successful visit, with the model's lineage; cloud stubs
--- left out. Inventories are expanded once per distinct (host, runtime, inventory), not per day.
-CREATE OR REPLACE TABLE runtime_host_models AS
-SELECT DISTINCT d.host, d.runtime, n.name, n.digest, coalesce(e.lineage, 'unknown') AS lineage,
-       coalesce(e.lab, 'unknown') AS lab, coalesce(e.lab_country, 'unknown') AS lab_country
-FROM (SELECT DISTINCT host, runtime, inv FROM host_inv_months) d
-JOIN inventory_names n USING (inv)
-LEFT JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest
-WHERE NOT (n.name LIKE '%:cloud' OR n.name LIKE '%-cloud' OR coalesce(e.is_cloud, false));
-
 -- Per (host, month, runtime, version, open): the days (bit set) an endpoint of the host reported that version with a
 -- runtime verdict; ``open`` = a successful visit without credentials. What the advisory metrics read: a few rows
 -- per host and month instead of one per endpoint and day.

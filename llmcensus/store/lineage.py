@@ -2,6 +2,12 @@
 
 * ``lineage_catalog``      one row per catalogued lineage: lab, lab_country, upstream lineages, first public release
                            (``released``, null when no dated source was found) — from ``reference/data/lineages.csv``
+* ``inventory_models``     one row per (inventory, model name, digest) of the store's ``inventory_names``, every
+                           runtime, with enrichment's labels (lineage, lab, lab_country, uncensored_name, param_b,
+                           param_band, quant_bits; 'unknown' lineage when a name resolves to none) and ``cloud``:
+                           the one join of inventories with enrichment that the lineage metrics read
+* ``runtime_host_models``  distinct (host, runtime, model name, digest) listed on a successful visit, with lineage,
+                           lab and lab_country; cloud stubs out
 * ``inventory_lineages``   distinct (inventory, lineage) of local models (cloud stubs out; 'unknown' when a name
                            resolves to no lineage), every runtime
 * ``host_lineage_months``  one row per (host, month, lineage, runtime): ``days``, the bit set of the days of the month
@@ -27,10 +33,21 @@ FIRST_DAY = "month + CAST(strlen(bin(days)) - strlen(rtrim(bin(days), '0')) AS I
 LAST_DAY = "month + CAST(strlen(bin(days)) - 1 AS INTEGER)"
 
 _SQL = f"""
-CREATE OR REPLACE TABLE inventory_lineages AS
-SELECT DISTINCT n.inv, coalesce(e.lineage, 'unknown') AS lineage
-FROM inventory_names n LEFT JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest
-WHERE NOT (n.name LIKE '%:cloud' OR n.name LIKE '%-cloud' OR coalesce(e.is_cloud, false));
+CREATE OR REPLACE TABLE inventory_models AS
+SELECT n.inv, n.name, n.digest, coalesce(e.lineage, 'unknown') AS lineage, coalesce(e.lab, 'unknown') AS lab,
+       coalesce(e.lab_country, 'unknown') AS lab_country, coalesce(e.uncensored_name, false) AS uncensored_name,
+       e.param_b, e.param_band, e.quant_bits,
+       (n.name LIKE '%:cloud' OR n.name LIKE '%-cloud' OR coalesce(e.is_cloud, false)) AS cloud
+FROM inventory_names n LEFT JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest;
+
+CREATE OR REPLACE TABLE inventory_lineages AS SELECT DISTINCT inv, lineage FROM inventory_models WHERE NOT cloud;
+
+-- Every runtime: distinct (host, runtime, model) listed on a successful visit, with the model's lineage; cloud stubs
+-- left out. Inventories are expanded once per distinct (host, runtime, inventory), not per day.
+CREATE OR REPLACE TABLE runtime_host_models AS
+SELECT DISTINCT d.host, d.runtime, m.name, m.digest, m.lineage, m.lab, m.lab_country
+FROM (SELECT DISTINCT host, runtime, inv FROM host_inv_months) d JOIN inventory_models m USING (inv)
+WHERE NOT m.cloud;
 
 CREATE OR REPLACE TABLE host_lineage_months AS
 SELECT *, {FIRST_DAY} AS first_day, {LAST_DAY} AS last_day FROM (

@@ -12,9 +12,8 @@
 -- window: each UTC month with a successful visit listing a local model
 -- params: commodity_weights_gb = 20
 WITH fits AS (
-  SELECT DISTINCT n.inv, e.lineage
-  FROM inventory_names n JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest
-  WHERE NOT e.is_cloud AND e.quant_bits IS NOT NULL
+  SELECT DISTINCT e.inv, e.lineage FROM inventory_models e
+  WHERE NOT e.cloud AND e.quant_bits IS NOT NULL
     AND coalesce(e.param_b, CASE e.param_band WHEN '<1B' THEN 1.0 WHEN '1-3B' THEN 3.5 WHEN '4-7B' THEN 7.5
                                  WHEN '8-14B' THEN 14.5 WHEN '15-34B' THEN 34.5 WHEN '35-70B' THEN 70.5 END)
         * e.quant_bits / 8 <= $commodity_weights_gb

@@ -9,9 +9,7 @@
 -- window: the whole study window
 -- params: none
 WITH names AS (
-  SELECT DISTINCT n.inv, n.name, coalesce(e.lineage, 'unknown') AS lineage, coalesce(e.uncensored_name, false) AS unc
-  FROM inventory_names n LEFT JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest
-  WHERE NOT (n.name LIKE '%:cloud' OR n.name LIKE '%-cloud' OR coalesce(e.is_cloud, false))
+  SELECT DISTINCT inv, name, lineage, uncensored_name AS unc FROM inventory_models WHERE NOT cloud
 ),
 derivative AS (
   SELECT n.inv, n.name, n.lineage, u.upstream,

@@ -26,9 +26,7 @@ prompt_hosts AS (
 ),
 -- every runtime: inventories holding an uncensored-marked model, by the model's lineage
 unc_invs AS (
-  SELECT DISTINCT n.inv, coalesce(e.lineage, 'unknown') AS lineage
-  FROM inventory_names n JOIN models_enriched e ON e.name = n.name AND e.digest IS NOT DISTINCT FROM n.digest
-  WHERE e.uncensored_name AND NOT e.is_cloud
+  SELECT DISTINCT inv, lineage FROM inventory_models WHERE uncensored_name AND NOT cloud
 ),
 unc_hosts AS (
   SELECT h.month, u.lineage, count(DISTINCT h.host) AS uncensored_hosts
