@@ -55,10 +55,18 @@ SELECT *, {FIRST_DAY} AS first_day, {LAST_DAY} AS last_day FROM (
   FROM host_inv_months h JOIN inventory_lineages l USING (inv) GROUP BY ALL
 );
 
+-- Only a host-month with several runtimes can hold a lineage twice: those few are merged, the rest copied.
+CREATE OR REPLACE TEMP TABLE multi_runtime AS
+  SELECT host, month FROM host_inv_months GROUP BY ALL HAVING count(DISTINCT runtime) > 1;
 CREATE OR REPLACE TABLE lineage_host_months AS
+SELECT lineage, host, month, days, first_day, last_day FROM host_lineage_months
+ANTI JOIN multi_runtime USING (host, month)
+UNION ALL
 SELECT *, {FIRST_DAY} AS first_day, {LAST_DAY} AS last_day FROM (
-  SELECT lineage, host, month, bit_or(days) AS days FROM host_lineage_months GROUP BY ALL
+  SELECT h.lineage, h.host, h.month, bit_or(h.days) AS days
+  FROM host_lineage_months h SEMI JOIN multi_runtime USING (host, month) GROUP BY ALL
 );
+DROP TABLE multi_runtime;
 
 CREATE OR REPLACE TABLE lineage_month_hosts AS
 SELECT month, count(DISTINCT host) AS month_hosts FROM host_lineage_months GROUP BY month;

@@ -8,20 +8,25 @@
 -- denominator: none (counts)
 -- window: the whole study window
 -- params: none
-WITH names AS (
-  SELECT DISTINCT inv, name, lineage, uncensored_name AS unc FROM inventory_models WHERE NOT cloud
+WITH models AS (  -- distinct local models (a few tens of thousands), classified before any inventory is read
+  SELECT DISTINCT name, lineage, uncensored_name AS unc FROM inventory_models WHERE NOT cloud
 ),
 derivative AS (
-  SELECT n.inv, n.name, n.lineage, u.upstream,
+  SELECT n.name, n.lineage, n.unc, u.upstream,
          CASE WHEN u.upstream <> n.lineage THEN 'fine_tune' WHEN n.unc THEN 'uncensored' ELSE 'namespaced' END AS kind
-  FROM names n
+  FROM models n
   LEFT JOIN lineage_catalog c USING (lineage)
   CROSS JOIN LATERAL (SELECT unnest(CASE WHEN len(c.upstream) > 0 THEN c.upstream ELSE [n.lineage] END) AS upstream) u
   WHERE len(c.upstream) > 0 OR n.unc OR n.name LIKE '%/%'
 ),
+invs AS (
+  SELECT DISTINCT m.inv, d.upstream, d.lineage, d.name, d.kind
+  FROM inventory_models m JOIN derivative d ON d.name = m.name AND d.lineage = m.lineage AND d.unc = m.uncensored_name
+  WHERE NOT m.cloud
+),
 seen AS (
   SELECT d.upstream, d.lineage, d.name, d.kind, h.host, h.first_day, h.last_day
-  FROM derivative d JOIN host_inv_spans h USING (inv)
+  FROM invs d JOIN host_inv_spans h USING (inv)
 )
 SELECT upstream, lineage, name, kind, min(first_day) AS first_seen, max(last_day) AS last_seen,
        count(DISTINCT host) AS hosts

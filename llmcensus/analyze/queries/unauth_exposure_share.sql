@@ -8,14 +8,21 @@
 -- denominator: hosts with a runtime verdict that month
 -- window: each UTC month of the study window in which some host had a runtime verdict
 -- params: none
-WITH hd AS (
-  SELECT e.host, e.month, bool_or(e.open) AS open,
-         max(CASE WHEN e.open AND a.unauthenticated_remote THEN
+WITH vv AS (
+  -- per (runtime, version): the worst verdict among advisories an unauthenticated attacker can reach, and whether
+  -- one of those it is affected by needs a single request (a few hundred rows, read by every host-month below)
+  SELECT v.runtime, v.version,
+         max(CASE WHEN a.unauthenticated_remote THEN
                CASE v.verdict WHEN 'affected' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END ELSE 0 END) AS r,
-         bool_or(e.open AND a.single_request AND v.verdict = 'affected') AS single
+         bool_or(a.single_request AND v.verdict = 'affected') AS single
+  FROM advisory_versions v JOIN advisories a ON a.runtime = v.runtime AND a.advisory = v.advisory
+  GROUP BY ALL
+),
+hd AS (
+  SELECT e.host, e.month, bool_or(e.open) AS open, max(CASE WHEN e.open THEN coalesce(w.r, 0) ELSE 0 END) AS r,
+         bool_or(e.open AND coalesce(w.single, false)) AS single
   FROM host_version_months e
-  LEFT JOIN advisory_versions v ON v.runtime = e.runtime AND v.version IS NOT DISTINCT FROM e.version
-  LEFT JOIN advisories a ON a.runtime = v.runtime AND a.advisory = v.advisory
+  LEFT JOIN vv w ON w.runtime = e.runtime AND w.version IS NOT DISTINCT FROM e.version
   GROUP BY ALL
 )
 SELECT month, count(*) AS hosts, count(*) FILTER (WHERE r = 2) AS exposed_hosts,
