@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import orjson
@@ -13,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from analyze_data import enriched, model, observation, write_dataset, write_tiny
+from browser import CHROMIUM, page_at
 from typer.testing import CliRunner
 
 from llmcensus.api_dossier import dossier
@@ -25,7 +25,6 @@ from llmcensus.store.derive import ViewParams
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_ATTR = '"><img src=x onerror=alert(2)>'
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 
 def _hostile_lineage(root: Path) -> Path:
@@ -111,25 +110,10 @@ def test_cli_writes_a_dossier(hostile: Path, tmp_path: Path) -> None:
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed")
 def test_dossier_renders_in_headless_chromium(hostile: Path, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
     page_path = dossier("llama3", hostile, tmp_path / "llama3.html").path
-    errors: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
-        )  # fmt: skip
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: errors.append("dialog: " + d.message))
-            page.goto(page_path.as_uri(), timeout=20_000)
-            box = page.locator('svg[data-chart="adoption"]').bounding_box()
-            assert box is not None and box["width"] > 100 and box["height"] > 40
-            page.screenshot(path=str(tmp_path / "dossier.png"), full_page=True)
-        finally:
-            browser.close()
+    with page_at(page_path) as (page, errors):
+        box = page.locator('svg[data-chart="adoption"]').bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 40
+        page.screenshot(path=str(tmp_path / "dossier.png"), full_page=True)
     assert errors == []
     assert (tmp_path / "dossier.png").stat().st_size > 10_000

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from analyze_data import model, observation, write_dataset, write_tiny
+from browser import CHROMIUM, page_at
 
 from llmcensus.analyze.registry import load_registry
 from llmcensus.cli.main import main
@@ -17,7 +17,6 @@ from llmcensus.store.derive import ViewParams
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_ATTR = '"><img src=x onerror=alert(2)>'
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 CHARTS = ("countries", "families", "capabilities", "persistence", "family_rank", "codeployment", "tiers", "runtimes",
           "lab_country")
 
@@ -102,26 +101,11 @@ def test_cli_report_writes_the_report(tmp_path: Path) -> None:
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed")
 def test_report_renders_in_headless_chromium(report: ReportSummary) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    errors: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
-        )  # fmt: skip
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: errors.append("dialog: " + d.message))
-            page.goto((report.out_dir / "report.html").as_uri(), timeout=20_000)
-            for chart in CHARTS:
-                box = page.locator(f'svg[data-chart="{chart}"]').bounding_box()
-                assert box is not None and box["width"] > 100 and box["height"] > 40, chart
-            page.screenshot(path=str(report.out_dir / "report.png"), full_page=False)
-            page.locator(".charts").screenshot(path=str(report.out_dir / "charts.png"))
-        finally:
-            browser.close()
+    with page_at(report.out_dir / "report.html") as (page, errors):
+        for chart in CHARTS:
+            box = page.locator(f'svg[data-chart="{chart}"]').bounding_box()
+            assert box is not None and box["width"] > 100 and box["height"] > 40, chart
+        page.screenshot(path=str(report.out_dir / "report.png"), full_page=False)
+        page.locator(".charts").screenshot(path=str(report.out_dir / "charts.png"))
     assert errors == []
     assert (report.out_dir / "report.png").stat().st_size > 10_000

@@ -7,6 +7,7 @@ insert the returned SVG as markup, which is safe only because of that.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from llmcensus.inert import DISPLAY_LIMIT, inert
@@ -33,6 +34,17 @@ def _open(name: str, title: str, width: int, height: int) -> list[str]:
         f"<title>{_esc(title)}</title>",
         f'<text x="8" y="18" font-size="14" font-weight="600">{_esc(title)}</text>',
     ]
+
+
+def _end_label(x: float, y: float, series: str, color: str, used: list[float]) -> str:
+    """A series' name at the end of its line, moved down past the labels already ``used`` (tied series end on the
+    same point: their labels stack instead of overprinting)."""
+    ly = y + 4
+    while any(abs(ly - u) < 12 for u in used):
+        ly += 12
+    used.append(ly)
+    short = series if len(series) <= 16 else series[:15] + "…"
+    return f'<text x="{x + 8:.1f}" y="{ly:.1f}" fill="{color}"><title>{_esc(series)}</title>{_esc(short)}</text>'
 
 
 def bar_chart(name: str, title: str, items: list[tuple[str, float]], *, unit: str = "pct", width: int = 640) -> str:
@@ -115,15 +127,7 @@ def rank_lines(name: str, title: str, periods: list[str], ranks: dict[str, list[
         for x, yy in pts:
             out.append(f'<circle cx="{x:.1f}" cy="{yy:.1f}" r="3" fill="{color}"/>')
         if pts:
-            ly = pts[-1][1] + 4
-            while any(abs(ly - u) < 12 for u in used):
-                ly += 12
-            used.append(ly)
-            short = series if len(series) <= 16 else series[:15] + "…"
-            out.append(
-                f'<text x="{pts[-1][0] + 8:.1f}" y="{ly:.1f}" fill="{color}"><title>{_esc(series)}</title>'
-                f"{_esc(short)}</text>"
-            )
+            out.append(_end_label(pts[-1][0], pts[-1][1], series, color, used))
     out.append("</svg>")
     return "\n".join(out)
 
@@ -188,5 +192,48 @@ def stacked_bars(name: str, title: str, periods: list[str], series: dict[str, li
         color = PALETTE[k % len(PALETTE)]
         out.append(f'<rect x="{left + plot_w + 10}" y="{y}" width="10" height="10" fill="{color}"/>')
         out.append(f'<text x="{left + plot_w + 24}" y="{y + 9}"><title>{_esc(sname)}</title>{_esc(short)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def line_chart(name: str, title: str, periods: list[str], series: Mapping[str, Sequence[float | None]], *,
+               unit: str = "n", width: int = 640) -> str:
+    """Values over time, one line per series (a None leaves a gap); y from 0 to the largest value."""
+    height, left, top, bottom, right = 300, 64, 34, 40, 130
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / max(len(periods) - 1, 1)
+    peak = max((v for vals in series.values() for v in vals if v is not None), default=0) or 1
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v / peak)
+
+    out = _open(name, title, width, height) + [
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#999"/>',
+    ]
+    for v in (0.0, peak / 2, float(peak)):
+        label = f"{v * 100:.1f} %" if unit == "pct" else (f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}")
+        out.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="10">{_esc(label)}</text>')
+    every = max(1, -(-len(periods) // 8))  # at most about eight period labels
+    for i, p in enumerate(periods):
+        if i % every == 0 or i == len(periods) - 1:
+            out.append(f'<text x="{left + i * step:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
+                       f'font-size="10">{_esc(p)}</text>')  # fmt: skip
+    if not periods:
+        out.append(f'<text x="{left + 10}" y="{top + 20}" fill="#666">no data</text>')
+    used: list[float] = []
+    for k, (sname, values) in enumerate(series.items()):
+        color = PALETTE[k % len(PALETTE)]
+        pts = [(left + i * step, y(v), v) for i, v in enumerate(values) if v is not None]
+        if len(pts) > 1:
+            path = " ".join(f"{x:.1f},{yy:.1f}" for x, yy, _ in pts)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        for (x, yy, v), period in zip(pts, [p for p, v in zip(periods, values, strict=False) if v is not None],
+                                      strict=False):
+            shown = f"{v * 100:.1f} %" if unit == "pct" else f"{v:,.0f}"
+            out.append(f'<circle cx="{x:.1f}" cy="{yy:.1f}" r="3" fill="{color}"><title>{_esc(period)} '
+                       f"{_esc(sname)}: {_esc(shown)}</title></circle>")  # fmt: skip
+        if pts:
+            out.append(_end_label(pts[-1][0], pts[-1][1], sname, color, used))
     out.append("</svg>")
     return "\n".join(out)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from llmcensus.errors import DataError
 from llmcensus.monitor.alerts import read_alerts
 from llmcensus.reference.catalog import lineages
 from llmcensus.report.build import fmt
-from llmcensus.report.charts import FONT, PALETTE, _esc
+from llmcensus.report.charts import line_chart
 from llmcensus.store.layout import Layout
 
 # The metrics a dossier reads (a report runs them all; ``api_dossier`` runs only these).
@@ -69,59 +69,6 @@ def _table(rows: Rows, columns: list[str], *, empty: str = "none") -> str:
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c), c)}</td>" for c in columns) + "</tr>\n" for r in rows)
     return f"<table>\n<tr>{head}</tr>\n{body}</table>"
-
-
-def line_chart(name: str, title: str, periods: list[str], series: Mapping[str, Sequence[float | None]], *,
-               unit: str = "n", width: int = 640) -> str:
-    """Values over time, one line per series (a None leaves a gap); y from 0 to the largest value."""
-    height, left, top, bottom, right = 300, 64, 34, 40, 130
-    plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / max(len(periods) - 1, 1)
-    peak = max((v for vals in series.values() for v in vals if v is not None), default=0) or 1
-
-    def y(v: float) -> float:
-        return top + plot_h * (1 - v / peak)
-
-    out = [
-        f'<svg class="chart" data-chart="{_esc(name)}" role="img" xmlns="http://www.w3.org/2000/svg" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" {FONT}>',
-        f"<title>{_esc(title)}</title>",
-        f'<text x="8" y="18" font-size="14" font-weight="600">{_esc(title)}</text>',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#999"/>',
-    ]
-    for v in (0.0, peak / 2, float(peak)):
-        label = f"{v * 100:.1f} %" if unit == "pct" else (f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}")
-        out.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="10">{_esc(label)}</text>')
-    every = max(1, -(-len(periods) // 8))  # at most about eight period labels
-    for i, p in enumerate(periods):
-        if i % every == 0 or i == len(periods) - 1:
-            out.append(f'<text x="{left + i * step:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
-                       f'font-size="10">{_esc(p)}</text>')  # fmt: skip
-    if not periods:
-        out.append(f'<text x="{left + 10}" y="{top + 20}" fill="#666">no data</text>')
-    used: list[float] = []
-    for k, (sname, values) in enumerate(series.items()):
-        color = PALETTE[k % len(PALETTE)]
-        pts = [(left + i * step, y(v), v) for i, v in enumerate(values) if v is not None]
-        if len(pts) > 1:
-            path = " ".join(f"{x:.1f},{yy:.1f}" for x, yy, _ in pts)
-            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
-        for (x, yy, v), period in zip(pts, [p for p, v in zip(periods, values, strict=False) if v is not None],
-                                      strict=False):
-            shown = f"{v * 100:.1f} %" if unit == "pct" else f"{v:,.0f}"
-            out.append(f'<circle cx="{x:.1f}" cy="{yy:.1f}" r="3" fill="{color}"><title>{_esc(period)} '
-                       f"{_esc(sname)}: {_esc(shown)}</title></circle>")  # fmt: skip
-        if pts:
-            ly = pts[-1][1] + 4
-            while any(abs(ly - u) < 12 for u in used):
-                ly += 12
-            used.append(ly)
-            short = sname if len(sname) <= 16 else sname[:15] + "…"
-            out.append(f'<text x="{pts[-1][0] + 8:.1f}" y="{ly:.1f}" fill="{color}"><title>{_esc(sname)}</title>'
-                       f"{_esc(short)}</text>")  # fmt: skip
-    out.append("</svg>")
-    return "\n".join(out)
 
 
 def lab_country_chart(rows: Rows) -> str:
