@@ -228,6 +228,11 @@ class StudyResult:
     enrich: EnrichSummary | None = None
     report: ReportSummary | None = None
     truth: dict[str, Any] = field(default_factory=dict)
+    # issue #18: the lineages whose host share rose / fell most from the first month to the last (with the report),
+    # and the alerts the watchlist raised (None: no watchlist, the monitor did not run)
+    risers: list[Any] = field(default_factory=list)
+    fallers: list[Any] = field(default_factory=list)
+    alerts: list[dict[str, Any]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -238,6 +243,8 @@ class StudyResult:
             "report": None if self.report is None else {
                 "out_dir": str(self.report.out_dir), "metrics": self.report.metrics,
                 "seconds": round(self.report.seconds, 3), "headline": self.report.headline},
+            "movers": {"risers": [m.as_dict() for m in self.risers], "fallers": [m.as_dict() for m in self.fallers]},
+            "alerts": self.alerts,
         }
 
 
@@ -253,12 +260,14 @@ def study(out: str | Path, *, hosts: int = 2_000, days: int = 14, seed: int = 7,
           params: Mapping[str, Any] | Sequence[str] | None = None,
           imports: Sequence[tuple[str, Sequence[str | Path]]] | None = None, progress: Progress | None = None,
           scan_progress: bool = False, echo: Callable[[str], Any] | None = None, with_enrich: bool = True,
-          with_report: bool = True) -> StudyResult:
+          with_report: bool = True, watchlist: str | Path | None = None) -> StudyResult:
     """The study on the simulated internet, into the empty folder ``out``: serve, sweep and store each day through
     real HTTP on loopback, then enrich and report (``docs/simulation.md``). ``params`` override simulation
     parameters (a mapping or ``name=value`` strings); ``imports`` start from discovery exports, as (format, files)
     pairs; ``echo`` receives one line per simulated day. ``progress`` is called with the stages ``days``,
-    ``enrich`` and ``metrics``; ``scan_progress`` draws the probe's own bar during each sweep instead."""
+    ``enrich`` and ``metrics``; ``scan_progress`` draws the probe's own bar during each sweep instead. With the
+    report come the top adoption movers and, given a ``watchlist`` (or lineage events planted in the world, whose
+    watchlist is then written to ``<out>/watchlist.toml``), the lineage alerts (``llmcensus/monitor/``)."""
     import json
 
     from llmcensus.simstudy import simulate_study
@@ -274,7 +283,19 @@ def study(out: str | Path, *, hosts: int = 2_000, days: int = 14, seed: int = 7,
     if with_enrich:
         result.enrich = enrich(out, progress=progress)
     if with_report:
+        from llmcensus.monitor.movers import movers
+
+        if watchlist is None and p.lineage_events:
+            from llmcensus.simulate.lineage_plan import watchlist_toml
+
+            watchlist = Layout(out).watchlist
+            Path(watchlist).write_text(watchlist_toml(p), encoding="utf-8")
+        if watchlist is not None:  # before the report, so that its dossiers show the alerts
+            store_update(out)
+            checked = check_alerts(out, watchlist=watchlist)
+            result.alerts = checked.new if checked is not None else []
         result.report = report(out, progress=progress)
+        result.risers, result.fallers = movers(out)
     return result
 
 

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +17,7 @@ from analyze_data import D2, D3, tiny_models, write_tiny
 from llmcensus.errors import ConfigError
 from llmcensus.monitor.alerts import read_alerts
 from llmcensus.monitor.check import check
+from llmcensus.monitor.movers import adoption_movers
 from llmcensus.monitor.watchlist import load_watchlist
 from llmcensus.store.relations import update
 
@@ -69,11 +71,30 @@ def test_a_bad_watchlist_is_one_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "w.toml"
     for text, needle in (("[[watch]]\nlineages = ['x']\n", "'name'"), ("[[watch]]\nname='a'\nlabz=['x']\n", "labz"),
                          ("[[watch]]\nname='a'\nadoption=[0]\n", "adoption"), ("watch = 3", "array of tables"),
-                         ("[[watch]]\nname='a'\n[[watch]]\nname='a'\n", "duplicate"), ("= =", "not TOML")):
+                         ("[[watch]]\nname='a'\n[[watch]]\nname='a'\n", "duplicate"), ("= =", "not TOML"),
+                         ("[[watch]]\nname='a'\nrisk_jump_hosts=0\n", "risk_jump_hosts"),
+                         ("[[watch]]\nname='a'\nrisk_jump_share=1.5\n", "risk_jump_share")):
         bad.write_text(text)
         with pytest.raises(ConfigError, match=needle):
             load_watchlist(bad)
     assert load_watchlist(tmp_path / "missing.toml").watches == ()
+    bad.write_text("[[watch]]\nname='a'\nrisk_jump_hosts=3\nrisk_jump_share=0.1\n")
+    w = load_watchlist(bad).watches[0]
+    assert (w.risk_jump_hosts, w.risk_jump_share) == (3, 0.1)
+
+
+def test_adoption_movers_rank_share_changes_from_the_first_month_to_the_last() -> None:
+    m1, m2, m3 = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
+    rows = [{"month": m, "lineage": lin, "host_share": share, "hosts": hosts} for m, lin, share, hosts in (
+        (m1, "a", 0.50, 50), (m3, "a", 0.20, 22), (m1, "b", 0.10, 10), (m2, "b", 0.90, 90), (m3, "b", 0.30, 33),
+        (m3, "c", 0.05, 5), (m1, "d", 0.25, 25), (m3, "d", 0.25, 27), (m1, "unknown", 0.0, 0),
+        (m3, "unknown", 0.6, 66))]  # fmt: skip
+    risers, fallers = adoption_movers(rows, top=5)
+    # b +20 pp (its February peak is not the window's end), c +5 pp (new); a -30 pp; d did not move; unknown is out
+    assert [(m.lineage, round(m.change_pp, 6)) for m in risers] == [("b", 20.0), ("c", 5.0)]
+    assert [(m.lineage, round(m.change_pp, 6), m.first_hosts, m.last_hosts) for m in fallers] == [("a", -30.0, 50, 22)]
+    assert adoption_movers(rows, top=1)[0][0].lineage == "b"
+    assert adoption_movers([r for r in rows if r["month"] == m1]) == ([], [])
 
 
 class _Receiver(BaseHTTPRequestHandler):

@@ -71,6 +71,29 @@ def headline_rows(headline: dict[str, dict[str, Any]], truth: dict[str, Any]) ->
     return rows
 
 
+def mover_lines(risers: list[Any], fallers: list[Any]) -> list[str]:
+    """The top adoption movers (``llmcensus.monitor.movers``) as lines: lineage, first -> last share, change."""
+    if not risers and not fallers:
+        return ["adoption movers: none (one month of data, or no lineage moved)"]
+    m = (risers or fallers)[0]
+    lines = [f"adoption movers, share of hosts {m.first_month:%Y-%m} -> {m.last_month:%Y-%m}:"]
+    for label, group in (("rose", risers), ("fell", fallers)):
+        for x in group:
+            lines.append(f"  {label} {x.lineage:<24} {x.first_share * 100:5.1f} % -> {x.last_share * 100:5.1f} % "
+                         f"({x.change_pp:+.1f} pp)")
+    return lines
+
+
+def alert_lines(alerts: list[dict[str, Any]] | None) -> list[str]:
+    """The new lineage alerts as lines (``None``: no watchlist, so no monitor ran)."""
+    if alerts is None:
+        return ["lineage alerts: no watchlist (--watchlist FILE)"]
+    lines = [f"lineage alerts: {len(alerts)} new"]
+    lines += [f"  {a['first_seen']} {a['rule']:<16} {a['lineage']} {a['subject']} ({a['counts']['hosts']} hosts)"
+              for a in alerts]
+    return lines
+
+
 @app.command("study")
 def study_cmd(
     out: Annotated[Path, typer.Option("--out", help="data directory for the whole study (must be empty)")],
@@ -84,6 +107,9 @@ def study_cmd(
     import_: Annotated[list[str] | None, typer.Option(
         "--import", help="start from a discovery export instead of a sweep: FORMAT:FILE (repeatable; formats of "
         "'llmcensus discover import')")] = None,
+    watchlist: Annotated[Path | None, typer.Option(
+        "--watchlist", help="lineage watchlist (TOML) to raise alerts from after the study (issue #18; default: none, "
+        "or the plan's own with --param lineage_events=demo)")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Run the study on the simulated internet: serve, sweep, store each day; then enrich and report."""
@@ -105,7 +131,7 @@ def study_cmd(
         if bar is not None:
             bar("days", 0, days)
         result = api.study(out, hosts=hosts, days=days, seed=seed, params=param or [], imports=imports or None,
-                           progress=bar, echo=None if json_ else typer.echo)
+                           progress=bar, echo=None if json_ else typer.echo, watchlist=watchlist)
     assert result.enrich is not None and result.report is not None
     if json_:
         emit_json({**result.as_dict(), "truth": result.truth.get("all", {})})
@@ -117,5 +143,7 @@ def study_cmd(
     for row in headline_rows(result.report.headline, result.truth):
         table.add_row(*row)
     Console().print(table)
+    for line in mover_lines(result.risers, result.fallers) + alert_lines(result.alerts):
+        typer.echo(line)
     total = time.perf_counter() - t0
     typer.echo(f"study done in {total:.0f} s; report: {result.report.out_dir / 'report.html'}")

@@ -11,6 +11,13 @@ watch's lineages, every lineage of its labs, and the catalogued fine-tunes of ei
 * ``new_country``       a watched lineage is first listed in a country (only the watch's ``countries`` if given)
 * ``new_runtime``       a watched lineage is first served by a runtime
 * ``modified_digest``   a model name served with a watched digest somewhere is served with another digest
+* ``risk_jump``         the exposed hosts of a watched lineage (``lineage_risk_by_month``: tools ∧ thinking ∧ open ∧
+                        uptime >= exposure_min_uptime) rise, in a month, by ``risk_jump_hosts`` or more over the month
+                        before, or their share of the lineage's hosts by ``risk_jump_share`` or more; a month counts
+                        from its first day, so the alert is dated to the day the month so far first made the jump
+                        (an exposed host counts from its first day listing the lineage that month). Only a lineage
+                        listed the month before can jump (a new one raises ``new_runtime`` and ``adoption``).
+                        ``subject`` is the month (YYYY-MM); ``evidence`` has both months' exposed hosts and shares
 
 Every alert is dated to the UTC day its condition first held (``first_seen``). Conditions that already held on the
 first day of the data (the baseline) raise nothing: an alert says what changed while the observatory watched.
@@ -95,6 +102,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, watchlist: Watchlist) -> list[Alert
             out += _spread_alerts(con, w, sorted(lineages), baseline)
         if w.digests:
             out += _digest_alerts(con, w, baseline)
+        if lineages and (w.risk_jump_hosts is not None or w.risk_jump_share is not None):
+            out += _risk_jump_alerts(con, w, sorted(lineages), baseline)
     return sorted(out, key=lambda a: (a.first_seen, a.rule, a.watch, a.lineage, a.subject, a.threshold or 0))
 
 
@@ -161,6 +170,8 @@ def _spread_alerts(con: duckdb.DuckDBPyConnection, w: Watch, lineages: list[str]
 
 
 def _digest_alerts(con: duckdb.DuckDBPyConnection, w: Watch, baseline: date) -> list[Alert]:
+    # the lineage is the modified build's own (models_enriched, one row per name and digest), not any lineage of an
+    # inventory that holds it: that was any model's, and changed from run to run, so the alert's id did too
     rows = con.execute("""
         WITH watched AS (SELECT DISTINCT name FROM inventory_names WHERE list_contains($digests, digest)),
         other AS (
@@ -168,12 +179,62 @@ def _digest_alerts(con: duckdb.DuckDBPyConnection, w: Watch, baseline: date) -> 
           JOIN watched USING (name) JOIN host_inv_spans h USING (inv)
           WHERE NOT list_contains($digests, coalesce(n.digest, ''))
         )
-        SELECT o.name, o.digest, min(o.first_day), count(DISTINCT o.host), any_value(l.lineage)
-        FROM other o LEFT JOIN inventory_names n2 ON n2.name = o.name AND n2.digest IS NOT DISTINCT FROM o.digest
-        LEFT JOIN inventory_lineages l ON l.inv = n2.inv GROUP BY o.name, o.digest
+        SELECT o.name, o.digest, min(o.first_day), count(DISTINCT o.host), any_value(e.lineage)
+        FROM other o LEFT JOIN models_enriched e ON e.name = o.name AND e.digest IS NOT DISTINCT FROM o.digest
+        GROUP BY o.name, o.digest
     """, {"digests": list(w.digests)}).fetchall()  # fmt: skip
     return [Alert("modified_digest", w.name, lineage or "unknown", str(digest), day, int(hosts), {"name": name})
             for name, digest, day, hosts, lineage in rows if day > baseline]  # fmt: skip
+
+
+# Per (lineage, month, day): the hosts first listing the lineage that day of the month, and how many of them are
+# exposed that month, as lineage_risk_by_month defines it (same relations, same exposure_min_uptime).
+_EXPOSED_BY_DAY = """
+WITH tool_thinking AS (
+  SELECT DISTINCT k.host, k.model_key FROM host_model_caps k JOIN capability_classes c USING (cap_key)
+  WHERE c.tools = 'yes' AND c.thinking = 'yes'
+),
+open_months AS (SELECT DISTINCT host, month FROM host_version_months WHERE open),
+exposed AS (
+  SELECT DISTINCT h.month, c.lineage, h.host
+  FROM host_model_month h JOIN tool_thinking t USING (host, model_key) JOIN model_catalog c USING (model_key)
+  JOIN open_months o USING (host, month) JOIN host_stats s USING (host)
+  WHERE NOT c.cloud AND s.uptime >= $min_uptime AND list_contains($lineages, c.lineage)
+)
+SELECT l.lineage, l.month, l.first_day, count(*) AS hosts, count(e.host) AS exposed
+FROM lineage_host_months l LEFT JOIN exposed e USING (month, lineage, host)
+WHERE list_contains($lineages, l.lineage) GROUP BY ALL ORDER BY l.lineage, l.month, l.first_day
+"""
+
+
+def _risk_jump_alerts(con: duckdb.DuckDBPyConnection, w: Watch, lineages: list[str], baseline: date) -> list[Alert]:
+    min_uptime = load_registry()["lineage_risk_by_month"].params["exposure_min_uptime"]
+    rows = con.execute(_EXPOSED_BY_DAY, {"lineages": lineages, "min_uptime": min_uptime}).fetchall()
+    days: dict[tuple[str, date], list[tuple[date, int, int]]] = {}
+    for lineage, month, day, hosts, exposed in rows:
+        days.setdefault((lineage, month), []).append((day, int(hosts), int(exposed)))
+    totals = {k: (sum(v[1] for v in vs), sum(v[2] for v in vs)) for k, vs in days.items()}
+    out = []
+    for (lineage, month), per_day in sorted(days.items()):
+        before = month.replace(year=month.year - (month.month == 1), month=(month.month - 2) % 12 + 1)
+        if (lineage, before) not in totals:
+            continue
+        prev_hosts, prev_exposed = totals[(lineage, before)]
+        prev_share = prev_exposed / prev_hosts
+        hosts = exposed = 0
+        for day, n, x in per_day:
+            hosts, exposed = hosts + n, exposed + x
+            by_hosts = w.risk_jump_hosts is not None and exposed - prev_exposed >= w.risk_jump_hosts
+            by_share = w.risk_jump_share is not None and exposed / hosts - prev_share >= w.risk_jump_share - 1e-9
+            if (by_hosts or by_share) and day > baseline:
+                evidence = {"month": month.strftime("%Y-%m"), "exposed_hosts": exposed, "hosts": hosts,
+                            "exposed_share": round(exposed / hosts, 4), "previous_exposed_hosts": prev_exposed,
+                            "previous_exposed_share": round(prev_share, 4), "by": "hosts" if by_hosts else "share",
+                            "share_threshold": w.risk_jump_share}  # fmt: skip
+                out.append(Alert("risk_jump", w.name, lineage, month.strftime("%Y-%m"), day, exposed, evidence,
+                                 w.risk_jump_hosts))  # fmt: skip
+                break
+    return out
 
 
 def write_new(path: Path, alerts: Iterable[Alert], now: datetime | None = None) -> list[dict[str, Any]]:

@@ -10,6 +10,8 @@ digests = ["a1b2..."]              # library builds: alert when the same name is
 countries = ["DE", "FR"]           # optional: only these countries count for the country rule
 adoption = [100, 1000]             # alert when the hosts that ever listed a watched lineage reach these counts
 uncensored_hosts = 10              # alert when an uncensored variant is listed by this many hosts
+risk_jump_hosts = 5                # alert when a lineage's exposed hosts rise by this many over the month before
+risk_jump_share = 0.10             # ... or its exposed share of the lineage's hosts by this much (0.10 = 10 pp)
 ```
 
 Every key but ``name`` is optional; a watch with no lineage, lab, pattern or digest matches nothing. Validated on
@@ -39,6 +41,8 @@ class Watch:
     countries: tuple[str, ...] = ()
     adoption: tuple[int, ...] = ()
     uncensored_hosts: int | None = None
+    risk_jump_hosts: int | None = None
+    risk_jump_share: float | None = None
 
     def matches_name(self, name: str) -> bool:
         low = name.lower()
@@ -82,7 +86,7 @@ def _watch(path: Path, index: int, entry: Any) -> Watch:
     where = f"watchlist {path}, watch #{index}"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: must be a table")
-    known = {"name", "adoption", "uncensored_hosts", *_LISTS}
+    known = {"name", "adoption", "uncensored_hosts", "risk_jump_hosts", "risk_jump_share", *_LISTS}
     unknown = set(entry) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
@@ -104,4 +108,12 @@ def _watch(path: Path, index: int, entry: Any) -> Watch:
     if unc is not None and (not isinstance(unc, int) or isinstance(unc, bool) or unc < 1):
         raise ConfigError(f"{where} ({name}): 'uncensored_hosts' must be a positive integer")
     values["uncensored_hosts"] = unc
+    jump = entry.get("risk_jump_hosts")
+    if jump is not None and (not isinstance(jump, int) or isinstance(jump, bool) or jump < 1):
+        raise ConfigError(f"{where} ({name}): 'risk_jump_hosts' must be a positive integer")
+    values["risk_jump_hosts"] = jump
+    share = entry.get("risk_jump_share")
+    if share is not None and (not isinstance(share, int | float) or isinstance(share, bool) or not 0 < share <= 1):
+        raise ConfigError(f"{where} ({name}): 'risk_jump_share' must be a number in (0, 1]")
+    values["risk_jump_share"] = None if share is None else float(share)
     return Watch(**values)

@@ -311,3 +311,17 @@ def custom_spec(base: ModelSpec, name: str, system: str, label: str, digest_seed
         prompt_label=label,
         size=base.size + 1_024 + int(digest[:3], 16),
     )
+
+
+def library_spec(display: str, *, family: str, parameter_size: str, quantization: str, capabilities: tuple[str, ...],
+                 available_from: date, context_length: int, embedding_length: int) -> ModelSpec:
+    """One official build of a library tag that ``models.csv`` does not list (a release planted by
+    ``lineage_plan.py``): digest and size from the bundled library scrape, as ``base_specs`` makes them."""
+    lineage, tag = display.split(":", 1)
+    lib_hash, size_text, _ = _library_tag(lineage, tag)
+    digest = digest_for(display, lib_hash)
+    return ModelSpec(name=display, lineage=lineage, family=family, families=(family,), parameter_size=parameter_size,
+                     quantization=quantization, capabilities=capabilities, weight=0.0, available_from=available_from,
+                     context_length=context_length, embedding_length=embedding_length, digest=digest,
+                     size=_size_bytes(display, digest, size_text, _param_billions(parameter_size),
+                                      QUANT_BITS.get(quantization, 4)))  # fmt: skip

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from llmcensus.simulate import farms, prompts
+from llmcensus.simulate import farms, lineage_plan, prompts
 from llmcensus.simulate.catalog import (
     ModelSpec,
     base_specs,
@@ -162,6 +162,7 @@ def build_inventory(params: Params, hosts: Hosts, rng: np.random.Generator) -> I
     inv = _third_party(params, hosts, table, inv, rng)
     inv = _honeypots(params, hosts, table, inv, rng)
     inv = _continuations(hosts, inv)
+    inv = _planted(params, hosts, table, inv)
     o = np.lexsort((inv.spec, inv.host))
     inv = Inventory(
         inv.specs,
@@ -265,6 +266,16 @@ def _append(
         np.concatenate([inv.modified_ns, mod.astype(np.int64)]),
         np.zeros(inv.n + host.shape[0], np.int32),
     )
+
+
+def _planted(params: Params, hosts: Hosts, table: _SpecTable, inv: Inventory) -> Inventory:
+    """The lineage events of ``params.lineage_events`` (``lineage_plan.py``), pulled that day and kept."""
+    if not params.lineage_events:
+        return inv
+    host, spec, add = lineage_plan.plant(params, hosts, table.add)
+    epoch0 = int(datetime(params.start.year, params.start.month, params.start.day, tzinfo=UTC).timestamp()) * 10**9
+    mod = epoch0 + add * DAY_NS + (host * 7_919 % 3_600) * 10**9 + host % 997  # in the day's first hour
+    return _append(inv, host, spec, add, np.full(host.shape[0], params.days + 1), mod)
 
 
 def _third_party(

@@ -257,6 +257,14 @@ class Params:
         "exposure.md A/B rows: Hou et al. FOFA (Open WebUI 0.240, vLLM 0.039, llama.cpp 0.027, text-generation-webui"
         " 0.013), NuClide Shodan (LiteLLM 0.165); others assumed 0.0066 (docs/simulation.md, Runtime shares)",
     )
+    # --- planted lineage events (issue #18): what a lineage monitor must catch, on known days
+    lineage_events: Any = pf(
+        list,
+        "lineage events planted on top of the drawn inventories (simulate/lineage_plan.py): [] none, \"demo\" the "
+        "built-in plan (a release, its abliterated derivative, a modified digest, an exposure jump), or a list of "
+        "{kind, model, day, hosts, per_day}; ground truth in truth/lineage_events.json",
+        "design choice: off by default so the calibrated figures stay as they are",
+    )
 
     def __post_init__(self) -> None:
         if self.hosts < 1 or self.days < 1:
@@ -288,9 +296,15 @@ class Params:
             raise ConfigError("portfolio shares must sum to 1")
         if abs(sum(self.tiers.values()) - 1.0) > 1e-6:
             raise ConfigError("tier shares must sum to 1")
+        if self.lineage_events:
+            from llmcensus.simulate.lineage_plan import events
+
+            events(self)
 
     def to_json(self) -> str:
         d = {k: v.isoformat() if isinstance(v, date) else v for k, v in dataclasses.asdict(self).items()}
+        if not d["lineage_events"]:  # left out when off: worlds saved before the parameter existed still match
+            del d["lineage_events"]
         return json.dumps(d)  # insertion order kept: sampling follows the order of the share tables
 
 
@@ -330,7 +344,9 @@ def with_overrides(base: Params, overrides: list[str]) -> Params:
                 value = json.loads(text)
                 changes[name] = float(value) if isinstance(current, float) and isinstance(value, int) else value
         except ValueError:
-            raise ConfigError(f"bad value for {name}: {text!r}") from None
+            if name != "lineage_events":
+                raise ConfigError(f"bad value for {name}: {text!r}") from None
+            changes[name] = text  # a plan's name (demo) may be given unquoted
     return dataclasses.replace(base, **changes)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from llmcensus.simulate import lineage_plan
 from llmcensus.simulate.population import hosts_table
 from llmcensus.simulate.runtime_world import runtime_hosts_table
 from llmcensus.simulate.versions import RELEASES, parse_version
@@ -247,7 +248,8 @@ def _models_per_obs_by_month(world: World, hosts_idx: np.ndarray, up_keys: np.nd
 
 
 def write_truth(world: World, out: Path) -> Path:
-    """Write ``<out>/truth/``: hosts, instances, specs, up-days (Parquet) and expected metrics (JSON)."""
+    """Write ``<out>/truth/``: hosts, instances, specs, up-days (Parquet) and expected metrics (JSON); with planted
+    lineage events, ``lineage_events.json`` (``lineage_plan.truth``)."""
     d = Layout(out).truth
     d.mkdir(parents=True, exist_ok=True)
     h = world.hosts
@@ -293,4 +295,6 @@ def write_truth(world: World, out: Path) -> Path:
     if world.runtimes is not None:  # the other runtimes' hosts (runtime_world.py), one row each
         pq.write_table(runtime_hosts_table(world.runtimes), d / "runtime_hosts.parquet", compression="zstd")
     (d / "metrics.json").write_text(json.dumps(expected_metrics(world), indent=1, sort_keys=True))
+    if world.params.lineage_events:  # planted lineage events (lineage_plan.py) and what a monitor must report
+        (d / "lineage_events.json").write_text(json.dumps(lineage_plan.truth(world), indent=1, sort_keys=True))
     return d
