@@ -262,3 +262,55 @@ def serve_fleet(out: Path, params: Params, *, day: int = 0, duration: float = 0.
         return server.request_log.count_by()
 
     return asyncio.run(run())
+
+
+@dataclass(frozen=True)
+class FarmRecovery:
+    """How the honeypot flags of a simulated study match its planted fakes (issue #19): ``planted`` fake
+    addresses that answered as Ollama, ``flagged`` addresses carrying ``clone_farm`` or ``fake_ollama``, both,
+    and the caught ones per planted kind (``simulate/farms.py``)."""
+
+    planted: int
+    flagged: int
+    caught: int
+    by_kind: dict[str, tuple[int, int]]  # kind -> (caught, planted)
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.planted if self.planted else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.caught / self.flagged if self.flagged else 1.0
+
+
+FARM_FLAGS = ("clone_farm", "fake_ollama")
+
+
+def flagged_addresses(con: Any) -> dict[str, set[str]]:
+    """Address -> flags, from an attached analysis connection (``store.derive.attach``)."""
+    rows = con.execute(
+        "SELECT i.ip, f.flag FROM flags f JOIN (SELECT host, min(ip) AS ip FROM endpoints GROUP BY host) i "
+        "USING (host)"
+    ).fetchall()
+    out: dict[str, set[str]] = {}
+    for ip, flag in rows:
+        out.setdefault(ip, set()).add(flag)
+    return out
+
+
+def farm_recovery(world: World, con: Any) -> FarmRecovery:
+    """Recall and precision of the farm flags on ``con`` (the study of ``world``, attached) against the planted
+    fakes; a planted address that never answered as Ollama is not counted (it left nothing to flag)."""
+    from llmcensus.simulate.world import ip_text
+
+    h, kinds = world.hosts, world.farm_kinds
+    seen = {r[0] for r in con.execute("SELECT DISTINCT ip FROM endpoints").fetchall()}
+    planted = {ip_text(int(h.ip[i])): str(kinds[i]) for i in range(h.n) if kinds[i]}
+    planted = {ip: k for ip, k in planted.items() if ip in seen}
+    flagged = {ip for ip, f in flagged_addresses(con).items() if f & set(FARM_FLAGS)}
+    by_kind: dict[str, tuple[int, int]] = {}
+    for ip, kind in planted.items():
+        caught, total = by_kind.get(kind, (0, 0))
+        by_kind[kind] = (caught + (ip in flagged), total + 1)
+    return FarmRecovery(len(planted), len(flagged), len(flagged & set(planted)), by_kind)

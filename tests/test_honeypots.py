@@ -17,6 +17,7 @@ from llmcensus.analyze.run import headline
 from llmcensus.analyze.run import run_study as analyze
 from llmcensus.cli.study import TRUTH_KEYS
 from llmcensus.enrich.run import enrich
+from llmcensus.simstudy import farm_recovery, flagged_addresses
 from llmcensus.simulate.farms import KINDS
 from llmcensus.simulate.fastpath import write_fastpath
 from llmcensus.simulate.params import Params
@@ -43,7 +44,6 @@ FLAGGED_CAPTURES: dict[str, tuple[set[str], set[str]]] = {
     "b104866afbb2.json": (POOL | {"tags_unsorted"}, {"clone_farm", "fake_ollama"}),
     "c3a6a6d93c8c.json": (POOL | {"tags_unsorted"}, {"clone_farm", "fake_ollama"}),
 }
-FARM_FLAGS = {"clone_farm", "fake_ollama"}
 
 
 def test_every_flagged_capture_is_named_with_its_evidence(tmp_path: Path) -> None:
@@ -55,14 +55,7 @@ def test_every_flagged_capture_is_named_with_its_evidence(tmp_path: Path) -> Non
 
 
 def _flagged(con: Any) -> dict[str, set[str]]:
-    rows = con.execute(
-        "SELECT i.ip, f.flag FROM flags f JOIN (SELECT host, min(ip) AS ip FROM endpoints GROUP BY host) i "
-        "USING (host)"
-    ).fetchall()
-    out: dict[str, set[str]] = {}
-    for ip, flag in rows:
-        out.setdefault(ip, set()).add(flag)
-    return out
+    return flagged_addresses(con)
 
 
 def _attached(data: Path) -> Any:
@@ -72,13 +65,8 @@ def _attached(data: Path) -> Any:
 
 
 def _recall_precision(world: World, con: Any) -> tuple[float, float, Counter[str]]:
-    h = world.hosts
-    kinds = world.farm_kinds
-    seen = {r[0] for r in con.execute("SELECT DISTINCT ip FROM endpoints").fetchall()}
-    fake = {ip_text(int(h.ip[i])) for i in range(h.n) if kinds[i]} & seen
-    flagged = {ip for ip, f in _flagged(con).items() if f & FARM_FLAGS}
-    caught = Counter(str(kinds[i]) for i in range(h.n) if kinds[i] and ip_text(int(h.ip[i])) in flagged)
-    return len(fake & flagged) / len(fake), len(fake & flagged) / max(len(flagged), 1), caught
+    r = farm_recovery(world, con)
+    return r.recall, r.precision, Counter({k: c for k, (c, _) in r.by_kind.items() if c})
 
 
 def _unflagged_equals_truth(world: World, data: Path) -> None:
