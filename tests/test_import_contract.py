@@ -13,6 +13,7 @@ PKG = Path(__file__).resolve().parents[1] / "llmcensus"
 ORDER = {
     "errors": 0,
     "inert": 0,  # the sanitising boundary every output uses
+    "pseudonym": 0,  # address pseudonyms (reads only the layout): every output may use it
     "datalock": 0,  # one writer per data folder: every writing stage takes it
     "reference": 0,
     "targets": 1,
@@ -24,6 +25,7 @@ ORDER = {
     "analyze": 6,
     "monitor": 6.5,  # lineage alerts: reads the store and the named metrics, writes only monitor/
     "report": 7,
+    "web": 8,  # the dashboard and HTTP API: reads analyze, monitor and report; nothing imports it
 }
 # simulate is the world we probe: it may use reference data and the observation schema (its fast
 # path writes observations), never the probe, enrichment or analytics that are checked against it.
@@ -35,7 +37,7 @@ FOUNDATION = {"llmcensus.store.layout", "llmcensus.store.db"}
 # ``cli`` they wire the stages together, so they may import every stage and the simulator: the study loop was moved
 # out of ``cli`` so that the CLI calls only the API (STYLE.md, "library first"), and keeping it in ``cli`` would
 # make the library import the CLI instead. Nothing else may import them: a stage never depends on the wiring.
-WIRING = {"api", "api_more", "api_dossier", "simstudy"}
+WIRING = {"api", "api_more", "api_dossier", "api_serve", "simstudy"}
 
 
 def _stage(module: str) -> str | None:

@@ -17,6 +17,7 @@ Every stage asks a ``Layout`` for its paths; none spells a folder name itself (a
       report/                                              the latest report
       watchlist.toml, monitor/alerts.jsonl                 lineages to watch; the alerts raised, once each
       optout.txt                                           addresses that asked not to be probed
+      pseudonym.key                                        the address pseudonyms' key (0600; llmcensus/pseudonym.py)
       .llmcensus.lock                                      held by the one writer of this folder
 
 This module is a foundation, like ``errors``: any stage may import it (``tests/test_import_contract.py``).
@@ -164,6 +165,11 @@ class Layout:
     def watchlist(self) -> Path:
         """The default watchlist (``llmcensus/monitor/watchlist.py``)."""
         return self.root / "watchlist.toml"
+
+    @property
+    def pseudonym_key(self) -> Path:
+        """The secret key of this folder's address pseudonyms (``llmcensus/pseudonym.py``): created once, mode 0600."""
+        return self.root / "pseudonym.key"
 
     @property
     def run_dir(self) -> Path:

@@ -1,0 +1,61 @@
+"""The dashboard and HTTP API of the public API (re-exported by ``llmcensus.api``): ``serve`` and ``dashboard_app``.
+
+Kept beside ``api.py`` like ``api_dossier.py``: paths and plain values in, only ``LLMCensusError`` raised, nothing
+printed, heavy imports (FastAPI, uvicorn, DuckDB) deferred to the call. ``docs/dashboard.md`` explains the bind
+rule, the token and the pseudonyms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from llmcensus.errors import UsageError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8731
+
+
+def dashboard_app(data_dir: str | Path, *, token: str | None = None, raw_addresses: bool = False,
+                  host_key: str = "ip") -> Any:
+    """The ASGI application of the dashboard over the store of ``data_dir`` (read as of its last update; the store
+    is never written). ``token``: every request must send ``Authorization: Bearer <token>``. Addresses are
+    pseudonymised unless ``raw_addresses`` (the key is created in the data folder on first use)."""
+    from llmcensus.web.app import create_app
+    from llmcensus.web.readmodel import ReadModel, ServeOptions
+
+    if not Path(data_dir).is_dir():
+        raise UsageError(f"no data folder {data_dir}")
+    model = ReadModel(ServeOptions(Path(data_dir), host_key=host_key, raw_addresses=raw_addresses))
+    return create_app(model, token=token)
+
+
+def serve_token(host: str, token_file: str | Path | None = None, environ: Mapping[str, str] | None = None
+                ) -> str | None:
+    """The token the server will require (from ``token_file``, else ``$LLMCENSUS_TOKEN``; None: no token), after
+    checking the bind rule: listening on anything but loopback without a token is a ``UsageError``."""
+    from llmcensus.web.security import check_bind, read_token
+
+    token = read_token(token_file, environ)
+    check_bind(host, token)
+    return token
+
+
+def serve(data_dir: str | Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          token_file: str | Path | None = None, raw_addresses: bool = False, host_key: str = "ip",
+          log_level: str = "warning") -> None:
+    """Serve the dashboard and API of ``data_dir`` on ``host:port`` until interrupted (uvicorn). The bind rule is
+    checked before anything is loaded (``serve_token``)."""
+    import uvicorn
+
+    if not 0 < port < 65536:
+        raise UsageError(f"port must be 1 to 65535, not {port}")
+    token = serve_token(host, token_file)
+    app = dashboard_app(data_dir, token=token, raw_addresses=raw_addresses, host_key=host_key)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
+                            server_header=False, proxy_headers=False)  # fmt: skip
+    try:
+        uvicorn.Server(config).run()
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None

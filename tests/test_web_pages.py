@@ -1,0 +1,90 @@
+"""The dashboard's pages (issue #21): host-supplied strings inert and escaped on every page; and, with Chromium, the
+real server on loopback renders the overview and a metric page with their plotly charts and no console error."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from browser import ARGS, CHROMIUM
+from fastapi.testclient import TestClient
+from test_dossier import HOSTILE, HOSTILE_ATTR, _hostile_lineage
+
+import llmcensus
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, TestClient]]:
+    root = _hostile_lineage(tmp_path_factory.mktemp("webpages") / "data")
+    llmcensus.store_update(root)
+    app = llmcensus.dashboard_app(root)
+    yield root, TestClient(app)
+    app.app.state.model.close()
+
+
+def test_host_strings_are_inert_on_every_page(hostile: tuple[Path, TestClient]) -> None:
+    _, client = hostile
+    hosts = client.get("/api/hosts").json()["hosts"]
+    urls = ["/", "/metrics", "/lineages", "/alerts", "/hosts", f"/lineages/{quote(HOSTILE, safe='')}",
+            "/metrics/lineage_derivatives", "/metrics/runtime_mix_by_day", "/metrics/lineage_milestones",
+            *[f"/hosts/{h['host']}" for h in hosts]]  # fmt: skip
+    for url in urls:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert HOSTILE not in r.text and HOSTILE_ATTR not in r.text and "<img" not in r.text, url
+    assert "&lt;script&gt;" in client.get("/metrics/runtime_mix_by_day").text
+    api = client.get("/api/metrics/runtime_mix_by_day").json()
+    assert any(r["runtime"] == HOSTILE for r in api["rows"])  # JSON keeps the text (inert, not HTML-escaped)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed")
+def test_the_real_server_renders_charts_in_headless_chromium(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import uvicorn
+    from analyze_data import write_tiny
+
+    data = write_tiny(tmp_path / "data")
+    llmcensus.store_update(data)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(llmcensus.dashboard_app(data), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        assert server.started
+        errors: list[str] = []
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                for path, shot, charts in (("/", "overview.png", 2), ("/metrics/runtime_mix_by_day", "metric.png", 1)):
+                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=20_000)
+                    page.wait_for_selector("div.chart .main-svg", timeout=20_000)
+                    assert page.locator("div.chart .main-svg").count() >= charts
+                    page.screenshot(path=str(tmp_path / shot), full_page=True)
+            finally:
+                browser.close()
+        assert errors == []
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
