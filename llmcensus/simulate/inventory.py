@@ -147,7 +147,10 @@ def build_inventory(params: Params, hosts: Hosts, rng: np.random.Generator) -> I
     # pulled "before the model existed" moves to the hours after its release, each pull at its own instant: a
     # shared nanosecond stamp is a copied image's mark (the clone-farm evidence), never two honest pulls'
     spread = ((inst_host.astype(np.int64) * 7_919 + inst_spec.astype(np.int64) * 104_729) % 72_000) * 10**9
-    mod = np.where(mod < floor, floor + spread + (inst_host.astype(np.int64) * 31_337 % 10**6) * 1_000, mod)
+    # the sub-second part too is each pull's own (a host-wide fraction made three models of one host share it: the
+    # same_fraction evidence of a fake, on a few genuine hosts of the seed world)
+    frac = (inst_host.astype(np.int64) * 31_337 + inst_spec.astype(np.int64) * 2_750_159) % 10**6 * 1_000
+    mod = np.where(mod < floor, floor + spread + frac, mod)
     mod = mod - mod % 1000 + (rng.integers(0, 1000, size=mod.shape[0]))  # nanosecond noise
 
     inv = Inventory(
