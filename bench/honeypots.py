@@ -41,8 +41,11 @@ def main() -> int:
     ap.add_argument("--hosts", type=int, default=175_108)
     ap.add_argument("--days", type=int, default=293)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--quick", action="store_true", help="the demo-sized world (2,000 hosts x 14 days)")
     ap.add_argument("--data", type=Path, help="a folder holding this world's fast-path study (else a temp folder)")
     args = ap.parse_args()
+    if args.quick:
+        args.hosts, args.days = 2_000, 14
     t0 = time.perf_counter()
     world = build_world(Params(hosts=args.hosts, days=args.days, seed=args.seed))
     print(f"world: {args.hosts:,} hosts x {args.days} days in {time.perf_counter() - t0:.0f} s", flush=True)

@@ -78,3 +78,12 @@ def test_study_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     got = one_object(capsys, ["study", "--out", str(tmp_path / "s"), "--hosts", "20", "--days", "1", "--json"])
     assert len(got["days"]) == 1 and got["report"]["headline"]["unique_hosts"]["all"] == got["truth"]["unique_hosts"]
     assert got["enrich"]["observations"] > 0
+
+
+@pytest.mark.slow
+def test_study_text_ends_with_the_dashboard_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from llmcensus.cli.main import main
+
+    assert main(["study", "--out", str(tmp_path / "s"), "--hosts", "20", "--days", "1"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith(f"dashboard and HTTP API: llmcensus serve --data {tmp_path / 's'}")

@@ -12,9 +12,11 @@ from typing import Annotated, Any
 import typer
 
 from llmcensus import api
+from llmcensus.api_serve import DEFAULT_HOST, DEFAULT_PORT
 from llmcensus.cli.enrich import summary_line
 from llmcensus.cli.options import JsonOpt, emit_json, pick, progress_bar, show_progress
 from llmcensus.errors import UsageError
+from llmcensus.inert import terminal
 
 # The study loop lived here as ``run_study`` (a name that clashed with ``llmcensus.analyze.run.run_study``, the
 # metric queries); it is ``llmcensus.simstudy.simulate_study`` now. The old names still resolve, through the API
@@ -147,3 +149,5 @@ def study_cmd(
         typer.echo(line)
     total = time.perf_counter() - t0
     typer.echo(f"study done in {total:.0f} s; report: {result.report.out_dir / 'report.html'}")
+    typer.echo(terminal(f"dashboard and HTTP API: llmcensus serve --data {out}  "
+                        f"(then open http://{DEFAULT_HOST}:{DEFAULT_PORT}/)"))
