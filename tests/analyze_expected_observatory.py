@@ -332,7 +332,7 @@ OBSERVATORY_EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
 RUNTIME_EXPECTED: dict[str, list[dict[str, Any]]] = {
     # D1: ollama H1 H4, vllm H2, unknown H3 (403 wall), open_webui H4 (H4 counts twice); H7 refused: 4 hosts.
     # D2: ollama H1 H5 (success, forbidden) H6 (success and a locked port: once); unknown H3; H7 not_llm: 4 hosts.
-    # D3: H1 locked as Ollama (no success that day: counted from runtime_host_days), H2 locked as vLLM: 2 hosts.
+    # D3: H1 locked as Ollama (no success that day: counted from runtime_host_months), H2 locked as vLLM: 2 hosts.
     "runtime_mix_by_day": [
         {"day": D1, "runtime": "ollama", "hosts": 2, "host_share": 2 / 4, "verdict_hosts": 4},
         {"day": D1, "runtime": "open_webui", "hosts": 1, "host_share": 1 / 4},
