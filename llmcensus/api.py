@@ -36,7 +36,7 @@ from llmcensus.api_more import (
     sweep,
     sweep_defaults,
 )
-from llmcensus.api_serve import dashboard_app, serve, serve_token
+from llmcensus.api_serve import dashboard_app, export, serve, serve_token
 from llmcensus.errors import SimulationError, UsageError
 
 if TYPE_CHECKING:
@@ -54,10 +54,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DossierSummary", "ExportSummary", "Progress", "StudyResult", "SweepResult", "WorldSummary", "alerts",
            "build_address_pool", "check_alerts", "dashboard_app", "data_layout", "discovery_formats", "dossier",
-           "enrich", "events", "explain_lineage", "import_candidates", "metrics", "notification_export", "open_store",
-           "optout_add", "optout_list", "optout_remove", "parse_port_ranges", "probe_setting_names", "probe_settings",
-           "report", "run", "scan", "serve", "serve_token", "simulate_observations", "simulate_params",
-           "simulate_serve", "simulate_truth", "simulate_world", "store_update", "study", "sweep", "sweep_defaults"]
+           "enrich", "events", "explain_lineage", "export", "import_candidates", "metrics", "notification_export",
+           "open_store", "optout_add", "optout_list", "optout_remove", "parse_port_ranges", "probe_setting_names",
+           "probe_settings", "report", "run", "scan", "serve", "serve_token", "simulate_observations",
+           "simulate_params", "simulate_serve", "simulate_truth", "simulate_world", "store_update", "study", "sweep",
+           "sweep_defaults"]
 
 # Library classes the command line and callers of the old ``llmcensus.cli.run``/``cli.study`` names reach through
 # the API; loaded on first use (``__getattr__``), so that ``import llmcensus.api`` stays cheap.

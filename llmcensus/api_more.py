@@ -220,8 +220,8 @@ class ExportSummary:
 def notification_export(data_dir: str | Path, out: str | Path, *, fmt: str = "csv", addresses: bool = False,
                         key_file: str | Path | None = None, host_key: str = "ip") -> ExportSummary:
     """Write the notification export for CERTs (``docs/security.md``): per network, the open endpoints on a version
-    with an unauthenticated, remotely reachable advisory; ``fmt`` csv or json. Addresses are keyed pseudonyms
-    unless ``addresses``; ``key_file`` (16 bytes or more) keeps them stable across exports."""
+    with an unauthenticated, remotely reachable advisory; ``fmt`` csv or json. Addresses are the dashboard's
+    pseudonyms (the data folder's key) unless ``addresses``; ``key_file``: a 32-byte key to use instead."""
     from llmcensus.analyze.notify import export_notifications, write_export
 
     key = None
@@ -230,8 +230,8 @@ def notification_export(data_dir: str | Path, out: str | Path, *, fmt: str = "cs
             key = Path(key_file).read_bytes()
         except OSError as exc:
             raise InputError(f"{key_file}: cannot read the key file: {exc.strerror}") from exc
-        if len(key) < 16:
-            raise InputError(f"{key_file}: a pseudonym key needs at least 16 bytes")
+        if len(key) != 32:
+            raise InputError(f"{key_file}: a pseudonym key is 32 bytes (head -c 32 /dev/urandom), not {len(key)}")
     export = export_notifications(data_dir, addresses=addresses, key=key, host_key=host_key)
     path = write_export(export, out, fmt)
     return ExportSummary(path, len(export.rows), len(export.networks()), addresses)

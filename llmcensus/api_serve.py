@@ -1,4 +1,5 @@
-"""The dashboard and HTTP API of the public API (re-exported by ``llmcensus.api``): ``serve`` and ``dashboard_app``.
+"""The dashboard and HTTP API of the public API (re-exported by ``llmcensus.api``): ``serve`` and ``dashboard_app``,
+and ``export``, the pseudonymised copy of the observations for sharing (the same pseudonyms).
 
 Kept beside ``api.py`` like ``api_dossier.py``: paths and plain values in, only ``LLMCensusError`` raised, nothing
 printed, heavy imports (FastAPI, uvicorn, DuckDB) deferred to the call. ``docs/dashboard.md`` explains the bind
@@ -7,11 +8,15 @@ rule, the token and the pseudonyms.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmcensus.errors import UsageError
+
+if TYPE_CHECKING:
+    from llmcensus.observations.export import ExportResult
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8731
@@ -59,3 +64,24 @@ def serve(data_dir: str | Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT
         uvicorn.Server(config).run()
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _day(value: dt.date | str | None, option: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} must be a day YYYY-MM-DD, not {value[:40]!r}") from None
+
+
+def export(data_dir: str | Path, out: str | Path, *, since: dt.date | str | None = None,
+           until: dt.date | str | None = None, raw_addresses: bool = False) -> ExportResult:
+    """Copy the observations of ``data_dir`` (the days ``since`` to ``until``, inclusive; every day by default) to
+    the new or empty folder ``out``, in the same layout, every address replaced by the dashboard's pseudonym unless
+    ``raw_addresses``; raw reply bodies are not copied; ``manifest.json`` and ``README.txt`` say what was done
+    (``docs/dashboard.md``, "Sharing data")."""
+    from llmcensus.observations.export import export_observations
+
+    return export_observations(data_dir, out, since=_day(since, "--since"), until=_day(until, "--until"),
+                               raw_addresses=raw_addresses)

@@ -6,9 +6,10 @@ An endpoint is listed when its **last** day with a runtime verdict in the data w
 (metadata readable without credentials) and that day's version is ``affected`` by at least one advisory of the
 bundled table (``reference/advisories.py``) with ``unauthenticated_remote``; an unknown or ambiguous version is
 never listed (no claim the data cannot back), nor is a host flagged ``clone_farm`` or ``fake_ollama`` (a honeypot
-is nobody's to patch). Addresses are pseudonymised unless asked for: ``HMAC-SHA256(key,
-ip)`` cut to 20 hex digits, so a recipient can match repeated endpoints of one export, and of several exports made
-with the same ``key``, without learning the address. With no key a random one is drawn per export (unlinkable).
+is nobody's to patch). Addresses are pseudonymised unless asked for, with the one scheme of every output
+(``llmcensus.pseudonym``: Crypto-PAn under the data folder's key), so an endpoint has the same pseudonym here, in
+the dashboard and in ``llmcensus export``, and a recipient can match repeated endpoints across exports without
+learning the address. Another 32-byte ``key`` gives pseudonyms unlinkable to those (one fresh key per recipient).
 Host-supplied text (versions, organisation names) goes through ``llmcensus.inert`` in every format.
 """
 
@@ -16,10 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
-import hmac
 import io
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,12 +26,15 @@ import orjson
 
 from llmcensus.errors import UsageError
 from llmcensus.inert import csv_cell, inert_json
+from llmcensus.pseudonym import Pseudonymizer
 from llmcensus.store import db
 from llmcensus.store.derive import ViewParams, attach
 
 FORMATS = ("csv", "json")
 COLUMNS = ("asn", "as_org", "country", "address", "port", "runtime", "version", "last_seen", "advisories",
            "single_request", "max_severity")
+ADDRESSES_PSEUDONYMISED = ("pseudonymised: Crypto-PAn, keyed and prefix-preserving (llmcensus.pseudonym); a "
+                           "pseudonym looks like an address and is not the host")
 _SEVERITY = ("unrated", "low", "medium", "high", "critical")
 
 _SQL = """
@@ -77,7 +78,7 @@ class NotificationExport:
         doc = {
             "generated": self.generated,
             "producer": "llmcensus security export",
-            "addresses": "raw" if self.raw_addresses else "pseudonymised: HMAC-SHA256(key, ip), 20 hex digits",
+            "addresses": "raw" if self.raw_addresses else ADDRESSES_PSEUDONYMISED,
             "criteria": "last answer open (no credentials needed) with a version affected by a published advisory "
                         "that an unauthenticated attacker can reach (llmcensus/reference/data/advisories.csv)",
             "endpoints": len(self.rows),
@@ -88,20 +89,27 @@ class NotificationExport:
     def to_csv(self) -> str:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(COLUMNS)
+        # a pseudonym looks like an address: its column says it is not one (the JSON says so in its header)
+        w.writerow([c if c != "address" or self.raw_addresses else "address_pseudonym" for c in COLUMNS])
         for r in self.rows:
             w.writerow([csv_cell(r[k]) for k in COLUMNS])
         return buf.getvalue()
 
 
-def pseudonym(ip: str, key: bytes) -> str:
-    return "ip-" + hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()[:20]
+def _shown(ip: str, pan: Pseudonymizer | None) -> str:
+    if pan is None:
+        return ip
+    try:
+        return pan.pseudonym(ip)
+    except ValueError:
+        return "(not an address)"  # as the dashboard shows it: a store written by a test or another tool
 
 
 def export_notifications(data_dir: str | Path, *, addresses: bool = False, key: bytes | None = None,
                          host_key: str = "ip", refresh: bool = True) -> NotificationExport:
-    """The endpoints to notify, from the store of ``data_dir`` (see the module doc)."""
-    secret = key if key is not None else os.urandom(32)
+    """The endpoints to notify, from the store of ``data_dir`` (see the module doc). ``key``: a 32-byte Crypto-PAn
+    key instead of the data folder's (created there on first use)."""
+    pan = None if addresses else Pseudonymizer(key) if key is not None else Pseudonymizer.for_data(data_dir)
     con = db.connect()
     try:
         attach(con, data_dir, ViewParams(host_key=host_key), refresh=refresh)
@@ -112,7 +120,7 @@ def export_notifications(data_dir: str | Path, *, addresses: bool = False, key: 
     rows = []
     for asn, org, country, ip, port, runtime, version, day, advisories, single, severity in found:
         rows.append({"asn": asn, "as_org": org, "country": country or "unknown",
-                     "address": ip if addresses else pseudonym(ip, secret), "port": port, "runtime": runtime,
+                     "address": _shown(ip, pan), "port": port, "runtime": runtime,
                      "version": version, "last_seen": day.isoformat(), "advisories": ";".join(advisories),
                      "single_request": bool(single), "max_severity": _SEVERITY[int(severity)]})
     return NotificationExport(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), addresses, rows)

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from llmcensus import __version__
-from llmcensus.cli import discover, dossier, enrich, optout, report, run, scan, serve, simulate, store, study
+from llmcensus.cli import discover, dossier, enrich, export, optout, report, run, scan, serve, simulate, store, study
 from llmcensus.cli.options import plain_labels, set_config
 from llmcensus.cli.security import app as security_app
 from llmcensus.errors import LLMCensusError
@@ -36,8 +36,8 @@ app.add_typer(enrich.app, name="enrich")
 app.add_typer(optout.app, name="optout")
 app.add_typer(store.app, name="store")
 app.add_typer(security_app, name="security")
-# scan, report, study and run register top-level commands (llmcensus scan, report, study, run)
-for sub in (scan.app, report.app, dossier.app, study.app, run.app, serve.app):
+# scan, report, study, run, serve and export register top-level commands (llmcensus scan, report, ...)
+for sub in (scan.app, report.app, dossier.app, study.app, run.app, serve.app, export.app):
     for cmd in sub.registered_commands:
         app.registered_commands.append(cmd)
     for grp in sub.registered_groups:

@@ -19,10 +19,12 @@ def export_cmd(
     out: Annotated[Path, typer.Option("--out", help="file to write")],
     fmt: Annotated[str, typer.Option("--format", help="one of csv, json")] = "csv",
     addresses: Annotated[bool, typer.Option(
-        "--addresses", help="write raw IP addresses (default: keyed pseudonyms; only for the CERT you send it to)"
+        "--addresses", help="write raw IP addresses (default: the dashboard's pseudonyms; only for the CERT you "
+        "send it to)"
     )] = False,
     key_file: Annotated[Path | None, typer.Option(
-        "--key-file", help="secret for the pseudonyms (same key: same pseudonyms across exports) [default: random]"
+        "--key-file", help="a 32-byte key for the pseudonyms instead of the data folder's (unlinkable to the "
+        "dashboard's) [default: DATA/pseudonym.key]"
     )] = None,
     host_key: Annotated[str | None, typer.Option(
         "--host-key", help="host identity: ip or ip_port [default: ip]"

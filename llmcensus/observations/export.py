@@ -1,0 +1,262 @@
+"""A pseudonymised copy of the observations, for sharing with other researchers (``llmcensus export``, issue #21).
+
+The copy has the layout of a data folder's observations (``observations/YYYY-MM-DD/part-*.parquet``, whatever
+layout the source used, in the current schema) so pandas, pyarrow, DuckDB and Polars load it as they load the
+original, and ``llmcensus`` itself reads it as a data folder. Beside it: ``manifest.json`` and ``README.txt``
+(scheme, source, window, counts). Every part is written atomically (``writer.write_parquet_atomic``); the manifest
+is written last, so an export without one was interrupted.
+
+Where an address can be, and what is done there (``docs/dashboard.md``, "Sharing data"):
+
+* ``ip`` and ``dial_ip``: the address itself, replaced by its Crypto-PAn pseudonym under the data folder's key
+  (``llmcensus.pseudonym``: the dashboard's pseudonyms, so a host has one name in both). A value that is not an
+  address becomes ``not-an-address-<keyed hash>`` (distinct values stay distinct, none is shown).
+* ``observation_id``: ``sha1(sweep_id|ip|port)[:24]``, a hash of the address that anyone can reverse by trying the
+  address space; recomputed over the pseudonym, so it stays unique and stable across exports with the same key.
+* Free text, where a host or a library can quote an address (``error``, ``server_header``, ``runtime_data``, the
+  string fields of ``models``, ``running`` and ``exchanges``): every IPv4 or IPv6 literal in it is replaced by its
+  pseudonym. ``version`` is left alone (a software version can look like a dotted quad, and is never an address).
+* Raw reply bodies are not copied: the ``bodies/`` store is left behind and the inline ``exchanges.body_zstd`` of
+  older rows is emptied (null); ``body_hash`` stays, naming a body that is not in the export. A body can hold
+  anything a host chose to say, addresses included. ``show/``, ``enrich/`` and the store are not exported either.
+
+Host names that embed an address (``1-2-3-4.example.net``, reverse-DNS names) are not recognised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from llmcensus.errors import DataError, UsageError
+from llmcensus.observations.reader import check_parts
+from llmcensus.observations.schema import OBSERVATION_SCHEMA, SCHEMA_VERSION
+from llmcensus.observations.writer import _fsync_dir, write_parquet_atomic
+from llmcensus.pseudonym import Pseudonymizer, load_or_create_key
+from llmcensus.store.layout import Layout
+
+SCHEME = ("Crypto-PAn (Xu, Fan, Ammar and Moon, 2002) via yacryptopan: keyed, deterministic, prefix-preserving; "
+          "the key is the source data folder's pseudonym.key and is not exported")
+RAW_WARNING = "RAW ADDRESSES: this export holds the real IP addresses of the hosts. Do not publish or share it."
+ADDRESS_COLUMNS = ("ip", "dial_ip")
+# Left as they are: never an address, and a dotted-quad-looking version must stay what the host said.
+NOT_TEXT = frozenset({"version", "ip", "dial_ip", "observation_id", "sweep_id", "source", "scheme", "status",
+                      "auth", "runtime", "day"})
+_LeafFn = Callable[[str, Any], Any]  # (path of a string leaf, its array) -> the array to keep
+_META = {b"llmcensus.schema_version": str(SCHEMA_VERSION).encode()}
+
+# A prefilter in RE2 (Arrow's engine: no look-arounds) that every IP literal matches; Python checks the candidates.
+_MAYBE_IP = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f.]*:"
+_IP = re.compile(
+    r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}(?![\w])(?!\.\d)"  # IPv4, not part of a longer dotted number
+    r"|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\w:]))"  # IPv6 (a candidate)
+)
+
+
+@dataclass
+class ExportResult:
+    """What ``export_observations`` wrote."""
+
+    out: Path
+    observations: int = 0
+    parts: int = 0
+    days: list[str] = field(default_factory=list)
+    sweeps: list[str] = field(default_factory=list)
+    addresses: int = 0  # distinct values of ``ip`` exported
+    raw_addresses: bool = False
+    since: str | None = None
+    until: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"out": str(self.out), "observations": self.observations, "parts": self.parts, "days": self.days,
+                "sweeps": self.sweeps, "addresses": self.addresses, "raw_addresses": self.raw_addresses,
+                "since": self.since, "until": self.until}
+
+
+class _Mapper:
+    """Address -> pseudonym (and free text -> free text with its address literals replaced), cached per value."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self._pan = Pseudonymizer(key)
+
+    def address(self, value: str) -> str:
+        try:
+            return self._pan.pseudonym(value)
+        except ValueError:
+            digest = hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:16]
+            return f"not-an-address-{digest}"
+
+    def _literal(self, match: re.Match[str]) -> str:
+        text = match.group(0)
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            return text  # a time (12:30:45), a MAC-like string, ...: not an address
+        return self._pan.pseudonym(text)
+
+    def text(self, value: str) -> str:
+        return _IP.sub(self._literal, value)
+
+
+def _map_strings(arr: Any, fn: _LeafFn, path: str = "") -> Any:
+    """``arr`` with every string leaf (inside structs and lists too) replaced by ``fn(path, leaf)``; binary leaves
+    (the inline raw bodies) become null."""
+    t = arr.type
+    if pa.types.is_string(t):
+        return fn(path, arr)
+    if pa.types.is_binary(t):
+        return pa.nulls(len(arr), t)
+    if pa.types.is_struct(t):
+        children = [_map_strings(child, fn, f"{path}.{t.field(i).name}")
+                    for i, child in enumerate(arr.flatten())]  # fmt: skip
+        return pa.StructArray.from_arrays(children, fields=list(t), mask=arr.is_null())
+    if pa.types.is_list(t):
+        values = _map_strings(arr.values, fn, path)
+        return pa.ListArray.from_arrays(arr.offsets, values, type=t, mask=arr.is_null() if arr.null_count else None)
+    return arr
+
+
+def _chunks(column: Any, fn: _LeafFn, name: str) -> Any:
+    return pa.chunked_array([_map_strings(c, fn, name) for c in column.chunks], type=column.type)
+
+
+def _scrub_leaf(mapper: _Mapper) -> _LeafFn:
+    def scrub(path: str, arr: Any) -> Any:
+        if path.lstrip(".").split(".")[0] in NOT_TEXT:
+            return arr
+        hit = pc.match_substring_regex(arr, _MAYBE_IP)
+        if not pc.any(hit).as_py():
+            return arr
+        return pa.array([None if v is None else mapper.text(v) for v in arr.to_pylist()], type=arr.type)
+
+    return scrub
+
+
+def _pseudonymise(table: pa.Table, mapper: _Mapper) -> pa.Table:
+    for name in ADDRESS_COLUMNS:
+        col = table.column(name)
+        uniq = pc.unique(col).drop_null()
+        mapped = pa.array([mapper.address(str(v)) for v in uniq.to_pylist()], type=pa.string())
+        new = pc.take(mapped, pc.index_in(col, value_set=uniq))
+        table = table.set_column(table.schema.get_field_index(name), table.schema.field(name), new)
+    ids = [hashlib.sha1(f"{s}|{ip}|{p}".encode()).hexdigest()[:24] for s, ip, p in zip(
+        table.column("sweep_id").to_pylist(), table.column("ip").to_pylist(), table.column("port").to_pylist(),
+        strict=True)]  # the writer's observation_id, over the pseudonym (writer.observation_id)
+    i = table.schema.get_field_index("observation_id")
+    table = table.set_column(i, table.schema.field(i), pa.array(ids, pa.string()))
+    scrub = _scrub_leaf(mapper)
+    for i, f in enumerate(table.schema):
+        if f.name not in NOT_TEXT:
+            table = table.set_column(i, f, _chunks(table.column(i), scrub, f.name))
+    return table
+
+
+def _without_bodies(table: pa.Table) -> pa.Table:
+    i = table.schema.get_field_index("exchanges")
+    return table.set_column(i, table.schema.field(i), _chunks(table.column(i), lambda _p, a: a, "exchanges"))
+
+
+def check_destination(data_dir: Path, out: Path) -> None:
+    """Refuse (``UsageError``, nothing written) an ``out`` that is the data folder, inside it, or not empty."""
+    src, dst = data_dir.resolve(), out.resolve()
+    if dst == src or src in dst.parents:
+        raise UsageError(f"--out {out} is inside the data folder {data_dir}: export to a folder of its own")
+    if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
+        raise UsageError(f"--out {out} exists and is not an empty folder: export to a new or empty folder")
+
+
+def export_observations(data_dir: str | Path, out: str | Path, *, since: dt.date | None = None,
+                        until: dt.date | None = None, raw_addresses: bool = False) -> ExportResult:
+    """Copy the committed observations of ``data_dir`` from ``since`` to ``until`` (inclusive UTC days; open ends
+    by default) to ``out`` with every address pseudonymised (the module doc), unless ``raw_addresses``."""
+    data, dest = Path(data_dir), Path(out)
+    if not Layout(data).observations.is_dir():
+        raise UsageError(f"{data}: no observations to export (not a data folder?)")
+    if since is not None and until is not None and since > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+    check_destination(data, dest)
+    lo, hi = since or dt.date.min, until or dt.date.max
+    days = [(day, d) for day, d in Layout(data).day_dirs() if lo.isoformat() <= day <= hi.isoformat()]
+    files = [(day, p) for day, d in days for p in sorted(d.glob("*.parquet"))]
+    if not files:
+        raise UsageError(f"{data}: no observations from {since or 'the first day'} to {until or 'the last day'}")
+    check_parts(p for _, p in files)
+    mapper = None if raw_addresses else _Mapper(load_or_create_key(data))
+    result = ExportResult(dest, raw_addresses=raw_addresses, since=None if since is None else since.isoformat(),
+                          until=None if until is None else until.isoformat())  # fmt: skip
+    sweeps: set[str] = set()
+    addresses: set[str] = set()
+    dest.mkdir(parents=True, exist_ok=True)
+    layout = Layout(dest)
+    for day, path in files:
+        try:  # the current schema whatever the file's (a v1 part reads with runtime_data null)
+            table = ds.dataset([str(path)], format="parquet", schema=OBSERVATION_SCHEMA).to_table()
+        except (OSError, pa.ArrowException) as exc:
+            raise DataError(f"{path}: unreadable observation file: {exc}") from None
+        table = _without_bodies(table) if mapper is None else _pseudonymise(table, mapper)
+        write_parquet_atomic(table.replace_schema_metadata(_META), layout.day_dir(day) / path.name)
+        result.observations += table.num_rows
+        result.parts += 1
+        if day not in result.days:
+            result.days.append(day)
+        sweeps.update(str(v) for v in pc.unique(table.column("sweep_id")).to_pylist())
+        addresses.update(str(v) for v in pc.unique(table.column("ip")).to_pylist())
+    result.sweeps, result.addresses = sorted(sweeps), len(addresses)
+    _write_notes(data, result)
+    return result
+
+
+def _write_notes(data: Path, result: ExportResult) -> None:
+    raw = result.raw_addresses
+    doc: dict[str, Any] = {
+        "producer": "llmcensus export",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "addresses": "RAW" if raw else "pseudonymised",
+        "warning": RAW_WARNING if raw else None,
+        "scheme": None if raw else SCHEME,
+        "pseudonymised": None if raw else ["ip", "dial_ip", "observation_id (recomputed over the pseudonym)",
+                                           "address literals in every free-text field (not version)"],
+        "not_included": ["raw reply bodies (bodies/, exchanges.body_zstd emptied; body_hash kept)", "show/",
+                         "enrich/", "store/", "sweeps/"],
+        "source": {"data_folder": data.resolve().name, "sweeps": result.sweeps},
+        "window": {"since": result.since, "until": result.until, "days": result.days},
+        "counts": {"observations": result.observations, "parts": result.parts, "days": len(result.days),
+                   "addresses": result.addresses},
+        "schema_version": SCHEMA_VERSION,
+        "layout": "observations/YYYY-MM-DD/part-<sweep>-<seq>.parquet (docs/schema.md)",
+    }
+    window = f"{result.since or 'the first day'} to {result.until or 'the last day'}"
+    lines = [
+        "llmcensus export: observations of internet-exposed LLM servers",
+        "",
+        *([RAW_WARNING, ""] if raw else []),
+        f"Source: data folder {doc['source']['data_folder']!s}, sweeps {', '.join(result.sweeps) or 'none'}.",
+        f"Window: {window} ({len(result.days)} days); {result.observations} observations in {result.parts} parts, "
+        f"{result.addresses} distinct addresses.",
+        "",
+        "Addresses: " + ("RAW (real IP addresses)." if raw else (
+            "pseudonymised with " + SCHEME + ". A pseudonym looks like an address and is NOT the host: never probe "
+            "one. Two hosts sharing an n-bit prefix have pseudonyms sharing n bits. Pseudonymised: ip, dial_ip, "
+            "observation_id (recomputed over the pseudonym) and every address literal in free-text fields.")),
+        "Not included: raw reply bodies (they can hold anything a host said, addresses included; body_hash names a "
+        "body that is not here), the /api/show data, enrichment and the store.",
+        "",
+        "Load: pandas.read_parquet('observations'), pyarrow.dataset.dataset('observations'), or in DuckDB "
+        "SELECT * FROM read_parquet('observations/**/*.parquet'). Fields: docs/schema.md of llmcensus.",
+    ]
+    (result.out / "README.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (result.out / "manifest.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+    _fsync_dir(result.out)
