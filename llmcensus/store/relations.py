@@ -214,17 +214,18 @@ def update(data_dir: str | Path, host_key: str = "ip", *, rebuild: bool = False,
     layout = Layout(data_dir)
     path = store_path(data_dir, host_key)
     files = layout.observation_files()
-    check_parts(files)  # a newer or broken file stops the update before anything is written
-    reason = "asked" if rebuild else _stale(path, layout, files)
+    reason, folded = ("asked", set()) if rebuild else _stale(path, layout, files)
+    # a newer or broken file stops the update before anything is written; a folded file was checked when it was
+    # folded and has not changed since (_stale compares sizes), so only the files to fold are read again
+    todo = files if reason else [f for f in files if _relative(layout, f) not in folded]
+    check_parts(todo)
     if reason:
         summary = _rebuild(layout, path, host_key, files, handed=reason != "new store", progress=progress)
         log.info("store %s rebuilt (%s): %d files", path, reason, summary.files)
     else:
         con = _open(path)
         try:
-            folded = {r[0] for r in con.execute("SELECT path FROM s.folded_parts").fetchall()}
-            new = [f for f in files if _relative(layout, f) not in folded]
-            summary = _fold(con, layout, new, host_key, fresh=False, progress=progress)
+            summary = _fold(con, layout, todo, host_key, fresh=False, progress=progress)
         finally:
             con.close()
     summary.seconds = time.perf_counter() - t0
@@ -284,29 +285,29 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _stale(path: Path, layout: Layout, files: list[Path]) -> str:
-    """Why the store at ``path`` cannot be updated in place ('' when it can)."""
+def _stale(path: Path, layout: Layout, files: list[Path]) -> tuple[str, set[str]]:
+    """Why the store at ``path`` cannot be updated in place ('' when it can), and the files it has folded."""
     if not path.exists():
-        return "new store"
+        return "new store", set()
     con = db.connect(path, read_only=True)
     try:
         try:
             version = con.execute("SELECT value FROM store_meta WHERE key = 'store_version'").fetchone()
             folded = dict(con.execute("SELECT path, bytes FROM folded_parts").fetchall())
         except duckdb.Error:
-            return "unreadable store"
+            return "unreadable store", set()
     finally:
         con.close()
     if version is None or version[0] != str(STORE_VERSION):
-        return f"store version {version[0] if version else 'none'} -> {STORE_VERSION}"
+        return f"store version {version[0] if version else 'none'} -> {STORE_VERSION}", set()
     present = {_relative(layout, f): f for f in files}
     for rel, size in folded.items():
         f = present.get(rel)
         if f is None:
-            return f"{rel} is gone"
+            return f"{rel} is gone", set()
         if f.stat().st_size != size:
-            return f"{rel} has changed"
-    return ""
+            return f"{rel} has changed", set()
+    return "", set(folded)
 
 
 def _rebuild(layout: Layout, path: Path, host_key: str, files: list[Path], *, handed: bool,
