@@ -17,8 +17,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 @contextmanager
-def page_at(path: Path) -> Iterator[tuple[Any, list[str]]]:
-    """(the loaded page of ``path``, the console errors, page errors and dialogs it raised so far)."""
+def browser_page() -> Iterator[tuple[Any, list[str]]]:
+    """(a blank page of a fresh headless Chromium, the console errors, page errors and dialogs it raises)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -28,7 +28,14 @@ def page_at(path: Path) -> Iterator[tuple[Any, list[str]]]:
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("dialog", lambda d: errors.append("dialog: " + d.message))
-            page.goto(path.as_uri(), timeout=20_000)
             yield page, errors
         finally:
             browser.close()
+
+
+@contextmanager
+def page_at(path: Path) -> Iterator[tuple[Any, list[str]]]:
+    """(the loaded page of ``path``, the errors it raised so far)."""
+    with browser_page() as (page, errors):
+        page.goto(path.as_uri(), timeout=20_000)
+        yield page, errors

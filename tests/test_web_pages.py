@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser import ARGS, CHROMIUM
+from browser import CHROMIUM, browser_page
 from fastapi.testclient import TestClient
 from test_dossier import HOSTILE, HOSTILE_ATTR, _hostile_lineage
 
@@ -53,7 +53,6 @@ def _free_port() -> int:
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed")
 def test_the_real_server_renders_charts_in_headless_chromium(tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
     import uvicorn
     from analyze_data import write_tiny
 
@@ -70,20 +69,12 @@ def test_the_real_server_renders_charts_in_headless_chromium(tmp_path: Path) -> 
                 break
             time.sleep(0.05)
         assert server.started
-        errors: list[str] = []
-        with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1200, "height": 900})
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                for path, shot, charts in (("/", "overview.png", 2), ("/metrics/runtime_mix_by_day", "metric.png", 1)):
-                    page.goto(f"http://127.0.0.1:{port}{path}", timeout=20_000)
-                    page.wait_for_selector("div.chart .main-svg", timeout=20_000)
-                    assert page.locator("div.chart .main-svg").count() >= charts
-                    page.screenshot(path=str(tmp_path / shot), full_page=True)
-            finally:
-                browser.close()
+        with browser_page() as (page, errors):
+            for path, shot, charts in (("/", "overview.png", 2), ("/metrics/runtime_mix_by_day", "metric.png", 1)):
+                page.goto(f"http://127.0.0.1:{port}{path}", timeout=20_000)
+                page.wait_for_selector("div.chart .main-svg", timeout=20_000)
+                assert page.locator("div.chart .main-svg").count() >= charts
+                page.screenshot(path=str(tmp_path / shot), full_page=True)
         assert errors == []
     finally:
         server.should_exit = True
