@@ -156,8 +156,8 @@ def create_app(model: ReadModel, *, token: str | None = None, pages: bool = True
     @app.get("/api/hosts", summary="Every host the store knows, as pseudonyms, newest first")
     def hosts(request: Request, limit: str | None = _LIMIT, offset: str | None = _OFFSET) -> Response:
         lim, off = _page(request)
-        rows = model.hosts()
-        return json_response({"total": len(rows), "limit": lim, "offset": off, "hosts": rows[off:off + lim],
+        total, rows = model.hosts(lim, off)
+        return json_response({"total": total, "limit": lim, "offset": off, "hosts": rows,
                               "addresses": model.addresses})  # fmt: skip
 
     @app.get("/api/hosts/{pseudonym}", summary="One host's history: per day and port, and its events")

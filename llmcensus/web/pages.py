@@ -163,7 +163,7 @@ def add_pages(app: FastAPI, model: ReadModel) -> None:
 
     @app.get("/hosts", include_in_schema=False)
     def hosts_page() -> HTMLResponse:
-        rows = model.hosts()[:500]
+        rows = model.hosts(500)[1]
         cols = ["host", "ports", "first_day", "last_day", "days", "runtime", "version"]
         return render("hosts.html.j2", title="Hosts", columns=cols,
                       items=[(r["host"], cells([r], cols)[0]) for r in rows])  # fmt: skip

@@ -39,10 +39,19 @@ ADDRESS_COLUMNS = frozenset({"ip", "address", "addr", "src_ip", "dst_ip"})
 CACHE_ENTRIES = 256  # metric results kept (by name and parameters)
 
 _HOSTS_SQL = """
-SELECT i.ip, list(DISTINCT i.port ORDER BY i.port) AS ports, min(d.day) AS first_day, max(d.day) AS last_day,
-       count(DISTINCT d.day) AS days, arg_max(d.runtime, d.day) AS runtime, arg_max(d.version, d.day) AS version
-FROM endpoint_ids i JOIN endpoint_days d USING (endpoint, host)
-GROUP BY i.ip ORDER BY last_day DESC, first_day, i.ip
+WITH per_month AS (  -- endpoint_months: one row per endpoint, month and verdict, its days as a bit set
+  SELECT i.ip, m.month, bit_or(m.days) AS days FROM endpoint_months m JOIN endpoint_ids i USING (endpoint, host)
+  GROUP BY ALL
+),
+days AS (SELECT ip, CAST(sum(bit_count(days)) AS BIGINT) AS days FROM per_month GROUP BY ip),
+spans AS (
+  SELECT i.ip, list(DISTINCT i.port ORDER BY i.port) AS ports, min(m.first_day) AS first_day,
+         max(m.last_day) AS last_day, arg_max(m.runtime, m.last_day) AS runtime,
+         arg_max(m.version, m.last_day) AS version
+  FROM endpoint_months m JOIN endpoint_ids i USING (endpoint, host) GROUP BY i.ip
+)
+SELECT s.ip, s.ports, s.first_day, s.last_day, d.days, s.runtime, s.version FROM spans s JOIN days d USING (ip)
+ORDER BY s.last_day DESC, s.first_day, s.ip
 """
 _HISTORY_SQL = """
 SELECT d.day, i.port, d.status, d.runtime, d.version, d.auth, d.models, d.proxy
@@ -52,8 +61,14 @@ _EVENTS_SQL = """
 SELECT day, port, kind, runtime, subject, previous FROM events WHERE ip = $ip ORDER BY day, port, kind, subject
 """
 _ACTIVITY_SQL = """
+WITH hm AS (SELECT host, month, bit_or(days) AS days FROM endpoint_months GROUP BY ALL),
+per_day AS (  -- hosts sharing a month's day set are counted together, then the set is spread over its days
+  SELECT month + CAST(i AS INTEGER) AS day, CAST(sum(n) AS BIGINT) AS hosts
+  FROM (SELECT month, days, count(*) AS n FROM hm GROUP BY ALL), range(31) r(i)
+  WHERE (days >> i) & 1 = 1 GROUP BY ALL
+)
 SELECT s.day, s.visits AS observations, coalesce(h.hosts, 0) AS hosts
-FROM sweep_days s LEFT JOIN (SELECT day, count(DISTINCT host) AS hosts FROM endpoint_days GROUP BY day) h USING (day)
+FROM sweep_days s LEFT JOIN per_day h USING (day)
 ORDER BY s.day
 """
 
@@ -81,18 +96,29 @@ class ReadModel:
             self._con.close()
             raise
         self._lock = threading.Lock()
+        self._hosts: pa.Table | None = None
+        self._activity: list[dict[str, Any]] | None = None
         self._cache: OrderedDict[tuple[str, tuple[tuple[str, ParamValue], ...]], pa.Table] = OrderedDict()
         self.pseudonymizer = None if options.raw_addresses else Pseudonymizer.for_data(options.data_dir)
         with self.cursor() as cur:
             addresses = [r[0] for r in cur.sql("SELECT DISTINCT ip FROM endpoint_ids WHERE ip IS NOT NULL").fetchall()]
         self._known = frozenset(addresses)
         self._by_pseudonym: dict[str, str] = {}
-        if self.pseudonymizer is not None:
-            for ip in addresses:
-                try:
-                    self._by_pseudonym[self.pseudonymizer.pseudonym(ip)] = ip
-                except ValueError:
-                    continue  # not an address (a store written by a test or another tool): never served
+        # the reverse index costs about 0.2 ms an address (a minute at seed scale): it is built in the background,
+        # so the server answers at once; only a lookup by pseudonym (a host page) waits for it
+        self._indexed = threading.Event()
+        threading.Thread(target=self._index, args=(addresses,), name="pseudonym-index", daemon=True).start()
+
+    def _index(self, addresses: list[str]) -> None:
+        try:
+            if self.pseudonymizer is not None:
+                for ip in addresses:
+                    try:
+                        self._by_pseudonym[self.pseudonymizer.pseudonym(ip)] = ip
+                    except ValueError:
+                        continue  # not an address (a store written by a test or another tool): never served
+        finally:
+            self._indexed.set()
 
     def close(self) -> None:
         self._con.close()
@@ -126,6 +152,7 @@ class ReadModel:
         """The address behind a pseudonym (in raw mode: the address itself, when the store knows it)."""
         if self.pseudonymizer is None:
             return shown if shown in self._known else None
+        self._indexed.wait()
         return self._by_pseudonym.get(shown)
 
     def scrub_value(self, value: Any) -> Any:
@@ -182,14 +209,23 @@ class ReadModel:
         return rows
 
     # --- hosts, activity, alerts -----------------------------------------------------------------------------------
-    def hosts(self) -> list[dict[str, Any]]:
-        """Every address the store knows, newest last day first: shown address, ports, first and last day, days
-        with a runtime verdict, the latest runtime and version."""
-        with self.cursor() as cur:
-            rows: list[dict[str, Any]] = cur.sql(_HOSTS_SQL).to_arrow_table().to_pylist()
+    def hosts(self, limit: int, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """(how many addresses the store knows, one page of them), newest last day first: shown address, ports,
+        first and last day, days with a runtime verdict, the latest runtime and version. The list is computed once
+        (the server never writes the store); only the page's addresses are pseudonymised."""
+        with self._lock:
+            if self._hosts is None:
+                cur = self._con.cursor()
+                try:
+                    with db.errors("dashboard query"):
+                        self._hosts = cur.sql(_HOSTS_SQL).to_arrow_table()
+                finally:
+                    cur.close()
+            table = self._hosts
+        rows: list[dict[str, Any]] = table.slice(offset, limit).to_pylist()
         for r in rows:
             r["host"] = self.show_address(r.pop("ip"))
-        return rows
+        return table.num_rows, rows
 
     def host(self, shown: str) -> dict[str, Any] | None:
         """One host's history (per day and port: status, runtime, version, auth, model count) and its events; None
@@ -203,10 +239,12 @@ class ReadModel:
         return {"host": self.show_address(ip), "days": self.scrub_value(days), "events": self.scrub_value(events)}
 
     def activity(self) -> list[dict[str, Any]]:
-        """Per sweep day: observations (visits, every status) and hosts with a runtime verdict."""
-        with self.cursor() as cur:
-            rows: list[dict[str, Any]] = cur.sql(_ACTIVITY_SQL).to_arrow_table().to_pylist()
-        return rows
+        """Per sweep day: observations (visits, every status) and hosts with a runtime verdict (computed once: the
+        server never writes the store)."""
+        if self._activity is None:
+            with self.cursor() as cur:
+                self._activity = cur.sql(_ACTIVITY_SQL).to_arrow_table().to_pylist()
+        return list(self._activity)
 
     def alerts(self) -> list[dict[str, Any]]:
         """The monitor's alerts (``<data>/monitor/alerts.jsonl``), read on each call: the monitor appends to it."""
