@@ -9,7 +9,7 @@ rule, the token and the pseudonyms.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +76,8 @@ def _day(value: dt.date | str | None, option: str) -> dt.date | None:
 
 
 def export(data_dir: str | Path, out: str | Path, *, since: dt.date | str | None = None,
-           until: dt.date | str | None = None, raw_addresses: bool = False) -> ExportResult:
+           until: dt.date | str | None = None, raw_addresses: bool = False,
+           progress: Callable[[str, int, int | None], None] | None = None) -> ExportResult:
     """Copy the observations of ``data_dir`` (the days ``since`` to ``until``, inclusive; every day by default) to
     the new or empty folder ``out``, in the same layout, every address replaced by the dashboard's pseudonym unless
     ``raw_addresses``; raw reply bodies are not copied; ``manifest.json`` and ``README.txt`` say what was done
@@ -84,4 +85,4 @@ def export(data_dir: str | Path, out: str | Path, *, since: dt.date | str | None
     from llmcensus.observations.export import export_observations
 
     return export_observations(data_dir, out, since=_day(since, "--since"), until=_day(until, "--until"),
-                               raw_addresses=raw_addresses)
+                               raw_addresses=raw_addresses, progress=progress)

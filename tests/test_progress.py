@@ -92,3 +92,11 @@ def test_a_command_prints_only_its_summary_when_not_on_a_terminal(tmp_path: Path
     assert "\x1b" not in result.stdout and "\r" not in result.stdout  # no bar, no cursor control
     if json_flag:
         assert result.stdout.count("\n") == 1 and isinstance(json.loads(result.stdout), dict)
+
+
+def test_export_reports_each_part(tmp_path: Path) -> None:
+    data = write_tiny(tmp_path / "d")
+    rec = Recorder()
+    result = llmcensus.export(data, tmp_path / "shared", progress=rec)
+    monotone_to_the_end(rec.stage("export"))
+    assert rec.stage("export")[-1] == (result.parts, result.parts)

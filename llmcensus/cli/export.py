@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from llmcensus import api
-from llmcensus.cli.options import JsonOpt, emit_json
+from llmcensus.cli.options import JsonOpt, emit_json, progress_bar, show_progress
 from llmcensus.inert import terminal
 
 app = typer.Typer(no_args_is_help=True, help="A pseudonymised copy of the observations, for sharing.")
@@ -32,7 +32,8 @@ def export_cmd(
 ) -> None:
     """Copy the observations (same layout: pandas, pyarrow and DuckDB load it as-is) with every address replaced by
     its pseudonym (the dashboard's), without raw reply bodies; manifest.json and README.txt say what was done."""
-    result = api.export(data, out, since=since, until=until, raw_addresses=raw_addresses)
+    with progress_bar(show_progress(json_)) as progress:
+        result = api.export(data, out, since=since, until=until, raw_addresses=raw_addresses, progress=progress)
     if json_:
         emit_json(result.as_dict())
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from llmcensus import api
-from llmcensus.cli.options import pick
+from llmcensus.cli.options import pick, show_progress, spinner
 
 app = typer.Typer(no_args_is_help=True, help="Security intelligence: notification exports for CERTs.")
 
@@ -32,7 +32,8 @@ def export_cmd(
 ) -> None:
     """Per network (ASN, organisation): the open endpoints on a version affected by an unauthenticated, remotely
     reachable advisory (docs/security.md)."""
-    export = api.notification_export(data, out, fmt=fmt, addresses=addresses, key_file=key_file,
-                                     host_key=pick(host_key, "store", "host_key", "ip"))
+    with spinner("reading the store", show_progress(False)):
+        export = api.notification_export(data, out, fmt=fmt, addresses=addresses, key_file=key_file,
+                                         host_key=pick(host_key, "store", "host_key", "ip"))
     typer.echo(f"{export.endpoints} endpoints in {export.networks} networks -> {export.path}"
                f" ({'raw addresses' if addresses else 'pseudonymised addresses'})")

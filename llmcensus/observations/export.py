@@ -179,9 +179,11 @@ def check_destination(data_dir: Path, out: Path) -> None:
 
 
 def export_observations(data_dir: str | Path, out: str | Path, *, since: dt.date | None = None,
-                        until: dt.date | None = None, raw_addresses: bool = False) -> ExportResult:
+                        until: dt.date | None = None, raw_addresses: bool = False,
+                        progress: Callable[[str, int, int | None], None] | None = None) -> ExportResult:
     """Copy the committed observations of ``data_dir`` from ``since`` to ``until`` (inclusive UTC days; open ends
-    by default) to ``out`` with every address pseudonymised (the module doc), unless ``raw_addresses``."""
+    by default) to ``out`` with every address pseudonymised (the module doc), unless ``raw_addresses``.
+    ``progress("export", done, total)`` is called as each part file is written."""
     data, dest = Path(data_dir), Path(out)
     if not Layout(data).observations.is_dir():
         raise UsageError(f"{data}: no observations to export (not a data folder?)")
@@ -210,6 +212,8 @@ def export_observations(data_dir: str | Path, out: str | Path, *, since: dt.date
         write_parquet_atomic(table.replace_schema_metadata(_META), layout.day_dir(day) / path.name)
         result.observations += table.num_rows
         result.parts += 1
+        if progress is not None:
+            progress("export", result.parts, len(files))
         if day not in result.days:
             result.days.append(day)
         sweeps.update(str(v) for v in pc.unique(table.column("sweep_id")).to_pylist())
