@@ -108,6 +108,7 @@ def test_filters_and_pagination(client: TestClient) -> None:
     parquet = client.get("/api/metrics/countries.parquet")
     assert parquet.status_code == 200 and parquet.content[:4] == b"PAR1"
     assert client.get("/api/metrics/countries.json").json() == full["rows"]
+    assert client.get("/api/metrics/countries.xyz").status_code == 404  # csv, parquet and json only
 
 
 def test_hostile_parameters_get_a_4xx_and_never_reach_sql(client: TestClient, monkeypatch: pytest.MonkeyPatch

@@ -57,6 +57,10 @@ def plain(value: Any) -> Any:
     return value
 
 
+DOWNLOADS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet",
+             "json": "application/json"}
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(inert_json(plain(body))), status_code=status, media_type="application/json",
                     headers=headers)  # fmt: skip
@@ -114,31 +118,24 @@ def create_app(model: ReadModel, *, token: str | None = None, pages: bool = True
                   "params": q.params} for q in model.registry.values()]  # fmt: skip
         return json_response({"metrics": items, "total": len(items)})
 
-    @app.get("/api/metrics/{name}.csv", summary="A metric's rows as CSV (parameters and filters as for JSON)")
-    def metric_csv(name: str, request: Request, country: str | None = _F, tier: str | None = _F,
-                   runtime: str | None = _F, lineage: str | None = _F, since: str | None = _DAY,
-                   until: str | None = _DAY) -> Response:
+    @app.get("/api/metrics/{name}.{fmt}",
+             summary="A metric's rows as a download: fmt csv, parquet or json (every row, no pages; parameters and "
+                     "filters as for JSON)")  # fmt: skip
+    def metric_file(name: str, fmt: str, request: Request, country: str | None = _F, tier: str | None = _F,
+                    runtime: str | None = _F, lineage: str | None = _F, since: str | None = _DAY,
+                    until: str | None = _DAY) -> Response:
+        if fmt not in DOWNLOADS:
+            raise RequestError(f"no metric {shown(f'{name}.{fmt}')} (downloads: {', '.join(DOWNLOADS)})", 404)
         table, _ = metric_table(name, request)
+        headers = _download(name, fmt, model)
+        if fmt == "json":
+            return json_response(table.to_pylist(), headers=headers)
         buf = io.BytesIO()
-        pacsv.write_csv(csv_table(table), buf)
-        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers=_download(name, "csv", model))
-
-    @app.get("/api/metrics/{name}.parquet", summary="A metric's rows as Parquet")
-    def metric_parquet(name: str, request: Request, country: str | None = _F, tier: str | None = _F,
-                       runtime: str | None = _F, lineage: str | None = _F, since: str | None = _DAY,
-                       until: str | None = _DAY) -> Response:
-        table, _ = metric_table(name, request)
-        buf = io.BytesIO()
-        pq.write_table(table, buf)
-        return Response(buf.getvalue(), media_type="application/vnd.apache.parquet",
-                        headers=_download(name, "parquet", model))  # fmt: skip
-
-    @app.get("/api/metrics/{name}.json", summary="A metric's rows as one JSON array (every row, no pages)")
-    def metric_json_file(name: str, request: Request, country: str | None = _F, tier: str | None = _F,
-                         runtime: str | None = _F, lineage: str | None = _F, since: str | None = _DAY,
-                         until: str | None = _DAY) -> Response:
-        table, _ = metric_table(name, request)
-        return json_response(table.to_pylist(), headers=_download(name, "json", model))
+        if fmt == "csv":
+            pacsv.write_csv(csv_table(table), buf)
+        else:
+            pq.write_table(table, buf)
+        return Response(buf.getvalue(), media_type=DOWNLOADS[fmt], headers=headers)
 
     @app.get("/api/metrics/{name}", summary="A metric's rows, one page, with the total after filters")
     def metric_rows(name: str, request: Request, country: str | None = _F, tier: str | None = _F,
