@@ -24,6 +24,7 @@ from llmcensus.api_more import (
     Progress,
     SweepResult,
     alerts,
+    as_day,
     check_alerts,
     data_layout,
     discovery_formats,
@@ -171,11 +172,7 @@ def events(data_dir: str | Path, *, kinds: Sequence[str] | None = None, since: d
     first; ``since`` is a UTC day (``date`` or ``"YYYY-MM-DD"``)."""
     from llmcensus.store.relations import read_events
 
-    if isinstance(since, str):
-        try:
-            since = date.fromisoformat(since)
-        except ValueError:
-            raise UsageError(f"since takes a day YYYY-MM-DD, not {since!r}") from None
+    since = as_day(since, "since")
     if limit < 1:
         raise UsageError("limit must be at least 1")
     return read_events(data_dir, host_key, kinds=list(kinds) if kinds else None, since=since, limit=limit)

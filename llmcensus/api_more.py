@@ -8,6 +8,7 @@ this module never touches the simulator (``tests/test_import_contract.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,16 @@ Progress = Callable[[str, int, int | None], None]
 __all__ = ["ExportSummary", "Progress", "SweepResult", "alerts", "check_alerts", "data_layout", "discovery_formats",
            "explain_lineage", "notification_export", "optout_add", "optout_list", "optout_remove",
            "parse_port_ranges", "sweep", "sweep_defaults"]
+
+
+def as_day(value: dt.date | str | None, option: str) -> dt.date | None:
+    """``value`` as a UTC day: a ``date`` as it is, a string as ``YYYY-MM-DD`` (else one ``UsageError`` line)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} must be a day YYYY-MM-DD, not {value[:40]!r}") from None
 
 
 def parse_port_ranges(text: str | Sequence[int] | None) -> tuple[int, ...] | None:

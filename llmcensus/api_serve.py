@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmcensus.api_more import as_day
 from llmcensus.errors import UsageError
 
 if TYPE_CHECKING:
@@ -66,15 +67,6 @@ def serve(data_dir: str | Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def _day(value: dt.date | str | None, option: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option} must be a day YYYY-MM-DD, not {value[:40]!r}") from None
-
-
 def export(data_dir: str | Path, out: str | Path, *, since: dt.date | str | None = None,
            until: dt.date | str | None = None, raw_addresses: bool = False,
            progress: Callable[[str, int, int | None], None] | None = None) -> ExportResult:
@@ -84,5 +76,5 @@ def export(data_dir: str | Path, out: str | Path, *, since: dt.date | str | None
     (``docs/dashboard.md``, "Sharing data")."""
     from llmcensus.observations.export import export_observations
 
-    return export_observations(data_dir, out, since=_day(since, "--since"), until=_day(until, "--until"),
+    return export_observations(data_dir, out, since=as_day(since, "--since"), until=as_day(until, "--until"),
                                raw_addresses=raw_addresses, progress=progress)
