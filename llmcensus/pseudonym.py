@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import stat
 from functools import lru_cache
@@ -36,6 +37,12 @@ from pathlib import Path
 from llmcensus.errors import ConfigError, DataError
 from llmcensus.store.layout import Layout
 
+# An IPv4 or IPv6 literal inside free text (error messages, headers, names a host sent); candidates only: each is
+# checked with ``ipaddress`` before it is replaced, so times (12:30:45) and longer dotted numbers stay as they are.
+IP_LITERAL = re.compile(
+    r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}(?![\w])(?!\.\d)"  # IPv4, not part of a longer dotted number
+    r"|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\w:]))"  # IPv6 (a candidate)
+)
 KEY_BYTES = 32  # Crypto-PAn: 16 bytes of AES-128 key, then 16 bytes that seed the padding
 
 
@@ -97,3 +104,13 @@ class Pseudonymizer:
 
     def pseudonym(self, address: str) -> str:  # replaced per instance by a cached wrapper in __init__
         return self._pseudonym(address)
+
+    def in_text(self, text: str) -> str:
+        """``text`` with every IP address literal in it replaced by its pseudonym."""
+        return IP_LITERAL.sub(self._literal, text)
+
+    def _literal(self, match: re.Match[str]) -> str:
+        try:
+            return self.pseudonym(match.group(0))
+        except ValueError:
+            return match.group(0)  # a time, a MAC-like string, ...: not an address

@@ -221,3 +221,11 @@ def test_with_a_token_every_request_needs_it(data: Path, tmp_path: Path) -> None
         assert guarded.get(url, headers={"Authorization": TOKEN}).status_code == 401
     ok = guarded.get("/api/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and ok.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_addresses_inside_text_get_the_same_pseudonym_and_times_stay() -> None:
+    pan = Pseudonymizer(b"t" * 32)
+    text = "Cannot connect to host 127.162.67.39:11434 at 12:30:45 via ::ffff:10.0.0.1, build 1.2.3.4.5"
+    got = pan.in_text(text)
+    assert got == (f"Cannot connect to host {pan.pseudonym('127.162.67.39')}:11434 at 12:30:45 via "
+                   f"{pan.pseudonym('10.0.0.1')}, build 1.2.3.4.5")  # fmt: skip

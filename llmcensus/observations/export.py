@@ -28,8 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,10 +57,6 @@ _META = {b"llmcensus.schema_version": str(SCHEMA_VERSION).encode()}
 
 # A prefilter in RE2 (Arrow's engine: no look-arounds) that every IP literal matches; Python checks the candidates.
 _MAYBE_IP = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f.]*:"
-_IP = re.compile(
-    r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}(?![\w])(?!\.\d)"  # IPv4, not part of a longer dotted number
-    r"|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\w:]))"  # IPv6 (a candidate)
-)
 
 
 @dataclass
@@ -99,16 +93,8 @@ class _Mapper:
             digest = hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:16]
             return f"not-an-address-{digest}"
 
-    def _literal(self, match: re.Match[str]) -> str:
-        text = match.group(0)
-        try:
-            ipaddress.ip_address(text)
-        except ValueError:
-            return text  # a time (12:30:45), a MAC-like string, ...: not an address
-        return self._pan.pseudonym(text)
-
     def text(self, value: str) -> str:
-        return _IP.sub(self._literal, value)
+        return self._pan.in_text(value)
 
 
 def _map_strings(arr: Any, fn: _LeafFn, path: str = "") -> Any:

@@ -157,7 +157,10 @@ class ReadModel:
 
     def scrub_value(self, value: Any) -> Any:
         if isinstance(value, str):
-            return self.show_address(value) if value in self._known else value
+            if value in self._known:
+                return self.show_address(value)
+            # an address inside text a host sent (an error, a header): the same pseudonym as everywhere
+            return value if self.pseudonymizer is None else self.pseudonymizer.in_text(value)
         if isinstance(value, dict):
             return {k: self.show_address(v) if k in ADDRESS_COLUMNS and isinstance(v, str) else self.scrub_value(v)
                     for k, v in value.items()}  # fmt: skip
