@@ -70,19 +70,13 @@ def _recall_precision(world: World, con: Any) -> tuple[float, float, Counter[str
 
 
 def _unflagged_equals_truth(world: World, data: Path) -> None:
-    """Every headline figure without flagged hosts equals the ground truth over real hosts: exactly wherever the
-    figure over all hosts equals the truth over all hosts; elsewhere (vision, embedding, Q4_K_M, guardrail: the
-    SQL counts what hosts report, truth.py what they hold, see test_study_recovery) removing the flagged hosts adds
-    no error beyond that known gap."""
+    """Every headline figure without flagged hosts equals the ground truth over real hosts, and every figure over all
+    hosts the truth over all hosts: the truth counts what hosts report (simulate/reported.py), as the SQL does."""
     h = headline(analyze(data, names=["headline"]))
     truth = expected_metrics(world)
     for figure, key in TRUTH_KEYS.items():
-        gap = abs(h[figure]["all"] - truth["all"][key])
-        got, want = h[figure]["unflagged"], truth["unflagged"][key]
-        if gap < 1e-9:
-            assert got == pytest.approx(want, abs=1e-9), figure
-        else:
-            assert abs(got - want) <= gap + 0.005, (figure, got, want, gap)
+        for scope in ("all", "unflagged"):
+            assert h[figure][scope] == pytest.approx(truth[scope][key], abs=1e-9), (figure, scope)
 
 
 @pytest.fixture(scope="module")

@@ -119,9 +119,9 @@ def test_headline_figures_equal_the_simulators_own_count(studies: tuple[StudyRes
     assert rows["observations"] == truth["observations"]
     assert rows["unique_hosts"] == truth["unique_hosts"]
     assert rows["countries"] == truth["countries"]
-    # (q4_k_m_host_share is not compared here: truth.py counts the quantization on disk, while hosts before
-    # v0.1.15 send no details and hf.co pulls report "unknown" before v0.30; the SQL counts what is reported.
-    # The metric-by-metric test above compares it with the perfect probe's records instead.)
+    # the truth counts a quantization as hosts report it (no details before v0.1.15, "unknown" for hf.co pulls
+    # before v0.30: simulate/reported.py), and /api/tags carries it, so the probed study sees it exactly
+    assert rows["q4_k_m_host_share"] == pytest.approx(truth["q4_k_m_host_share"], abs=1e-9)
     for figure, key in (("single_observation_host_share", "single_host_share"),
                         ("public_library_host_share", "public_library_host_share"),
                         ("system_prompt_visible_host_share", "system_prompt_visible_share")):

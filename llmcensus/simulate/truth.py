@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 
 from llmcensus.simulate import lineage_plan
 from llmcensus.simulate.population import hosts_table
+from llmcensus.simulate.reported import CAPABILITIES, reported
 from llmcensus.simulate.runtime_world import runtime_hosts_table
-from llmcensus.simulate.versions import RELEASES, parse_version
 from llmcensus.simulate.world import World
 from llmcensus.store.layout import Layout
 
@@ -76,12 +76,13 @@ def expected_metrics(world: World) -> dict[str, Any]:
     base = inv.host.astype(np.int64) * K
     obs_days = np.searchsorted(up_keys, base + inv.remove_day) - np.searchsorted(up_keys, base + inv.add_day)
     on_host = obs_days > 0
+    seen = _seen_as_reported(world, up_keys)
     out: dict[str, Any] = {}
     for scope in ("all", "unflagged"):
         hosts_mask = ollama_like & (np.bincount(h.up_host, minlength=h.n) > 0)
         if scope == "unflagged":
             hosts_mask &= h.behaviour != "honeypot"
-        out[scope] = _scope_metrics(world, hosts_mask, on_host, obs_days, up_keys)
+        out[scope] = _scope_metrics(world, hosts_mask, on_host, obs_days, up_keys, seen)
     out["params"] = json.loads(world.params.to_json())
     out["definitions"] = {
         "host": "an address (ip) seen answering as Ollama at least once",
@@ -94,8 +95,35 @@ def expected_metrics(world: World) -> dict[str, Any]:
     return out
 
 
+def _seen_as_reported(world: World, up_keys: np.ndarray) -> dict[str, np.ndarray]:
+    """Per instance: whether a reader sees each capability as "yes" (and Q4_K_M, key ``q4``) on at least one of its
+    observed days, from the version the host ran that day (``reported.py``). A host runs ``version_idx`` before
+    ``upgrade_day`` and ``upgrade_idx`` from it on, so an instance's observed days fall in at most two versions."""
+    h = world.hosts
+    inv = world.inventory
+    table = reported(world)
+    host = inv.host.astype(np.int64)
+    base = host * K
+    upgrade = h.upgrade_day[host]
+    has_upgrade = upgrade >= 0
+    split = np.where(has_upgrade, np.clip(upgrade, inv.add_day, inv.remove_day), inv.remove_day)
+
+    def observed(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        n = np.searchsorted(up_keys, base + end) - np.searchsorted(up_keys, base + start)
+        return np.asarray(n > 0)
+
+    before, after = observed(inv.add_day, split), observed(split, inv.remove_day) & has_upgrade
+    canned = (h.behaviour[host] == "honeypot").astype(np.int64)
+    v_before, v_after = h.version_idx[host], np.where(has_upgrade, h.upgrade_idx[host], h.version_idx[host])
+    out: dict[str, np.ndarray] = {}
+    for key, t in (*table.caps.items(), ("q4", table.q4)):
+        out[key] = (before & t[canned, inv.spec, v_before]) | (after & t[canned, inv.spec, v_after])
+    return out
+
+
 def _scope_metrics(
-    world: World, hosts_mask: np.ndarray, on_host: np.ndarray, obs_days: np.ndarray, up_keys: np.ndarray
+    world: World, hosts_mask: np.ndarray, on_host: np.ndarray, obs_days: np.ndarray, up_keys: np.ndarray,
+    seen: dict[str, np.ndarray],
 ) -> dict[str, Any]:
     h = world.hosts
     inv = world.inventory
@@ -128,7 +156,6 @@ def _scope_metrics(
     cloud = np.array([s.kind == "cloud" for s in specs])
     local = sel[~cloud[inv.spec[sel]]]
     weights = obs_days[local]
-    quant = np.array([s.quantization for s in specs], dtype=object)
     bits = np.array([_bits(s.quantization) or 0 for s in specs])
     # hf.co pulls on hosts older than 0.30 report "unknown": the truth counts what the API exposes
     total_w = float(weights.sum())
@@ -136,14 +163,10 @@ def _scope_metrics(
     for b, w in zip(bits[inv.spec[local]], weights, strict=True):
         bit_w[int(b)] += int(w)
     m["bit_width_instance_share"] = {str(b): w / total_w for b, w in sorted(bit_w.items()) if b} if total_w else {}
-    # what hosts *report*: an hf.co pull is listed with quantization_level "unknown" before v0.30 (the
-    # host's newest version over its life decides; an in-place upgrade is rare)
-    v30 = next(i for i, (v, _) in enumerate(RELEASES) if parse_version(v) >= (0, 30, 0))
-    newest = np.where(h.upgrade_day >= 0, h.upgrade_idx, h.version_idx)
-    hf = np.array([s.kind == "derivative_hf" for s in specs])
-    hidden = hf[inv.spec[local]] & (newest[inv.host[local]] < v30)
+    # what hosts *report* (reported.py): an hf.co pull lists "unknown" before v0.30, no version before v0.1.15 sends a
+    # quantization at all
     q4 = np.zeros(h.n, dtype=bool)
-    q4[inv.host[local[(quant[inv.spec[local]] == "Q4_K_M") & ~hidden]]] = True
+    q4[inv.host[local[seen["q4"][local]]]] = True
     m["q4_k_m_host_share"] = float(q4[hosts_idx].mean()) if n_hosts else 0.0
 
     # portfolio: the largest inventory seen on any observed day
@@ -160,7 +183,7 @@ def _scope_metrics(
         s = specs[inv.spec[i]]
         hh = int(inv.host[i])
         host_fams.setdefault(hh, set()).add(s.family)
-        host_caps.setdefault(hh, set()).update(s.capabilities)
+        host_caps.setdefault(hh, set()).update(c for c in CAPABILITIES if seen[c][i])
         host_bands.setdefault(hh, set()).add(_band(_param_b(s.parameter_size)))
     fam_hosts = Counter(f for fams in host_fams.values() for f in fams)
     m["family_rank"] = [f for f, _ in fam_hosts.most_common(20)]
