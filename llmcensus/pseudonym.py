@@ -31,8 +31,10 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable, Collection
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from llmcensus.errors import ConfigError, DataError
 from llmcensus.store.layout import Layout
@@ -43,6 +45,8 @@ IP_LITERAL = re.compile(
     r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}(?![\w])(?!\.\d)"  # IPv4, not part of a longer dotted number
     r"|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\w:]))"  # IPv6 (a candidate)
 )
+# A prefilter in RE2 (Arrow's engine: no look-arounds) that every IP literal matches; Python checks the candidates.
+MAYBE_IP = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f.]*:"
 KEY_BYTES = 32  # Crypto-PAn: 16 bytes of AES-128 key, then 16 bytes that seed the padding
 
 
@@ -114,3 +118,56 @@ class Pseudonymizer:
             return self.pseudonym(match.group(0))
         except ValueError:
             return match.group(0)  # a time, a MAC-like string, ...: not an address
+
+
+LeafFn = Callable[[str, Any], Any]  # (path of a string leaf, e.g. "models.name"; its Arrow array) -> the new array
+
+
+def map_strings(arr: Any, fn: LeafFn, path: str = "", *, drop_binary: bool = False) -> Any:
+    """The Arrow array ``arr`` with every string leaf (inside structs and lists too) replaced by ``fn(path, leaf)``;
+    with ``drop_binary``, binary leaves become null."""
+    import pyarrow as pa  # deferred, like yacryptopan: this module stays cheap to import
+
+    t = arr.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return fn(path, arr)
+    if pa.types.is_binary(t) and drop_binary:
+        return pa.nulls(len(arr), t)
+    if pa.types.is_struct(t):
+        children = [map_strings(child, fn, f"{path}.{t.field(i).name}", drop_binary=drop_binary)
+                    for i, child in enumerate(arr.flatten())]  # fmt: skip
+        return pa.StructArray.from_arrays(children, fields=list(t), mask=arr.is_null())
+    if pa.types.is_list(t):
+        values = map_strings(arr.values, fn, path, drop_binary=drop_binary)
+        return pa.ListArray.from_arrays(arr.offsets, values, type=t, mask=arr.is_null() if arr.null_count else None)
+    return arr
+
+
+def text_scrubber(text: Callable[[str], str], skip: Collection[str] = ()) -> LeafFn:
+    """A ``map_strings`` leaf function that applies ``text`` to the values that may hold an address literal (an
+    Arrow regex prefilter first: most columns have none, and cost one vectorised pass), except under the top-level
+    columns ``skip``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def scrub(path: str, arr: Any) -> Any:
+        if path.lstrip(".").split(".")[0] in skip or len(arr) == arr.null_count:
+            return arr
+        if not pc.any(pc.match_substring_regex(arr, MAYBE_IP)).as_py():
+            return arr
+        return pa.array([None if v is None else text(v) for v in arr.to_pylist()], type=arr.type)
+
+    return scrub
+
+
+def scrub_table(table: Any, text: Callable[[str], str], skip: Collection[str] = ()) -> Any:
+    """The Arrow table ``table`` with ``text`` applied to every string (nested ones too) that may hold an address
+    literal, outside the columns ``skip``; the table itself when nothing does."""
+    import pyarrow as pa
+
+    fn = text_scrubber(text, skip)
+    columns = [pa.chunked_array([map_strings(c, fn, f.name) for c in col.chunks], type=col.type)
+               if f.name not in skip else col for f, col in zip(table.schema, table.columns, strict=True)]  # fmt: skip
+    if all(new.chunks == old.chunks for new, old in zip(columns, table.columns, strict=True)):
+        return table
+    return pa.Table.from_arrays(columns, schema=table.schema)

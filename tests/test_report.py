@@ -12,6 +12,7 @@ from browser import CHROMIUM, page_at
 
 from llmcensus.analyze.registry import load_registry
 from llmcensus.cli.main import main
+from llmcensus.pseudonym import Pseudonymizer
 from llmcensus.report.build import ReportSummary, build_report, md_escape
 from llmcensus.store.derive import ViewParams
 
@@ -109,3 +110,35 @@ def test_report_renders_in_headless_chromium(report: ReportSummary) -> None:
         page.locator(".charts").screenshot(path=str(report.out_dir / "charts.png"))
     assert errors == []
     assert (report.out_dir / "report.png").stat().st_size > 10_000
+
+
+def test_addresses_a_host_sent_reach_the_report_only_as_pseudonyms(tmp_path: Path) -> None:
+    """Metrics are aggregates, but host text can carry an address (a family, a model name): every report file shows
+    the data folder's pseudonym of it (issue #21), and the raw literal nowhere; ``raw_addresses`` keeps it."""
+    literal = "203.0.113.77"
+    root = tmp_path / "data"
+    write_tiny(root)
+    leaky = model(f"mirror-{literal}:latest", f"fam-{literal}", "Q4_K_M", "7B", ["completion"])
+    obs = [observation(f"1.0.5.{i}", dt.date(2025, 4, 3), [leaky]) for i in range(1, 4)]
+    data = write_dataset(root, obs)
+    summary = build_report(data, tmp_path / "out")
+    shown = Pseudonymizer.for_data(data).pseudonym(literal)
+    texts = {p: p.read_text(encoding="utf-8") for p in summary.out_dir.rglob("*") if p.is_file()}
+    assert not [p for p, t in texts.items() if literal in t]
+    assert any(shown in t for p, t in texts.items() if p.name == "metrics.json")
+    assert all("1.0.5." not in t for t in texts.values())  # the hosts' own addresses were never in any output
+    raw = build_report(data, tmp_path / "raw", raw_addresses=True)
+    assert literal in (raw.out_dir / "metrics.json").read_text(encoding="utf-8")
+
+
+def test_a_data_folder_that_cannot_hold_a_key_gets_redacted_addresses(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmcensus.errors import DataError
+    from llmcensus.report import build
+
+    def no_key(_data: Path) -> Pseudonymizer:
+        raise DataError("read-only")
+
+    monkeypatch.setattr(Pseudonymizer, "for_data", no_key)
+    text = build.AddressText(tmp_path)
+    assert text("see 203.0.113.77, [2001:db8::1] and 12:30:45") == "see [address], [[address]] and 12:30:45"

@@ -42,7 +42,7 @@ from llmcensus.errors import DataError, UsageError
 from llmcensus.observations.reader import check_parts
 from llmcensus.observations.schema import OBSERVATION_SCHEMA, SCHEMA_VERSION
 from llmcensus.observations.writer import _fsync_dir, write_parquet_atomic
-from llmcensus.pseudonym import Pseudonymizer, load_or_create_key
+from llmcensus.pseudonym import Pseudonymizer, load_or_create_key, map_strings, text_scrubber
 from llmcensus.store.layout import Layout
 
 SCHEME = ("Crypto-PAn (Xu, Fan, Ammar and Moon, 2002) via yacryptopan: keyed, deterministic, prefix-preserving; "
@@ -52,11 +52,7 @@ ADDRESS_COLUMNS = ("ip", "dial_ip")
 # Left as they are: never an address, and a dotted-quad-looking version must stay what the host said.
 NOT_TEXT = frozenset({"version", "ip", "dial_ip", "observation_id", "sweep_id", "source", "scheme", "status",
                       "auth", "runtime", "day"})
-_LeafFn = Callable[[str, Any], Any]  # (path of a string leaf, its array) -> the array to keep
 _META = {b"llmcensus.schema_version": str(SCHEMA_VERSION).encode()}
-
-# A prefilter in RE2 (Arrow's engine: no look-arounds) that every IP literal matches; Python checks the candidates.
-_MAYBE_IP = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f.]*:"
 
 
 @dataclass
@@ -97,40 +93,6 @@ class _Mapper:
         return self._pan.in_text(value)
 
 
-def _map_strings(arr: Any, fn: _LeafFn, path: str = "") -> Any:
-    """``arr`` with every string leaf (inside structs and lists too) replaced by ``fn(path, leaf)``; binary leaves
-    (the inline raw bodies) become null."""
-    t = arr.type
-    if pa.types.is_string(t):
-        return fn(path, arr)
-    if pa.types.is_binary(t):
-        return pa.nulls(len(arr), t)
-    if pa.types.is_struct(t):
-        children = [_map_strings(child, fn, f"{path}.{t.field(i).name}")
-                    for i, child in enumerate(arr.flatten())]  # fmt: skip
-        return pa.StructArray.from_arrays(children, fields=list(t), mask=arr.is_null())
-    if pa.types.is_list(t):
-        values = _map_strings(arr.values, fn, path)
-        return pa.ListArray.from_arrays(arr.offsets, values, type=t, mask=arr.is_null() if arr.null_count else None)
-    return arr
-
-
-def _chunks(column: Any, fn: _LeafFn, name: str) -> Any:
-    return pa.chunked_array([_map_strings(c, fn, name) for c in column.chunks], type=column.type)
-
-
-def _scrub_leaf(mapper: _Mapper) -> _LeafFn:
-    def scrub(path: str, arr: Any) -> Any:
-        if path.lstrip(".").split(".")[0] in NOT_TEXT:
-            return arr
-        hit = pc.match_substring_regex(arr, _MAYBE_IP)
-        if not pc.any(hit).as_py():
-            return arr
-        return pa.array([None if v is None else mapper.text(v) for v in arr.to_pylist()], type=arr.type)
-
-    return scrub
-
-
 def _pseudonymise(table: pa.Table, mapper: _Mapper) -> pa.Table:
     for name in ADDRESS_COLUMNS:
         col = table.column(name)
@@ -143,16 +105,18 @@ def _pseudonymise(table: pa.Table, mapper: _Mapper) -> pa.Table:
         strict=True)]  # the writer's observation_id, over the pseudonym (writer.observation_id)
     i = table.schema.get_field_index("observation_id")
     table = table.set_column(i, table.schema.field(i), pa.array(ids, pa.string()))
-    scrub = _scrub_leaf(mapper)
+    scrub = text_scrubber(mapper.text, NOT_TEXT)
     for i, f in enumerate(table.schema):
         if f.name not in NOT_TEXT:
-            table = table.set_column(i, f, _chunks(table.column(i), scrub, f.name))
+            chunks = [map_strings(c, scrub, f.name, drop_binary=True) for c in table.column(i).chunks]
+            table = table.set_column(i, f, pa.chunked_array(chunks, type=f.type))
     return table
 
 
 def _without_bodies(table: pa.Table) -> pa.Table:
     i = table.schema.get_field_index("exchanges")
-    return table.set_column(i, table.schema.field(i), _chunks(table.column(i), lambda _p, a: a, "exchanges"))
+    chunks = [map_strings(c, lambda _p, a: a, "exchanges", drop_binary=True) for c in table.column(i).chunks]
+    return table.set_column(i, table.schema.field(i), pa.chunked_array(chunks, type=table.schema.field(i).type))
 
 
 def check_destination(data_dir: Path, out: Path) -> None:

@@ -10,12 +10,13 @@ template prints (then Jinja2 autoescaping for HTML, ``md_escape`` for Markdown),
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from llmcensus.analyze.registry import ParamValue
 from llmcensus.analyze.run import StudyResults, headline, run_study
 from llmcensus.errors import DataError
 from llmcensus.inert import DISPLAY_LIMIT, csv_table, inert, inert_json
+from llmcensus.pseudonym import IP_LITERAL, Pseudonymizer, scrub_table
 from llmcensus.report import charts
 from llmcensus.report.published import PUBLISHED, Published, lookup
 from llmcensus.store.derive import ViewParams
@@ -180,13 +182,57 @@ def _lab_country_chart(results: StudyResults) -> str:
     return lab_country_chart(rows)
 
 
-def _dossiers(results: StudyResults, out: Path, data_dir: Path) -> list[dict[str, str]]:
+class AddressText:
+    """``in_text`` of the data folder's pseudonymizer, its key loaded (or created) only when a value holds an address
+    literal. A data folder that cannot hold a key (read-only, shared) gets ``[address]`` in place of each literal:
+    never the address itself."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._data_dir = data_dir
+        self._fn: Callable[[str], str] | None = None
+
+    def __call__(self, value: str) -> str:
+        if self._fn is None:
+            try:
+                self._fn = Pseudonymizer.for_data(self._data_dir).in_text
+            except DataError:
+                self._fn = _redact
+        return self._fn(value)
+
+
+def _redact(value: str) -> str:
+    return IP_LITERAL.sub(_redact_literal, value)
+
+
+def _redact_literal(match: re.Match[str]) -> str:
+    try:
+        ipaddress.ip_address(match.group(0))
+    except ValueError:
+        return match.group(0)
+    return "[address]"
+
+
+def _scrub_value(value: Any, text: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, dict):
+        return {k: _scrub_value(v, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_value(v, text) for v in value]
+    return value
+
+
+def _dossiers(results: StudyResults, out: Path, data_dir: Path,
+              text: Callable[[str], str] | None) -> list[dict[str, str]]:
     """Write the top lineages' dossiers into ``out/dossiers`` (with the monitor's alerts of ``data_dir``); return
     their links for the Lineages section."""
     from llmcensus.report import dossier
 
     metrics = {n: results.metrics[n].rows() for n in dossier.DOSSIER_METRICS if n in results.metrics}
-    links = dossier.write_dossiers(metrics, out / "dossiers", alerts=dossier.load_alerts(data_dir))
+    alerts = dossier.load_alerts(data_dir)
+    if text is not None:
+        alerts = [_scrub_value(a, text) for a in alerts]
+    links = dossier.write_dossiers(metrics, out / "dossiers", alerts=alerts)
     return [{"lineage": d["lineage"], "href": f"dossiers/{d['file']}"} for d in links]
 # --- end of the lineage monitoring hook ---
 
@@ -272,11 +318,17 @@ def build_report(
     params: dict[str, ParamValue] | None = None,
     results: StudyResults | None = None,
     progress: Callable[[str, int, int | None], None] | None = None,
+    raw_addresses: bool = False,
 ) -> ReportSummary:
     """Run the study over ``data_dir`` (unless ``results`` is given) and write every report file to ``out_dir``;
-    ``progress("metrics", done, total)`` is called after each metric query."""
+    ``progress("metrics", done, total)`` is called after each metric query. The metrics are aggregates; an address
+    can only reach the report inside text a host sent (a model name, a prompt, an alert's evidence), and is shown
+    as its pseudonym there unless ``raw_addresses`` (``AddressText``)."""
     t0 = time.perf_counter()
     res = results or run_study(data_dir, view_params=view_params, params=params, progress=progress)
+    text = None if raw_addresses else AddressText(Path(data_dir))
+    if text is not None:
+        res = replace(res, metrics={n: replace(m, table=scrub_table(m.table, text)) for n, m in res.metrics.items()})
     analyze_seconds = time.perf_counter() - t0
     out = Path(out_dir)
     try:
@@ -290,6 +342,8 @@ def build_report(
         summary.files.append(path)
     channel_section, channel_doc, channel_tables = _channel_section(Path(data_dir))
     for name, table in channel_tables.items():
+        if text is not None:
+            table = scrub_table(table, text)
         path = out / "tables" / f"{name}.csv"
         _write_csv(table, path)
         summary.files.append(path)
@@ -316,7 +370,7 @@ def build_report(
         "published": _published_rows(res, published),
         "sections": _sections(res) + ([channel_section] if channel_section else []),
     }  # fmt: skip
-    dossiers = _dossiers(res, out, Path(data_dir))  # lineage monitoring hook (issue #18)
+    dossiers = _dossiers(res, out, Path(data_dir), text)  # lineage monitoring hook (issue #18)
     summary.files += [out / d["href"] for d in dossiers]
     html_env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
@@ -334,8 +388,8 @@ def build_report(
                                                                       **context),
         "report.md": md_env.get_template("report.md.j2").render(**context),
     }
-    for fname, text in files.items():
-        (out / fname).write_text(text, encoding="utf-8")
+    for fname, body in files.items():
+        (out / fname).write_text(body, encoding="utf-8")
         summary.files.append(out / fname)
     summary.seconds = time.perf_counter() - t0
     return summary
