@@ -188,18 +188,11 @@ def _digest_alerts(con: duckdb.DuckDBPyConnection, w: Watch, baseline: date) -> 
 
 
 # Per (lineage, month, day): the hosts first listing the lineage that day of the month, and how many of them are
-# exposed that month, as lineage_risk_by_month defines it (same relations, same exposure_min_uptime).
+# exposed that month (store/derive.py's lineage_exposure, as lineage_risk_by_month counts them).
 _EXPOSED_BY_DAY = """
-WITH tool_thinking AS (
-  SELECT DISTINCT k.host, k.model_key FROM host_model_caps k JOIN capability_classes c USING (cap_key)
-  WHERE c.tools = 'yes' AND c.thinking = 'yes'
-),
-open_months AS (SELECT DISTINCT host, month FROM host_version_months WHERE open),
-exposed AS (
-  SELECT DISTINCT h.month, c.lineage, h.host
-  FROM host_model_month h JOIN tool_thinking t USING (host, model_key) JOIN model_catalog c USING (model_key)
-  JOIN open_months o USING (host, month) JOIN host_stats s USING (host)
-  WHERE NOT c.cloud AND s.uptime >= $min_uptime AND list_contains($lineages, c.lineage)
+WITH exposed AS (
+  SELECT month, lineage, host FROM lineage_exposure
+  WHERE uptime >= $min_uptime AND list_contains($lineages, lineage)
 )
 SELECT l.lineage, l.month, l.first_day, count(*) AS hosts, count(e.host) AS exposed
 FROM lineage_host_months l LEFT JOIN exposed e USING (month, lineage, host)

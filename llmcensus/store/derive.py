@@ -229,6 +229,23 @@ SELECT p.*, o.opportunities, p.host_days / o.opportunities AS uptime
 FROM per_host p JOIN opportunities o USING (first_seen);
 """
 
+# Per (month, lineage, host): an Ollama host that served a local model of the lineage with both the tools and the
+# thinking capability 'yes' in a month it answered without credentials, with its uptime. The exposure measure of
+# lineage_risk_by_month and of the monitor's risk_jump rule (both filter uptime >= exposure_min_uptime): one
+# definition for the two. A view: only what reads it pays for it.
+_LINEAGE_EXPOSURE_SQL = """
+CREATE OR REPLACE VIEW lineage_exposure AS
+WITH tool_thinking AS (
+  SELECT DISTINCT k.host, k.model_key FROM host_model_caps k JOIN capability_classes c USING (cap_key)
+  WHERE c.tools = 'yes' AND c.thinking = 'yes'
+),
+open_months AS (SELECT DISTINCT host, month FROM host_version_months WHERE open)
+SELECT DISTINCT h.month, c.lineage, h.host, s.uptime
+FROM host_model_month h JOIN tool_thinking t USING (host, model_key) JOIN model_catalog c USING (model_key)
+JOIN open_months o USING (host, month) JOIN host_stats s USING (host)
+WHERE NOT c.cloud
+"""
+
 # Host-level capability label, long format (host, capability, label) over local models: yes if any model says
 # yes; otherwise unknown if any model's label is unknown (e.g. versions before v0.6.4 report no capabilities);
 # otherwise no. A host without local models is 'no' for every capability. The labels are ranked (yes 2 > unknown
@@ -387,6 +404,7 @@ def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewPar
         _advisories(con)
         _create_capabilities(con)
         con.execute(_HOST_STATS_SQL)
+        con.execute(_LINEAGE_EXPOSURE_SQL)
         con.execute(_HOST_CAPABILITIES_SQL)
         con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,
                                       shared_stamp_min_hosts=p.shared_stamp_min_hosts,

@@ -32,17 +32,10 @@ unc_hosts AS (
   SELECT h.month, u.lineage, count(DISTINCT h.host) AS uncensored_hosts
   FROM host_inv_months h JOIN unc_invs u USING (inv) GROUP BY ALL
 ),
--- Ollama models whose capability class says tools and thinking, on open, highly available hosts
-tool_thinking AS (
-  SELECT DISTINCT k.host, k.model_key FROM host_model_caps k JOIN capability_classes c USING (cap_key)
-  WHERE c.tools = 'yes' AND c.thinking = 'yes'
-),
-open_months AS (SELECT DISTINCT host, month FROM host_version_months WHERE open),
+-- Ollama hosts serving a tools-and-thinking model of the lineage without credentials, highly available
 exposed AS (
-  SELECT h.month, c.lineage, count(DISTINCT h.host) AS exposed_hosts
-  FROM host_model_month h JOIN tool_thinking t USING (host, model_key) JOIN model_catalog c USING (model_key)
-  JOIN open_months o USING (host, month) JOIN host_stats s USING (host)
-  WHERE NOT c.cloud AND s.uptime >= $exposure_min_uptime GROUP BY ALL
+  SELECT month, lineage, count(*) AS exposed_hosts FROM lineage_exposure WHERE uptime >= $exposure_min_uptime
+  GROUP BY ALL
 )
 SELECT l.month, l.lineage, l.hosts, coalesce(p.guardrail_removal_hosts, 0) AS guardrail_removal_hosts,
        coalesce(p.guardrail_removal_hosts, 0) / l.hosts AS guardrail_removal_share,
