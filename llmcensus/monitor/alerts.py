@@ -262,9 +262,10 @@ def read_alerts(path: Path) -> list[dict[str, Any]]:
 
 
 def connect_relations(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
-    """A connection with the store's relations and the derived ones (the store is read as it is)."""
+    """A connection with the store's relations and the derived ones the monitor reads (the store is read as it is;
+    the security relations are left out)."""
     from llmcensus.store.derive import attach
 
     con = db.connect()
-    attach(con, data_dir, refresh=False)
+    attach(con, data_dir, refresh=False, security=False)
     return con

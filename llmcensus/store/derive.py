@@ -365,8 +365,12 @@ def _create_capabilities(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewParams | None = None,
-           *, refresh: bool = True) -> None:
+           *, refresh: bool = True, security: bool = True) -> None:
     """Create every relation of this module on ``con`` from the store of ``data_dir``.
+
+    ``security=False`` leaves out what only the security and population metrics read: the advisory verdicts, the
+    per-host capability labels and the honeypot evidence and flags (a third of the time at seed scale). The lineage
+    monitor, which runs after every store update, reads none of them.
 
     With ``refresh`` the store first folds in what is new, under the data folder's writer lock; when another
     writer holds it (a ``run`` in progress), the store is read as of its last update and a warning is logged."""
@@ -401,10 +405,12 @@ def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewPar
         con.execute(_PARQUET_VIEWS.format(host_expr=host_expr, files=listed))
         con.execute(_DERIVED_SQL)
         create_lineage_relations(con)
-        _advisories(con)
         _create_capabilities(con)
         con.execute(_HOST_STATS_SQL)
         con.execute(_LINEAGE_EXPOSURE_SQL)
+        if not security:
+            return
+        _advisories(con)
         con.execute(_HOST_CAPABILITIES_SQL)
         con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,
                                       shared_stamp_min_hosts=p.shared_stamp_min_hosts,
