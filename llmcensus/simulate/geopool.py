@@ -236,6 +236,21 @@ def build_pool(out: Path, *, per_asn: int = 400, random_samples: int = 150_000, 
     return len(rows)
 
 
+def asns_of(addresses: Iterable[int]) -> list[int | None]:
+    """The ASN the bundled database gives for each IPv4 address (an int), as enrichment reads it (None when it has
+    none). A pool block carries the answer for one sampled address of its /24; a more specific announcement inside
+    the block (a /29 of another network inside a /13, say) answers for its own addresses. About 0.4 ms an address:
+    the ground truth looks up the hosts it counts ASNs of, nothing else does."""
+    import plevin
+
+    db = plevin.database()
+    out: list[int | None] = []
+    for number in addresses:
+        net = db.lookup(int(number)).network
+        out.append(int(net.asn) if net is not None and net.asn else None)
+    return out
+
+
 @lru_cache(maxsize=1)
 def load_pool() -> pa.Table:
     """The bundled pool (read once per process)."""

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from llmcensus.simulate import lineage_plan
+from llmcensus.simulate.geopool import asns_of
 from llmcensus.simulate.population import hosts_table
 from llmcensus.simulate.reported import CAPABILITIES, reported
 from llmcensus.simulate.runtime_world import runtime_hosts_table
@@ -142,7 +143,8 @@ def _scope_metrics(
     m["single_observation_share"] = float(obs[one].sum() / total_obs) if total_obs else 0.0
     countries = Counter(str(c) for c in h.country[hosts_idx])
     m["countries"] = len(countries)
-    m["asns"] = len({int(a) for a in h.asn[hosts_idx] if a >= 0})
+    # the database's answer for each host's own address (geopool.asns_of): the pool labels a /24 by one address
+    m["asns"] = len({a for a in asns_of(int(x) for x in h.ip[hosts_idx]) if a is not None})
     m["country_share"] = {c: v / n_hosts for c, v in countries.most_common(10)}
     for country, subs in (("CN", ("CN-BJ",)), ("CN", ("CN-SH", "CN-GD")), ("US", ("US-VA",))):
         in_c = h.country[hosts_idx] == country
