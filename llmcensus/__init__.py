@@ -24,7 +24,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = ("alerts", "build_address_pool", "check_alerts", "data_layout", "discovery_formats", "dossier", "events",
-        "explain_lineage", "import_candidates", "metrics", "notification_export", "open_store", "optout_add",
+        "explain_lineage", "import_candidates", "merge", "metrics", "notification_export", "open_store", "optout_add",
         "optout_list", "optout_remove", "parse_port_ranges", "probe_setting_names", "probe_settings", "run", "scan",
         "serve", "serve_token", "dashboard_app", "export",
         "simulate_observations", "simulate_params", "simulate_serve", "simulate_truth", "simulate_world",

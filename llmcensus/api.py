@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from llmcensus.discover.importer import ImportSummary
     from llmcensus.enrich.run import EnrichSummary
+    from llmcensus.observations.merge import MergeSummary
     from llmcensus.observatory import CycleSummary
     from llmcensus.probe.engine import SweepSummary
     from llmcensus.probe.settings import ProbeSettings
@@ -55,11 +56,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DossierSummary", "ExportSummary", "Progress", "StudyResult", "SweepResult", "WorldSummary", "alerts",
            "build_address_pool", "check_alerts", "dashboard_app", "data_layout", "discovery_formats", "dossier",
-           "enrich", "events", "explain_lineage", "export", "import_candidates", "metrics", "notification_export",
-           "open_store", "optout_add", "optout_list", "optout_remove", "parse_port_ranges", "probe_setting_names",
-           "probe_settings", "report", "run", "scan", "serve", "serve_token", "simulate_observations",
-           "simulate_params", "simulate_serve", "simulate_truth", "simulate_world", "store_update", "study", "sweep",
-           "sweep_defaults"]
+           "enrich", "events", "explain_lineage", "export", "import_candidates", "merge", "metrics",
+           "notification_export", "open_store", "optout_add", "optout_list", "optout_remove", "parse_port_ranges",
+           "probe_setting_names", "probe_settings", "report", "run", "scan", "serve", "serve_token",
+           "simulate_observations", "simulate_params", "simulate_serve", "simulate_truth", "simulate_world",
+           "store_update", "study", "sweep", "sweep_defaults"]
 
 # Library classes the command line and callers of the old ``llmcensus.cli.run``/``cli.study`` names reach through
 # the API; loaded on first use (``__getattr__``), so that ``import llmcensus.api`` stays cheap.
@@ -108,11 +109,14 @@ def scan(targets: str | Path | None = None, *, data_dir: str | Path, candidates:
          dial_map: str | Path | None = None, sweep_id: str | None = None, resume: bool = False,
          ports: str | Sequence[int] | None = None, optout: Sequence[str | Path] = (),
          settings: ProbeSettings | Mapping[str, Any] | None = None, progress: bool = False,
-         clock: Callable[[], Any] | None = None) -> SweepSummary:
+         clock: Callable[[], Any] | None = None, shard: str | None = None) -> SweepSummary:
     """Probe ``targets`` (a file of ip, ip:port or CIDR lines, or ``"-"`` for stdin) or a ``candidates`` dataset,
     read-only, appending one observation per (target, port) to ``data_dir``. ``ports`` default to every runtime
     module's default ports (``"11434,8080"`` or ints); ``settings`` are probe settings (a ``ProbeSettings`` or a
-    mapping of names). ``progress`` draws the probe's own bar on stderr (done/total, rate, counts by status)."""
+    mapping of names). ``progress`` draws the probe's own bar on stderr (done/total, rate, counts by status).
+    ``shard="i/n"`` sweeps only shard i of n of the targets (by address; needs ``sweep_id``, the same on every
+    shard; ``docs/sharding.md``)."""
+    from llmcensus.observations.shard import parse_shard
     from llmcensus.probe.runtimes import DEFAULT_PORTS
     from llmcensus.probe.sweep import ScanRequest
     from llmcensus.probe.sweep import scan as run_scan
@@ -126,9 +130,19 @@ def scan(targets: str | Path | None = None, *, data_dir: str | Path, candidates:
         candidates=Path(candidates) if candidates is not None else None,
         dial_map=Path(dial_map) if dial_map is not None else None, sweep_id=sweep_id, resume=resume,
         ports=tuple(ports) if ports is not None else DEFAULT_PORTS, optout_files=[Path(p) for p in optout],
-        settings=probe_settings(settings), progress=progress,
+        settings=probe_settings(settings), progress=progress, shard=parse_shard(shard),
     )
     return run_scan(req, clock=clock)
+
+
+def merge(sources: Sequence[str | Path], data_dir: str | Path) -> MergeSummary:
+    """Copy the committed observations, bodies, show data and sweep manifests of each source data folder (a local
+    path, or a URI pyarrow's filesystems open: ``s3://``, ``gs://``, ``hdfs://``, ``file://``) into ``data_dir``:
+    the shards of a sweep run on n machines become one sweep (``docs/sharding.md``). Idempotent; a file already
+    in ``data_dir`` with other bytes is a ``DataError`` naming it, and nothing is copied."""
+    from llmcensus.observations.merge import merge as merge_folders
+
+    return merge_folders([str(s) for s in sources], data_dir)
 
 
 def import_candidates(fmt: str, files: Iterable[str | Path], data_dir: str | Path, *,

@@ -19,6 +19,7 @@ import typer
 
 from llmcensus import __version__
 from llmcensus.cli import discover, dossier, enrich, export, optout, report, run, scan, serve, simulate, store, study
+from llmcensus.cli.merge import app as merge_app
 from llmcensus.cli.options import plain_labels, set_config
 from llmcensus.cli.security import app as security_app
 from llmcensus.errors import LLMCensusError
@@ -36,8 +37,8 @@ app.add_typer(enrich.app, name="enrich")
 app.add_typer(optout.app, name="optout")
 app.add_typer(store.app, name="store")
 app.add_typer(security_app, name="security")
-# scan, report, study, run, serve and export register top-level commands (llmcensus scan, report, ...)
-for sub in (scan.app, report.app, dossier.app, study.app, run.app, serve.app, export.app):
+# scan, merge, report, study, run, serve and export register top-level commands (llmcensus scan, report, ...)
+for sub in (scan.app, merge_app, report.app, dossier.app, study.app, run.app, serve.app, export.app):
     for cmd in sub.registered_commands:
         app.registered_commands.append(cmd)
     for grp in sub.registered_groups:

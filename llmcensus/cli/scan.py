@@ -29,6 +29,9 @@ def scan_cmd(
     dial_map: Annotated[Path | None, typer.Option("--dial-map", help="CSV public_ip,port,dial_ip,dial_port")] = None,
     sweep_id: Annotated[str | None, typer.Option("--sweep-id", help="default: UTC time, e.g. 20260101T000000Z")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="continue an interrupted sweep (same --sweep-id)")] = False,
+    shard: Annotated[str | None, typer.Option(
+        "--shard", help="sweep only shard i/n of the targets, split by address (needs --sweep-id; "
+        "docs/sharding.md)")] = None,
     concurrency: Annotated[int | None, typer.Option(help="visits in flight (default 1000)")] = None,
     ports: Annotated[str | None, typer.Option(
         help="ports for targets without one, e.g. 11434,8080 (default: every runtime module's default ports)")] = None,
@@ -48,22 +51,24 @@ def scan_cmd(
         settings = settings.with_(user_agent=user_agent)
     summary = api.scan(
         targets_file, data_dir=data, candidates=candidates, dial_map=dial_map, sweep_id=sweep_id, resume=resume,
-        ports=ports, optout=optout or [], settings=settings,
+        ports=ports, optout=optout or [], settings=settings, shard=shard,
         progress=show_progress(json_) if progress is None else progress and not json_,
     )
     if json_:
         emit_json(summary.as_dict())
     else:
-        _print(summary)
+        _print(summary, shard)
     if summary.interrupted:
-        typer.echo("llmcensus: interrupted; continue with --resume --sweep-id " + summary.sweep_id, err=True)
+        again = f" --shard {shard}" if shard is not None else ""
+        typer.echo(f"llmcensus: interrupted; continue with --resume --sweep-id {summary.sweep_id}{again}", err=True)
         raise SystemExit(130)
 
 
-def _print(summary: SweepSummary) -> None:
+def _print(summary: SweepSummary, shard: str | None) -> None:
     counts = " ".join(f"{k}={v}" for k, v in sorted(summary.counts.items()))
+    which = f" shard {shard.strip()}" if shard is not None else ""
     typer.echo(
-        f"sweep {summary.sweep_id}: {summary.written} observations in {summary.elapsed_s:.1f}s "
+        f"sweep {summary.sweep_id}{which}: {summary.written} observations in {summary.elapsed_s:.1f}s "
         f"({summary.rate:.0f}/s); skipped {summary.skipped_resume} already done, {summary.duplicates} duplicate; "
         f"{counts}"
     )

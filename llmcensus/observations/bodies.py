@@ -40,7 +40,7 @@ import zstandard
 
 from llmcensus.errors import DataError
 from llmcensus.observations.reader import PART
-from llmcensus.store.layout import Layout
+from llmcensus.store.layout import Layout, token_of
 
 HASH_BYTES = 16
 BODY_ZSTD_LEVEL = 9
@@ -102,12 +102,13 @@ class BodyStore:
         return digest, len(held)
 
     def remove_temp_files(self, sweep_id: str) -> None:
-        """Hidden parts in progress of ``sweep_id`` left by a killed run: never visible, not data."""
+        """Hidden parts in progress of ``sweep_id`` (or of one shard of it: ``sweep_id`` is then the writer's
+        ``part_token``) left by a killed run: never visible, not data."""
         if not self.directory.is_dir():
             return
         for tmp in self.directory.glob(f".part-{sweep_id}-*.parquet.tmp"):
             m = PART.match(tmp.name[1:-4])
-            if m is not None and m.group("sweep") == sweep_id:
+            if m is not None and token_of(m) == sweep_id:
                 tmp.unlink(missing_ok=True)
 
     def flush(self, sweep_id: str) -> int:

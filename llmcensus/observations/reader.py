@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from llmcensus.errors import DataError, SchemaVersionError
 from llmcensus.observations.schema import OBSERVATION_SCHEMA, SCHEMA_VERSION
-from llmcensus.store.layout import PART, Layout
+from llmcensus.store.layout import PART, Layout, token_of
 
 __all__ = ["PART", "check_parts", "committed_state", "observation_files", "observations_dir", "read_observations",
            "recent_visits", "sweep_parts"]
@@ -35,12 +35,13 @@ def observation_files(data_dir: str | Path) -> list[Path]:
     return Layout(data_dir).observation_files()
 
 
-def sweep_parts(data_dir: str | Path, sweep_id: str) -> list[Path]:
-    """Committed part files of one sweep, in sequence order."""
+def sweep_parts(data_dir: str | Path, sweep_id: str, token: str | None = None) -> list[Path]:
+    """Committed part files of one sweep (every shard of a sharded one), in sequence order; with ``token``
+    (``store.layout.part_token``), only the parts of that one shard."""
     found: list[tuple[int, Path]] = []
     for p in Layout(data_dir).observation_files():
         m = PART.match(p.name)
-        if m is not None and m.group("sweep") == sweep_id:
+        if m is not None and m.group("sweep") == sweep_id and (token is None or token_of(m) == token):
             found.append((int(m.group("seq")), p))
     return [p for _, p in sorted(found)]
 
@@ -146,12 +147,14 @@ def recent_visits(data_dir: str | Path, since: datetime, until: datetime) -> pa.
         raise DataError(f"cannot read recent observations in {root}: {exc}") from None
 
 
-def committed_state(data_dir: str | Path, sweep_id: str) -> tuple[set[str], Counter[str], int]:
-    """(observation ids, counts by status, highest part sequence) of a sweep's committed parts."""
+def committed_state(data_dir: str | Path, sweep_id: str, token: str | None = None,
+                    ) -> tuple[set[str], Counter[str], int]:
+    """(observation ids, counts by status, highest part sequence) of a sweep's committed parts (``token``: of one
+    shard only, as ``sweep_parts``)."""
     ids: set[str] = set()
     counts: Counter[str] = Counter()
     last_seq = -1
-    parts = sweep_parts(data_dir, sweep_id)
+    parts = sweep_parts(data_dir, sweep_id, token)
     check_parts(parts)
     for path in parts:
         m = PART.match(path.name)

@@ -13,7 +13,9 @@ Invariants it protects:
 
 Layout (``store.layout.Layout``): ``<data>/observations/YYYY-MM-DD/part-<sweep_id>-<seq:06d>.parquet``,
 ``<data>/bodies/part-<sweep_id>-<seq:06d>.parquet`` and ``<data>/sweeps/<sweep_id>/manifest.json``
-(see ``manifest.py``).
+(see ``manifest.py``). The writer of shard i of n of a sweep (``shard.py``) names its parts
+``part-<sweep_id>~s<i>of<n>-<seq:06d>.parquet`` and writes ``sweeps/<sweep_id>/manifest-shard-<i>-of-<n>.json``;
+it sees, resumes and counts its own shard only.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ import pyarrow.parquet as pq
 
 from llmcensus.errors import ConfigError, DataError
 from llmcensus.observations.bodies import BodyStore
-from llmcensus.observations.manifest import Manifest, check_sweep_id, manifest_path
+from llmcensus.observations.manifest import Manifest, check_sweep_id, manifest_path, shard_manifests
 from llmcensus.observations.reader import committed_state
 from llmcensus.observations.schema import OBSERVATION_SCHEMA, SCHEMA_VERSION
-from llmcensus.store.layout import Layout
+from llmcensus.observations.shard import Shard
+from llmcensus.store.layout import Layout, part_token
 
 _META = {b"llmcensus.schema_version": str(SCHEMA_VERSION).encode()}
 
@@ -116,11 +119,15 @@ class ObservationWriter:
     def __init__(
         self, data_dir: str | Path, sweep_id: str, *, settings: Mapping[str, Any] | None = None,
         resume: bool = False, flush_records: int = 5000, flush_seconds: float = 30.0, source: str = "probe",
-        clock: Callable[[], datetime] | None = None, targets_total: int | None = None,
+        clock: Callable[[], datetime] | None = None, targets_total: int | None = None, shard: Shard | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.layout = Layout(self.data_dir)
         self.sweep_id = check_sweep_id(sweep_id)
+        self.shard = shard
+        key = (shard.index, shard.count) if shard is not None else None
+        # what this writer's part names carry (observations, bodies, show): the sweep id, and its shard
+        self.part_token = part_token(self.sweep_id, key)
         self.flush_records = flush_records
         self.flush_seconds = flush_seconds
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -135,16 +142,22 @@ class ObservationWriter:
         self.bodies = BodyStore(self.layout.bodies)
         self._last_flush = time.monotonic()
         self.duplicates_dropped = 0
-        exists = manifest_path(self.data_dir, sweep_id).exists()
+        self._check_split()
+        path = self.layout.shard_manifest(sweep_id, key) if key is not None else manifest_path(self.data_dir, sweep_id)
+        exists = path.exists()
         if exists and not resume:
-            raise ConfigError(
-                f"sweep {sweep_id!r} already exists in {self.data_dir}: pass --resume or a new --sweep-id"
-            )
+            what = f"shard {shard} of sweep {sweep_id!r}" if shard is not None else f"sweep {sweep_id!r}"
+            raise ConfigError(f"{what} already exists in {self.data_dir}: pass --resume or a new --sweep-id")
         if resume:
             self._remove_temp_files()
-            self.committed, counts, last_seq = committed_state(self.data_dir, sweep_id)
+            self.committed, counts, last_seq = committed_state(self.data_dir, sweep_id, self.part_token)
             self._seq = last_seq + 1
-            self.manifest = Manifest.read(self.data_dir, sweep_id) if exists else Manifest(sweep_id, source=source)
+            if not exists:
+                self.manifest = Manifest(sweep_id, source=source)
+            elif key is not None:
+                self.manifest = Manifest.read_shard(self.data_dir, sweep_id, key)
+            else:
+                self.manifest = Manifest.read(self.data_dir, sweep_id)
             self.manifest.runs += 1 if exists else 0
             self.manifest.counts = dict(counts)
             self.manifest.observations = sum(counts.values())
@@ -155,22 +168,38 @@ class ObservationWriter:
             self.committed = set()
             self._seq = 0
             self.manifest = Manifest(sweep_id, source=source, started_at=self.clock().isoformat())
+        self.manifest.shard = shard.as_dict() if shard is not None else None
         if settings is not None:
             self.manifest.settings = dict(settings)
         if targets_total is not None:
             self.manifest.targets_total = targets_total
         self.manifest.write(self.data_dir)
 
+    def _check_split(self) -> None:
+        """A sweep is either unsharded or split one way (n shards) in a folder: its manifests must agree."""
+        shards = shard_manifests(self.data_dir, self.sweep_id)
+        if self.shard is None and shards:
+            raise ConfigError(f"sweep {self.sweep_id!r} in {self.data_dir} is sharded (shards "
+                              + ", ".join(f"{i}/{n}" for i, n in shards) + "): pass its --shard i/n")
+        if self.shard is not None:
+            if manifest_path(self.data_dir, self.sweep_id).exists():
+                raise ConfigError(f"sweep {self.sweep_id!r} already exists unsharded in {self.data_dir}: "
+                                  "use a new --sweep-id for a sharded sweep")
+            other = sorted({n for _, n in shards} - {self.shard.count})
+            if other:
+                raise ConfigError(f"sweep {self.sweep_id!r} in {self.data_dir} is split into {other[0]} shards, "
+                                  f"not {self.shard.count}: every shard of a sweep uses the same n")
+
     def _parts(self) -> list[Path]:
         from llmcensus.observations.reader import sweep_parts
 
-        return sweep_parts(self.data_dir, self.sweep_id)
+        return sweep_parts(self.data_dir, self.sweep_id, self.part_token)
 
     def _remove_temp_files(self) -> None:
         # A killed run may leave its part-in-progress behind; it was never visible and is not data.
-        for tmp in self.layout.temp_parts(self.sweep_id):
+        for tmp in self.layout.temp_parts(self.part_token):
             tmp.unlink(missing_ok=True)
-        self.bodies.remove_temp_files(self.sweep_id)
+        self.bodies.remove_temp_files(self.part_token)
 
     def __contains__(self, obs_id: object) -> bool:
         return obs_id in self.committed or obs_id in self._buffered_ids
@@ -208,7 +237,7 @@ class ObservationWriter:
         self._last_flush = time.monotonic()
         for hook in self.before_commit:
             hook()
-        self.bodies.flush(self.sweep_id)  # every body the buffered rows refer to, before the rows
+        self.bodies.flush(self.part_token)  # every body the buffered rows refer to, before the rows
         if not self._buffer:
             return
         by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -219,7 +248,7 @@ class ObservationWriter:
                 table = pa.Table.from_pylist(rows, schema=OBSERVATION_SCHEMA.with_metadata(_META))
             except (pa.ArrowException, TypeError, ValueError) as exc:
                 raise DataError(f"observation rows do not match schema v{SCHEMA_VERSION}: {exc}") from None
-            path = self.layout.part_path(day, self.sweep_id, self._seq)
+            path = self.layout.part_path(day, self.part_token, self._seq)
             self._seq += 1
             write_parquet_atomic(table, path)
             ids = [r["observation_id"] for r in rows]

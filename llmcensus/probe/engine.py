@@ -143,7 +143,7 @@ async def run_sweep(
     limiter = RateLimiter(settings.per_ip_rate, settings.global_rate, address_requests=settings.address_requests,
                           address_window=settings.address_window)
     seed_address_cap(limiter, writer.data_dir, clock(), settings.address_window)
-    writer.before_commit.append(lambda: cache.flush(writer.sweep_id))
+    writer.before_commit.append(lambda: cache.flush(writer.part_token))  # a shard's show parts carry its name
     summary = SweepSummary(writer.sweep_id)
     stop = stop or asyncio.Event()
     queue: asyncio.Queue[tuple[Target, str] | None] = asyncio.Queue(maxsize=settings.concurrency * 2)

@@ -3,6 +3,11 @@
 Everything that can be wrong with the input is checked before the first packet and before anything
 is written: the target file is validated line by line (and counted), the dial map and opt-out files
 are parsed, the settings are validated. A failure raises an ``LLMCensusError`` naming the problem.
+
+``shard`` (``--shard i/n``) keeps the targets of one shard (``observations/shard.py``: by address, CIDRs expanded
+first) where they are enumerated, before the engine; the blocklist and the opt-out list still apply to each kept
+target in the engine, exactly as unsharded, so the n shards' rows are together the unsharded sweep's rows.
+``targets_total`` is then the shard's count, which costs one more pass over the targets (hashing each address).
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from llmcensus.datalock import writer_lock
-from llmcensus.errors import InputError, UsageError
+from llmcensus.errors import ConfigError, InputError, UsageError
 from llmcensus.observations.manifest import check_sweep_id
+from llmcensus.observations.shard import Shard
 from llmcensus.observations.writer import ObservationWriter
 from llmcensus.probe.engine import SweepSummary, run_sweep
 from llmcensus.probe.runtimes import DEFAULT_PORTS as RUNTIME_PORTS
@@ -41,6 +47,7 @@ class ScanRequest:
     optout_files: Sequence[Path] = ()
     settings: ProbeSettings = field(default_factory=ProbeSettings)
     progress: bool = False
+    shard: Shard | None = None  # sweep only this shard's targets (requires an explicit sweep_id)
 
 
 def parse_setting_overrides(items: Iterable[str], base: ProbeSettings) -> ProbeSettings:
@@ -76,15 +83,23 @@ def default_sweep_id(now: datetime | None = None) -> str:
 def scan(req: ScanRequest, *, clock: Callable[[], datetime] | None = None) -> SweepSummary:
     if (req.targets_file is None) == (req.candidates is None):
         raise UsageError("give exactly one of TARGETS_FILE (or '-') and --candidates")
+    if req.shard is not None and req.sweep_id is None:
+        # the default id is this machine's clock: n machines would each start a sweep of their own
+        raise ConfigError(f"--shard {req.shard} needs --sweep-id: every shard of one sweep uses the same id")
     sweep_id = check_sweep_id(req.sweep_id or default_sweep_id())
     total: int
     targets: Iterable[Target]
     if req.targets_file is not None:
         source = TargetSource(req.targets_file, ports=req.ports, max_cidr=req.settings.max_cidr)
         total, targets = source.total, source
+        if req.shard is not None:
+            total, targets = sum(1 for _ in req.shard.select(source)), req.shard.select(source)
     else:
         assert req.candidates is not None
         total, targets = read_candidates(req.candidates)
+        if req.shard is not None:  # the candidates stream is read once per pass: open it again to count
+            total = sum(1 for _ in req.shard.select(read_candidates(req.candidates)[1]))
+            targets = req.shard.select(targets)
     dial_map = read_dial_map(req.dial_map) if req.dial_map is not None else None
     for f in req.optout_files:
         if not Path(f).exists():
@@ -102,7 +117,7 @@ def _scan_locked(req: ScanRequest, sweep_id: str, total: int, targets: Iterable[
     settings = req.settings
     writer = ObservationWriter(
         req.data_dir, sweep_id, settings=settings.as_dict(), resume=req.resume, targets_total=total,
-        flush_records=settings.flush_records, flush_seconds=settings.flush_seconds, clock=clock,
+        flush_records=settings.flush_records, flush_seconds=settings.flush_seconds, clock=clock, shard=req.shard,
     )
     # One body store for the observations and the show data: a show reply is the /api/show exchange's body.
     cache = ShowCache(Layout(req.data_dir).show, raw_body_cap=settings.raw_body_cap, bodies=writer.bodies)
