@@ -21,19 +21,24 @@ if TYPE_CHECKING:
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8731
+RELOAD_SECONDS = 30.0  # the server compares the store file with its copy this often (one stat)
 
 
 def dashboard_app(data_dir: str | Path, *, token: str | None = None, raw_addresses: bool = False,
-                  host_key: str = "ip") -> Any:
-    """The ASGI application of the dashboard over the store of ``data_dir`` (read as of its last update; the store
-    is never written). ``token``: every request must send ``Authorization: Bearer <token>``. Addresses are
-    pseudonymised unless ``raw_addresses`` (the key is created in the data folder on first use)."""
+                  host_key: str = "ip", reload_seconds: float | None = RELOAD_SECONDS) -> Any:
+    """The ASGI application of the dashboard over the store of ``data_dir``: a private copy of the store as of its
+    last update, checked every ``reload_seconds`` (None: never) and taken again when a writer has updated it; the
+    store is never written nor locked. ``token``: every request must send ``Authorization: Bearer <token>``.
+    Addresses are pseudonymised unless ``raw_addresses`` (the key is created in the data folder on first use)."""
     from llmcensus.web.app import create_app
     from llmcensus.web.readmodel import ReadModel, ServeOptions
 
     if not Path(data_dir).is_dir():
         raise UsageError(f"no data folder {data_dir}")
-    model = ReadModel(ServeOptions(Path(data_dir), host_key=host_key, raw_addresses=raw_addresses))
+    if reload_seconds is not None and not reload_seconds > 0:
+        raise UsageError(f"reload_seconds must be positive, not {reload_seconds}")
+    model = ReadModel(ServeOptions(Path(data_dir), host_key=host_key, raw_addresses=raw_addresses,
+                                   reload_seconds=reload_seconds))
     return create_app(model, token=token)
 
 
@@ -65,6 +70,8 @@ def serve(data_dir: str | Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT
         uvicorn.Server(config).run()
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    finally:
+        app.app.state.model.close()  # the snapshot's private folder goes with it
 
 
 def export(data_dir: str | Path, out: str | Path, *, since: dt.date | str | None = None,

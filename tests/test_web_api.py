@@ -162,10 +162,12 @@ def test_no_response_leaks_a_raw_address(expected: dict[str, Any], client: TestC
 
 
 def test_raw_mode_shows_addresses(data: Path, tmp_path: Path) -> None:
-    raw = TestClient(llmcensus.dashboard_app(_copy(data, tmp_path), raw_addresses=True))
+    app = llmcensus.dashboard_app(_copy(data, tmp_path), raw_addresses=True)
+    raw = TestClient(app)
     body = raw.get("/api/hosts").json()
     assert body["addresses"] == "raw" and "1.0.0.1" in {h["host"] for h in body["hosts"]}
     assert raw.get("/api/hosts/1.0.0.1").json()["host"] == "1.0.0.1"
+    app.app.state.model.close()
 
 
 def test_pseudonyms_are_keyed_deterministic_and_prefix_preserving(data: Path, tmp_path: Path) -> None:
@@ -214,13 +216,15 @@ def test_the_cli_refuses_a_public_bind_without_a_token(data: Path, monkeypatch: 
 
 
 def test_with_a_token_every_request_needs_it(data: Path, tmp_path: Path) -> None:
-    guarded = TestClient(llmcensus.dashboard_app(_copy(data, tmp_path), token=TOKEN))
+    app = llmcensus.dashboard_app(_copy(data, tmp_path), token=TOKEN)
+    guarded = TestClient(app)
     for url in ("/api/metrics", "/", "/openapi.json", "/static/dashboard.js", "/api/hosts/nope"):
         assert guarded.get(url).status_code == 401
         assert guarded.get(url, headers={"Authorization": "Bearer wrong-token-0000000000"}).status_code == 401
         assert guarded.get(url, headers={"Authorization": TOKEN}).status_code == 401
     ok = guarded.get("/api/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and ok.headers["content-security-policy"].startswith("default-src 'none'")
+    app.app.state.model.close()
 
 
 def test_addresses_inside_text_get_the_same_pseudonym_and_times_stay() -> None:

@@ -59,8 +59,8 @@ def test_the_real_server_renders_charts_in_headless_chromium(tmp_path: Path) -> 
     data = write_tiny(tmp_path / "data")
     llmcensus.store_update(data)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(llmcensus.dashboard_app(data), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
+    app = llmcensus.dashboard_app(data)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -79,3 +79,4 @@ def test_the_real_server_renders_charts_in_headless_chromium(tmp_path: Path) -> 
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        app.app.state.model.close()

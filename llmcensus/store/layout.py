@@ -5,15 +5,18 @@ Every stage asks a ``Layout`` for its paths; none spells a folder name itself (a
     <data>/
       observations/YYYY-MM-DD/part-<sweep>-<seq>.parquet   one dataset, loadable as-is by pandas, pyarrow, DuckDB,
                                                            Polars and Spark (plain date folders: no hive key that
-                                                           would clash with the ``day`` column)
+                                                           would clash with the ``day`` column); a shard of a
+                                                           sharded sweep writes part-<sweep>~s<i>of<n>-<seq>.parquet
       observations/day=YYYY-MM-DD/...                      the same, as written before 0.8 (still read, never
                                                            written: nothing is rewritten)
       bodies/part-<sweep>-<seq>.parquet                    raw reply bodies, once per content hash
       show/part-<sweep>-<seq>.parquet                      what each host said on /api/show, per (ip, port, digest)
-      sweeps/<sweep>/manifest.json                         one manifest per sweep
+      sweeps/<sweep>/manifest.json                         one manifest per sweep, or one per shard of a
+      sweeps/<sweep>/manifest-shard-<i>-of-<n>.json        sharded sweep (observations/shard.py)
       enrich/{geo,models,prompts}/*.parquet, manifest.json enrichment, keyed by ip / (name, digest) / prompt hash
       candidates/                                          discovery imports
       store/<host_key>.duckdb                              the store's persisted relations and events
+      store/pseudonyms.parquet                             address -> pseudonym index of the dashboard (0600)
       report/                                              the latest report
       watchlist.toml, monitor/alerts.jsonl                 lineages to watch; the alerts raised, once each
       optout.txt                                           addresses that asked not to be probed
@@ -30,10 +33,33 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-# A committed part: ``part-<sweep>-<seq>.parquet``. Parts in progress are hidden temp files
+# A committed part: ``part-<sweep>-<seq>.parquet``, or ``part-<sweep>~s<i>of<n>-<seq>.parquet`` from shard i of n
+# of a sharded sweep (``observations/shard.py``): '~' is not in a sweep id's alphabet, so the name parses one way
+# only, and the parts of n machines never share a name. Parts in progress are hidden temp files
 # (``.part-....parquet.tmp``) that no reader (ours, pyarrow's or pandas') lists.
-PART = re.compile(r"^part-(?P<sweep>[A-Za-z0-9][A-Za-z0-9_.-]*)-(?P<seq>\d{6})\.parquet$")
+PART = re.compile(r"^part-(?P<sweep>[A-Za-z0-9][A-Za-z0-9_.-]*)(?:~s(?P<shard>[1-9]\d{0,3})of(?P<shards>[1-9]\d{0,3}))?"
+                  r"-(?P<seq>\d{6})\.parquet$")
+# One shard's manifest in ``sweeps/<sweep>/``.
+SHARD_MANIFEST = re.compile(r"^manifest-shard-(?P<shard>[1-9]\d{0,3})-of-(?P<shards>[1-9]\d{0,3})\.json$")
+
+
+def part_token(sweep_id: str, shard: tuple[int, int] | None = None) -> str:
+    """What a writer puts between ``part-`` and ``-<seq>``: the sweep id, and ``~s<i>of<n>`` for shard (i, n)."""
+    return sweep_id if shard is None else f"{sweep_id}~s{shard[0]}of{shard[1]}"
+
+
+def token_of(m: re.Match[str]) -> str:
+    """The ``part_token`` of a ``PART`` match."""
+    shard = None if m.group("shard") is None else (int(m.group("shard")), int(m.group("shards")))
+    return part_token(m.group("sweep"), shard)
+
+
 _DAY_DIR = re.compile(r"^(?:day=)?(?P<day>\d{4}-\d{2}-\d{2})$")
+
+
+def is_day_dir(name: str) -> bool:
+    """Whether ``name`` is a day folder of the observations (either layout)."""
+    return _DAY_DIR.match(name) is not None
 
 
 @dataclass(frozen=True)
@@ -77,13 +103,14 @@ class Layout:
         lo, hi = first.isoformat(), last.isoformat()
         return [p for day, d in self.day_dirs() if lo <= day <= hi for p in sorted(d.glob("*.parquet"))]
 
-    def temp_parts(self, sweep_id: str) -> list[Path]:
-        """Hidden parts in progress of one sweep (left by a killed run), both layouts."""
+    def temp_parts(self, token: str) -> list[Path]:
+        """Hidden parts in progress of one sweep, or of one shard of it (``token``: ``part_token``), left by a
+        killed run, both layouts."""
         out = []
         for _, d in self.day_dirs():
-            for tmp in d.glob(f".part-{sweep_id}-*.parquet.tmp"):
+            for tmp in d.glob(f".part-{token}-*.parquet.tmp"):
                 m = PART.match(tmp.name[1:-4])
-                if m is not None and m.group("sweep") == sweep_id:
+                if m is not None and token_of(m) == token:
                     out.append(tmp)
         return out
 
@@ -102,6 +129,10 @@ class Layout:
 
     def manifest(self, sweep_id: str) -> Path:
         return self.sweeps / sweep_id / "manifest.json"
+
+    def shard_manifest(self, sweep_id: str, shard: tuple[int, int]) -> Path:
+        """The manifest of shard (i, n) of a sharded sweep (``SHARD_MANIFEST``)."""
+        return self.sweeps / sweep_id / f"manifest-shard-{shard[0]}-of-{shard[1]}.json"
 
     # --- later stages ----------------------------------------------------------------------------------------
     @property
@@ -134,6 +165,11 @@ class Layout:
 
     def store_db(self, host_key: str) -> Path:
         return self.store / f"{host_key}.duckdb"
+
+    @property
+    def pseudonym_index(self) -> Path:
+        """Every address of the store with its pseudonym, kept by the dashboard (``web/pseudoindex.py``; 0600)."""
+        return self.store / "pseudonyms.parquet"
 
     @property
     def report(self) -> Path:

@@ -33,10 +33,25 @@ from llmcensus.web.query import MAX_LIMIT, RequestError, apply_filters, parse_in
 from llmcensus.web.readmodel import ReadModel
 from llmcensus.web.security import Guard
 
-_F = Query(default=None, description="keep rows whose column of that name equals the value (bound, never SQL)")
-_DAY = Query(default=None, description="inclusive UTC day YYYY-MM-DD on the day, month or first_seen column")
-_LIMIT = Query(default=None, description=f"rows per page (1 to {MAX_LIMIT}, default 100)")
-_OFFSET = Query(default=None, description="rows to skip (default 0)")
+
+# One Query object per parameter: FastAPI keeps a parameter's name in its Query object, so one object shared by
+# several parameters listed only the first of them in /openapi.json (tier, runtime, lineage and until were missing).
+def _f() -> Any:
+    return Query(default=None, description="keep rows whose column of that name equals the value (bound, never SQL)")
+
+
+def _day() -> Any:
+    return Query(default=None, description="inclusive UTC day YYYY-MM-DD on the day, month or first_seen column")
+
+
+def _limit() -> Any:
+    return Query(default=None, description=f"rows per page (1 to {MAX_LIMIT}, default 100)")
+
+
+def _offset() -> Any:
+    return Query(default=None, description="rows to skip (default 0)")
+
+
 MAX_PSEUDONYM = 64
 
 
@@ -121,9 +136,9 @@ def create_app(model: ReadModel, *, token: str | None = None, pages: bool = True
     @app.get("/api/metrics/{name}.{fmt}",
              summary="A metric's rows as a download: fmt csv, parquet or json (every row, no pages; parameters and "
                      "filters as for JSON)")  # fmt: skip
-    def metric_file(name: str, fmt: str, request: Request, country: str | None = _F, tier: str | None = _F,
-                    runtime: str | None = _F, lineage: str | None = _F, since: str | None = _DAY,
-                    until: str | None = _DAY) -> Response:
+    def metric_file(name: str, fmt: str, request: Request, country: str | None = _f(), tier: str | None = _f(),
+                    runtime: str | None = _f(), lineage: str | None = _f(), since: str | None = _day(),
+                    until: str | None = _day()) -> Response:
         if fmt not in DOWNLOADS:
             raise RequestError(f"no metric {shown(f'{name}.{fmt}')} (downloads: {', '.join(DOWNLOADS)})", 404)
         table, _ = metric_table(name, request)
@@ -138,9 +153,10 @@ def create_app(model: ReadModel, *, token: str | None = None, pages: bool = True
         return Response(buf.getvalue(), media_type=DOWNLOADS[fmt], headers=headers)
 
     @app.get("/api/metrics/{name}", summary="A metric's rows, one page, with the total after filters")
-    def metric_rows(name: str, request: Request, country: str | None = _F, tier: str | None = _F,
-                    runtime: str | None = _F, lineage: str | None = _F, since: str | None = _DAY,
-                    until: str | None = _DAY, limit: str | None = _LIMIT, offset: str | None = _OFFSET) -> Response:
+    def metric_rows(name: str, request: Request, country: str | None = _f(), tier: str | None = _f(),
+                    runtime: str | None = _f(), lineage: str | None = _f(), since: str | None = _day(),
+                    until: str | None = _day(), limit: str | None = _limit(), offset: str | None = _offset()
+                    ) -> Response:
         table, req = metric_table(name, request)
         query = model.registry[name]
         rows = table.slice(req.offset, req.limit).to_pylist()
@@ -151,7 +167,7 @@ def create_app(model: ReadModel, *, token: str | None = None, pages: bool = True
             "addresses": model.addresses})  # fmt: skip
 
     @app.get("/api/hosts", summary="Every host the store knows, as pseudonyms, newest first")
-    def hosts(request: Request, limit: str | None = _LIMIT, offset: str | None = _OFFSET) -> Response:
+    def hosts(request: Request, limit: str | None = _limit(), offset: str | None = _offset()) -> Response:
         lim, off = _page(request)
         total, rows = model.hosts(lim, off)
         return json_response({"total": total, "limit": lim, "offset": off, "hosts": rows,

@@ -31,6 +31,7 @@ from llmcensus.web.readmodel import ReadModel
 
 HERE = Path(__file__).resolve().parent
 PAGE_ROWS = 100
+PLAIN_COLUMNS = frozenset({"port", "ports", "asn"})
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 
@@ -60,8 +61,16 @@ def figure_attr(fig: dict[str, Any] | None) -> Markup | None:
     return None if fig is None else escape(orjson.dumps(fig).decode())
 
 
+def cell(value: Any, column: str) -> str:
+    """A table cell: ``fmt``, except numbers that name something (a port, an AS), shown as written: 11434, not
+    11,434 (the browser test found the host pages showing "11,434")."""
+    if column in PLAIN_COLUMNS and value is not None:
+        return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return fmt(value, column)
+
+
 def cells(rows: list[dict[str, Any]], columns: list[str]) -> list[list[str]]:
-    return [[fmt(r.get(c), c) for c in columns] for r in rows]
+    return [[cell(r.get(c), c) for c in columns] for r in rows]
 
 
 def add_pages(app: FastAPI, model: ReadModel) -> None:
@@ -69,9 +78,8 @@ def add_pages(app: FastAPI, model: ReadModel) -> None:
         html = _env().get_template(name).render(version=__version__, addresses=model.addresses, **ctx)
         return HTMLResponse(html, status_code=status)
 
-    @functools.cache
-    def dossier_pages() -> Pages:
-        return Pages({n: model.rows(n) for n in DOSSIER_METRICS}, model.alerts())
+    def dossier_pages() -> Pages:  # once per snapshot of the store (a reload brings new pages)
+        return model.memo("dossier_pages", lambda: Pages({n: model.rows(n) for n in DOSSIER_METRICS}, model.alerts()))
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
