@@ -374,10 +374,12 @@ EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
         True,
     ),
     # C (v0.5.0, capabilities null, family llama): completion inferred yes, vision and embedding inferred no, tools,
-    # thinking and insert unknown (no template flags); D (no models) and G (smollm2 = completion) are no
+    # thinking and insert unknown (no template flags); D (no models) and G (smollm2 = completion) are no. Reported
+    # (the host's own list): every yes but C's inferred completion
     "capability_coverage": (
         [
-            {"capability": "completion", "hosts_yes": 6, "hosts_unknown": 0, "hosts_no": 1},
+            {"capability": "completion", "hosts_yes": 6, "hosts_unknown": 0, "hosts_no": 1, "hosts_reported": 5,
+             "share_reported": 5 / 7},
             {
                 "capability": "tools",
                 "hosts_yes": 4,
@@ -386,6 +388,7 @@ EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
                 "share_yes": 4 / 7,
                 "share_unknown": 1 / 7,
                 "share_yes_of_known": 4 / 6,
+                "hosts_reported": 4,
             },
             {"capability": "vision", "hosts_yes": 1, "hosts_unknown": 0, "hosts_no": 6},
             {"capability": "thinking", "hosts_yes": 1, "hosts_unknown": 1, "hosts_no": 5},

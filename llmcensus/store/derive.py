@@ -58,6 +58,9 @@ each attach; ``V`` = view; ``S`` = the store's persisted relation, see ``relatio
                           max_models, mean_running.
 * ``host_cap_keys``    T  distinct (host, cap_key) of local models (``host_model_caps`` without cloud models).
 * ``host_capabilities`` T  one row per (host, capability): ``label`` yes/no/unknown over the host's local models.
+* ``host_reported_capabilities`` T distinct (host, capability) where a local model's own list (``/api/show``
+                          ``capabilities``, v0.6.4+; ``/api/tags`` from v0.30) says yes: no inference, the reading
+                          of the study, whose shares depend on the version mix for that reason.
 * ``advisories``       T  the bundled advisory table (``reference/advisories.py``), the advisories that count.
 * ``advisory_versions`` T one row per (runtime, version of ``endpoint_months``, advisory of that runtime): ``verdict``
                           affected / fixed / not_affected / unknown (no readable version, or an ambiguous range).
@@ -266,6 +269,14 @@ _HOST_CAPABILITIES_SQL = (
     f"FROM wide UNPIVOT (r FOR capability IN ({', '.join(CAPABILITY_COLUMNS)}))"
 )
 
+_HOST_REPORTED_SQL = (
+    "CREATE OR REPLACE TABLE host_reported_capabilities AS "
+    "SELECT DISTINCT k.host, u.capability FROM host_cap_keys k JOIN (SELECT cap_key, capability FROM "
+    "capability_classes UNPIVOT (r FOR capability IN ("
+    + ", ".join(f"{c}_reported AS '{c}'" for c in CAPABILITY_COLUMNS)
+    + ")) WHERE r) u USING (cap_key)"
+)
+
 # Fake Ollama hosts (issue #19; docs/security.md "Honeypots and clone farms"). Evidence is read from the store: each
 # host's inventories of successful Ollama visits (``host_sig_visits`` and ``sig_members``, modified_at as sent, so that
 # a stamp keeps its nanoseconds; one "visit" below is one distinct inventory) and the probe's markers
@@ -358,9 +369,10 @@ def _create_capabilities(con: duckdb.DuckDBPyConnection) -> None:
     labels = ", ".join(
         f"CASE WHEN {c} IS NULL THEN 'unknown' WHEN {c} THEN 'yes' ELSE 'no' END AS {c}" for c in CAPABILITY_COLUMNS
     )
+    reported = ", ".join(f"{c} IS TRUE AND {c}_source = 'reported' AS {c}_reported" for c in CAPABILITY_COLUMNS)
     con.execute(
         "CREATE OR REPLACE TABLE capability_classes AS "
-        f"SELECT CAST(observation_id AS UBIGINT) AS cap_key, {labels} FROM model_capabilities"
+        f"SELECT CAST(observation_id AS UBIGINT) AS cap_key, {labels}, {reported} FROM model_capabilities"
     )
 
 
@@ -412,6 +424,7 @@ def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewPar
             return
         _advisories(con)
         con.execute(_HOST_CAPABILITIES_SQL)
+        con.execute(_HOST_REPORTED_SQL)
         con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,
                                       shared_stamp_min_hosts=p.shared_stamp_min_hosts,
                                       fake_min_score=p.fake_min_score,
