@@ -547,3 +547,22 @@ def test_fleet_process_that_misses_a_deadline_is_stopped() -> None:
         fleet.start(30)
     assert fleet._process is None
     fleet.stop()  # idempotent
+
+
+def test_tls_hang_ups_are_not_reported_but_other_loop_errors_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmcensus.simulate.serve import new_event_loop
+
+    loop = new_event_loop()
+    seen: list[str] = []
+    monkeypatch.setattr(loop, "default_exception_handler", lambda ctx: seen.append(str(ctx["message"])))
+    try:
+        handler = loop.get_exception_handler()
+        assert handler is not None
+        handler(loop, {"message": "Fatal error on SSL protocol",
+                       "exception": RuntimeError("unable to perform operation on <TCPTransport closed=True>")})
+        handler(loop, {"message": "SSL handshake failed", "exception": ConnectionResetError()})
+        handler(loop, {"message": "Task exception was never retrieved", "exception": ValueError("a real bug")})
+        handler(loop, {"message": "Fatal error on SSL protocol", "exception": ValueError("not a hang-up")})
+    finally:
+        loop.close()
+    assert seen == ["Task exception was never retrieved", "Fatal error on SSL protocol"]

@@ -275,10 +275,24 @@ def _plan(views: Sequence[HostView], address_slice: int = 0) -> dict[tuple[str, 
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop when installed (several times the throughput of the default loop), asyncio's otherwise."""
+    """uvloop when installed (several times the throughput of the default loop), asyncio's otherwise; either way
+    with ``_quiet_tls_teardown`` as its exception handler."""
     try:
         import uvloop
     except ImportError:
-        return asyncio.new_event_loop()
-    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        loop = asyncio.new_event_loop()
+    else:
+        loop = uvloop.new_event_loop()
+    loop.set_exception_handler(_quiet_tls_teardown)
     return loop
+
+
+def _quiet_tls_teardown(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+    """A client that hangs up in the middle of a TLS exchange (a probe's read timeout on a loaded machine) makes the
+    loop report "Fatal error on SSL protocol" with a traceback per connection: for a server facing the internet that
+    is ordinary, and the connection is already gone. Those are dropped; anything else goes to the default handler."""
+    exc = context.get("exception")
+    message = str(context.get("message", ""))
+    if "SSL" in message and isinstance(exc, ssl.SSLError | ConnectionError | RuntimeError):
+        return
+    loop.default_exception_handler(context)
