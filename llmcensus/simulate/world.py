@@ -140,6 +140,7 @@ class World:
                 digest=s.digest,
                 context_length=s.context_length,
                 embedding_length=s.embedding_length,
+                lineage=s.lineage or None,
             )
             self._show_cache[spec_index] = cached
         return cached

@@ -113,9 +113,11 @@ LINEAGES: dict[str, Lineage] = {
 }
 
 
-def lineage_for(name: str, family: str) -> Lineage:
-    """The dialect a model speaks, from its display name first and its GGUF architecture second."""
-    base = name.rsplit("/", 1)[-1].lower()
+def lineage_for(name: str, family: str, lineage: str | None = None) -> Lineage:
+    """The dialect a model speaks, from its display name first and its GGUF architecture second. ``lineage``, the
+    catalog lineage the world built the model from, stands in for the name when given: a custom model (``coder``,
+    ``hf.co/someone/...-GGUF``) speaks the template and carries the license of what it was made FROM."""
+    base = (lineage or name).rsplit("/", 1)[-1].lower()
     fam = family.lower()
     if fam in ("bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2") or "embed" in base:
         return LINEAGES["bert"]
@@ -255,10 +257,12 @@ def build_show(
     models_dir: str | None = None,
     context_length: int | None = None,
     embedding_length: int | None = None,
+    lineage: str | None = None,
 ) -> ShowData:
     """Deterministic ShowData for a model. ``models_dir`` defaults to one of the two usual Linux
-    locations, chosen from the digest (Docker image as root vs. the install script's ``ollama`` user)."""
-    lin = lineage_for(name, family)
+    locations, chosen from the digest (Docker image as root vs. the install script's ``ollama`` user); ``lineage``
+    as for ``lineage_for``."""
+    lin = lineage_for(name, family, lineage)
     caps = order_capabilities(capabilities)
     capset = set(caps)
     salt = digest or name
