@@ -3,15 +3,12 @@ real server on loopback renders the overview and a metric page with their plotly
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser import CHROMIUM, browser_page
+from browser import CHROMIUM, browser_page, live_server
 from fastapi.testclient import TestClient
 from test_dossier import HOSTILE, HOSTILE_ATTR, _hostile_lineage
 
@@ -44,39 +41,21 @@ def test_host_strings_are_inert_on_every_page(hostile: tuple[Path, TestClient]) 
     assert any(r["runtime"] == HOSTILE for r in api["rows"])  # JSON keeps the text (inert, not HTML-escaped)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed")
 def test_the_real_server_renders_charts_in_headless_chromium(tmp_path: Path) -> None:
-    import uvicorn
     from analyze_data import write_tiny
 
     data = write_tiny(tmp_path / "data")
     llmcensus.store_update(data)
-    port = _free_port()
     app = llmcensus.dashboard_app(data)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        for _ in range(100):
-            if server.started:
-                break
-            time.sleep(0.05)
-        assert server.started
-        with browser_page() as (page, errors):
+        with live_server(app) as base, browser_page() as (page, errors):
             for path, shot, charts in (("/", "overview.png", 2), ("/metrics/runtime_mix_by_day", "metric.png", 1)):
-                page.goto(f"http://127.0.0.1:{port}{path}", timeout=20_000)
+                page.goto(f"{base}{path}", timeout=20_000)
                 page.wait_for_selector("div.chart .main-svg", timeout=20_000)
                 assert page.locator("div.chart .main-svg").count() >= charts
                 page.screenshot(path=str(tmp_path / shot), full_page=True)
-        assert errors == []
+            assert errors == []
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         app.app.state.model.close()
