@@ -11,6 +11,11 @@ Goals (issues #5 and #15): rebuild < 60 s and <= 10.5x at 10x the data; < 4 GB.
     python bench/study.py                 # generate (or reuse) a synthetic dataset under --workdir, run everything
     python bench/study.py --data DIR      # time an existing dataset, e.g. the simulator's fast path output
     python bench/study.py --quick         # 1/20 of the hosts: a smoke run in a minute or two
+    python bench/study.py --engine spark  # the full study on Spark (local[*]) next to DuckDB's, 1x and 10x
+
+With ``--engine spark`` each engine computes everything from raw observations (DuckDB: store rebuild + report;
+Spark: ``report --engine spark``, which computes every relation in full) and peak memory is that of the whole
+process tree, sampled every 0.2 s (Spark's JVM is a child process).
 
 On this shared two-core machine one run varies by 15 to 45 %, so every figure is a median and ratios compare
 medians.
@@ -25,8 +30,10 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -71,6 +78,75 @@ def _child_scan(data: str) -> None:
         [files],
     ).fetchone()
     print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "row": list(row or ())}))
+
+
+def _tree_peak_mb(work: Any) -> tuple[Any, float]:
+    """``work()`` and the peak resident memory (MB) of this process and all its children while it ran."""
+    import psutil
+
+    stop = threading.Event()
+    peak = [0.0]
+
+    def sample() -> None:
+        me = psutil.Process()
+        while not stop.wait(0.2):
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    continue
+            peak[0] = max(peak[0], total / 2**20)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        result = work()
+    finally:
+        stop.set()
+        thread.join()
+    return result, peak[0]
+
+
+def _child_engine(engine: str, data: str, out: str, master: str) -> None:
+    """Everything from raw observations on one engine, with the process tree's peak memory."""
+    from llmcensus import api
+    from llmcensus.store.relations import update
+
+    def work() -> Any:
+        if engine == "duckdb":
+            update(data, rebuild=True)
+            return api.report(data, out)
+        return api.report(data, out, engine="spark", master=master)
+
+    t0 = time.perf_counter()
+    summary, peak = _tree_peak_mb(work)
+    print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": max(peak, _peak_mb()),
+                      "observations": summary.headline["observations"]["all"]}))  # fmt: skip
+
+
+def _engines(data: Path, data10: Path | None, workdir: Path, master: str, repeat: int) -> None:
+    """Time and peak memory of the whole study on DuckDB and on Spark, at 1x and 10x, and the 10x/1x ratios."""
+    med = statistics.median
+    figures: dict[tuple[str, str], dict[str, float]] = {}
+    for scale, folder in (("1x", data), ("10x", data10)):
+        if folder is None:
+            continue
+        for engine in ("duckdb", "spark"):
+            runs = [_run("_engine", engine, str(folder), str(workdir / f"report_{engine}_{scale}"), master)
+                    for _ in range(max(repeat, 1))]  # fmt: skip
+            figures[(engine, scale)] = {"seconds": med(r["seconds"] for r in runs),
+                                        "peak_mb": max(r["peak_mb"] for r in runs)}  # fmt: skip
+            print(f"  {scale} {engine}: {figures[(engine, scale)]['seconds']:.1f} s (median of {len(runs)}), peak "
+                  f"{figures[(engine, scale)]['peak_mb'] / 1024:.2f} GB", flush=True)  # fmt: skip
+    for engine in ("duckdb", "spark"):
+        one, ten = figures.get((engine, "1x")), figures.get((engine, "10x"))
+        label = f"spark ({master})" if engine == "spark" else "duckdb"
+        line = f"{label}: 1x {one['seconds']:.1f} s, peak {one['peak_mb'] / 1024:.2f} GB" if one else label
+        if one and ten:
+            line += (f"; 10x {ten['seconds']:.1f} s, peak {ten['peak_mb'] / 1024:.2f} GB; "
+                     f"10x/1x {ten['seconds'] / one['seconds']:.1f}x")  # fmt: skip
+        print(line)
 
 
 def _busiest(days: list[tuple[object, Path]]) -> int:
@@ -171,6 +247,9 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_scan":
         _child_scan(sys.argv[2])
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "_engine":
+        _child_engine(*sys.argv[2:6])
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, help="an existing data folder to time (skips generation of the 1x data)")
     ap.add_argument("--data-10x", type=Path, help="an existing 10x data folder")
@@ -179,6 +258,9 @@ def main() -> None:
     ap.add_argument("--skip-10x", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="1x report runs; the median counts (default 3)")
     ap.add_argument("--repeat-10x", type=int, default=2, help="10x report runs; the median counts (default 2)")
+    ap.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                    help="spark: the whole study on Spark next to DuckDB's (time, peak memory, 10x ratio)")
+    ap.add_argument("--master", default="local[*]", help="Spark master with --engine spark (default local[*])")
     args = ap.parse_args()
     hosts = SEED_HOSTS // 20 if args.quick else SEED_HOSTS
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -188,6 +270,9 @@ def main() -> None:
     data10 = args.data_10x or (
         _dataset(args.workdir, f"data_{hosts * 10}", hosts * 10, SEED_DAYS) if args.repeat_10x > 0 else None
     )
+    if args.engine == "spark":
+        _engines(data, data10, args.workdir, args.master, min(args.repeat, args.repeat_10x or args.repeat))
+        return
     inc, last_day, base = _incremental_copy(data, args.workdir)
     # everything takes turns (1x, incremental, 10x, 1x, ...) so that each sees the same spells of machine noise
     scans: list[dict[str, float]] = []

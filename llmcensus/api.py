@@ -220,16 +220,32 @@ def metrics(data_dir: str | Path, names: Sequence[str] | None = None, *, host_ke
 
 
 def report(data_dir: str | Path, out_dir: str | Path | None = None, *, host_key: str = "ip",
-           params: Mapping[str, Any] | None = None, progress: Progress | None = None) -> ReportSummary:
+           params: Mapping[str, Any] | None = None, progress: Progress | None = None, engine: str = "duckdb",
+           master: str | None = None, spark_conf: Sequence[str] | Mapping[str, str] | None = None) -> ReportSummary:
     """Compute every metric and write ``report.html``, ``report.md``, ``metrics.json`` and ``tables/*.csv`` to
-    ``out_dir`` (default ``<data_dir>/report``); ``progress("metrics", done, total)`` after each query."""
+    ``out_dir`` (default ``<data_dir>/report``); ``progress("metrics", done, total)`` after each query. ``engine``
+    ``"spark"`` computes them on Apache Spark instead of DuckDB (``master``, default ``local[*]``, and ``spark_conf``
+    settings ``key=value``; docs/spark.md)."""
     from llmcensus.report.build import build_report
+    from llmcensus.spark.session import check_engine
     from llmcensus.store.derive import ViewParams
     from llmcensus.store.layout import Layout
 
+    check_engine(engine, spark_options=bool(master or spark_conf))
     out = Path(out_dir) if out_dir is not None else Layout(data_dir).report
-    return build_report(data_dir, out, view_params=ViewParams(host_key=host_key), params=dict(params or {}),
-                        progress=progress)
+    view, bound = ViewParams(host_key=host_key), dict(params or {})
+    results = None
+    if engine == "spark":
+        from llmcensus.spark.study import study_results
+
+        results = study_results(data_dir, view_params=view, params=bound, master=master, conf=spark_conf,
+                                progress=progress)
+    summary = build_report(data_dir, out, view_params=view, params=bound, results=results, progress=progress)
+    if results is not None:  # the analysis ran before build_report: count it in the summary's times
+        spent = results.setup_seconds + sum(m.seconds for m in results.metrics.values())
+        summary.seconds += spent
+        summary.analyze_seconds += spent
+    return summary
 
 
 @dataclass

@@ -24,6 +24,7 @@ ORDER = {
     "store": 5,
     "analyze": 6,
     "monitor": 6.5,  # lineage alerts: reads the store and the named metrics, writes only monitor/
+    "spark": 6.6,  # the study on Apache Spark: runs the store's and analysis' SQL, returns analyze's results
     "report": 7,
     "web": 8,  # the dashboard and HTTP API: reads analyze, monitor and report; nothing imports it
 }

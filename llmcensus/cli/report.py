@@ -33,13 +33,21 @@ def report_cmd(
     param: Annotated[
         list[str] | None, typer.Option("--param", help="override a query parameter: name=value (repeatable)")
     ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb, or spark: the same metrics on Apache Spark "
+                                                         "(needs the spark extra and Java; docs/spark.md)")] = "duckdb",
+    master: Annotated[str | None, typer.Option("--master", help="Spark master with --engine spark "
+                                                                "[default: local[*]]")] = None,
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option("--spark-conf", help="a Spark setting with --engine spark: key=value (repeatable)"),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Bring the store up to date (only new observation files are read), compute every metric and write the report."""
     params = {**section("report").get("params", {}), **_params(param or [])}
     with progress_bar(show_progress(json_)) as progress:
         summary = api.report(data, out, host_key=pick(host_key, "report", "host_key", "ip"), params=params,
-                             progress=progress)
+                             progress=progress, engine=engine, master=master, spark_conf=spark_conf)
     if json_:
         emit_json({"out_dir": str(summary.out_dir), "metrics": summary.metrics, "seconds": round(summary.seconds, 3),
                    "analyze_seconds": round(summary.analyze_seconds, 3), "headline": summary.headline,
