@@ -9,7 +9,7 @@ flagged hosts. All of it is set-based SQL in DuckDB: no per-row Python.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,16 +61,7 @@ def run_study(
     ``params`` overrides query parameters by name (a name no query declares is a ``ConfigError``, so typos fail).
     ``progress("metrics", done, total)`` is called after each query.
     """
-    registry = load_registry()
-    known = {k for q in registry.values() for k in q.params}
-    unknown = set(params or {}) - known
-    if unknown:
-        raise ConfigError(f"unknown query parameters: {', '.join(sorted(unknown))}")
-    if names is not None:
-        missing = [n for n in names if n not in registry]
-        if missing:
-            raise ConfigError(f"unknown metrics: {', '.join(missing)}")
-        registry = {n: registry[n] for n in names}
+    registry = select_queries(params, names)
     vp = view_params or ViewParams()
     own = con is None
     con = con or db.connect()
@@ -86,6 +77,24 @@ def run_study(
     finally:
         if own:
             con.close()
+
+
+def select_queries(params: Mapping[str, ParamValue] | None = None,
+                   names: Sequence[str] | None = None) -> dict[str, Query]:
+    """The registry's queries (all, or ``names`` in that order), after checking that every name in ``params`` is a
+    parameter some query declares and every name in ``names`` a metric: a typo is a ``ConfigError``, whatever the
+    engine that runs them."""
+    registry = load_registry()
+    known = {k for q in registry.values() for k in q.params}
+    unknown = set(params or {}) - known
+    if unknown:
+        raise ConfigError(f"unknown query parameters: {', '.join(sorted(unknown))}")
+    if names is not None:
+        missing = [n for n in names if n not in registry]
+        if missing:
+            raise ConfigError(f"unknown metrics: {', '.join(missing)}")
+        registry = {n: registry[n] for n in names}
+    return registry
 
 
 def run_query(

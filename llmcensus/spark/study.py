@@ -29,10 +29,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_type
 
-from llmcensus.analyze.registry import ParamValue, load_registry
-from llmcensus.analyze.run import MetricResult, StudyResults
+from llmcensus.analyze.registry import ParamValue
+from llmcensus.analyze.run import MetricResult, StudyResults, select_queries
 from llmcensus.enrich.schema import GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
-from llmcensus.errors import ConfigError, DataError
+from llmcensus.errors import DataError
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 from llmcensus.spark import dialect
 from llmcensus.spark.engine import SparkSQL
@@ -151,13 +151,7 @@ def run_study(spark: SparkSession, data_dir: str | Path, *, view_params: ViewPar
               params: Mapping[str, ParamValue] | None = None, names: list[str] | None = None,
               progress: Callable[[str, int, int | None], None] | None = None) -> StudyResults:
     """``analyze.run.run_study`` on Spark: the registry's queries (all, or ``names``) over ``data_dir``."""
-    registry = load_registry()
-    known = {k for q in registry.values() for k in q.params}
-    unknown = set(params or {}) - known
-    if unknown:
-        raise ConfigError(f"unknown query parameters: {', '.join(sorted(unknown))}")
-    if names is not None:
-        registry = {n: registry[n] for n in names}
+    registry = select_queries(params, names)
     vp = view_params or ViewParams()
     t0 = time.perf_counter()
     sql = build_relations(spark, data_dir, vp)
