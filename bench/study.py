@@ -108,7 +108,7 @@ def _tree_peak_mb(work: Any) -> tuple[Any, float]:
     return result, peak[0]
 
 
-def _child_engine(engine: str, data: str, out: str, master: str) -> None:
+def _child_engine(engine: str, data: str, out: str, master: str, conf: str = "") -> None:
     """Everything from raw observations on one engine, with the process tree's peak memory."""
     from llmcensus import api
     from llmcensus.store.relations import update
@@ -117,7 +117,7 @@ def _child_engine(engine: str, data: str, out: str, master: str) -> None:
         if engine == "duckdb":
             update(data, rebuild=True)
             return api.report(data, out)
-        return api.report(data, out, engine="spark", master=master)
+        return api.report(data, out, engine="spark", master=master, spark_conf=[c for c in conf.split(",") if c])
 
     t0 = time.perf_counter()
     summary, peak = _tree_peak_mb(work)
@@ -125,7 +125,7 @@ def _child_engine(engine: str, data: str, out: str, master: str) -> None:
                       "observations": summary.headline["observations"]["all"]}))  # fmt: skip
 
 
-def _engines(data: Path, data10: Path | None, workdir: Path, master: str, repeat: int) -> None:
+def _engines(data: Path, data10: Path | None, workdir: Path, master: str, repeat: int, conf: list[str]) -> None:
     """Time and peak memory of the whole study on DuckDB and on Spark, at 1x and 10x, and the 10x/1x ratios."""
     med = statistics.median
     figures: dict[tuple[str, str], dict[str, float]] = {}
@@ -133,8 +133,8 @@ def _engines(data: Path, data10: Path | None, workdir: Path, master: str, repeat
         if folder is None:
             continue
         for engine in ("duckdb", "spark"):
-            runs = [_run("_engine", engine, str(folder), str(workdir / f"report_{engine}_{scale}"), master)
-                    for _ in range(max(repeat, 1))]  # fmt: skip
+            out = str(workdir / f"report_{engine}_{scale}")
+            runs = [_run("_engine", engine, str(folder), out, master, ",".join(conf)) for _ in range(max(repeat, 1))]
             figures[(engine, scale)] = {"seconds": med(r["seconds"] for r in runs),
                                         "peak_mb": max(r["peak_mb"] for r in runs)}  # fmt: skip
             print(f"  {scale} {engine}: {figures[(engine, scale)]['seconds']:.1f} s (median of {len(runs)}), peak "
@@ -248,7 +248,7 @@ def main() -> None:
         _child_scan(sys.argv[2])
         return
     if len(sys.argv) > 1 and sys.argv[1] == "_engine":
-        _child_engine(*sys.argv[2:6])
+        _child_engine(*sys.argv[2:7])
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, help="an existing data folder to time (skips generation of the 1x data)")
@@ -261,6 +261,8 @@ def main() -> None:
     ap.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                     help="spark: the whole study on Spark next to DuckDB's (time, peak memory, 10x ratio)")
     ap.add_argument("--master", default="local[*]", help="Spark master with --engine spark (default local[*])")
+    ap.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="a Spark setting with --engine spark (repeatable), e.g. spark.driver.memory=8g")
     args = ap.parse_args()
     hosts = SEED_HOSTS // 20 if args.quick else SEED_HOSTS
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -271,7 +273,8 @@ def main() -> None:
         _dataset(args.workdir, f"data_{hosts * 10}", hosts * 10, SEED_DAYS) if args.repeat_10x > 0 else None
     )
     if args.engine == "spark":
-        _engines(data, data10, args.workdir, args.master, min(args.repeat, args.repeat_10x or args.repeat))
+        _engines(data, data10, args.workdir, args.master, min(args.repeat, args.repeat_10x or args.repeat),
+                 args.spark_conf)
         return
     inc, last_day, base = _incremental_copy(data, args.workdir)
     # everything takes turns (1x, incremental, 10x, 1x, ...) so that each sees the same spells of machine noise

@@ -127,8 +127,9 @@ def test_date_columns_are_named_as_the_dialect_expects(tiny: tuple[StudyResults,
 
 
 def test_spark_builds_every_relation_duckdb_attaches(tiny: tuple[StudyResults, StudyResults], spark: Any) -> None:
-    """``spark/study.py`` follows ``store/derive.py``'s ``attach`` step by step: a relation added there must be
-    added there too (the ad-hoc views over raw Parquet excepted: no metric reads them)."""
+    """Both engines run ``derive.create_analysis_relations``; the store's views and enrichment tables before it are
+    set up by each engine: every relation ``attach`` makes exists on Spark too (the ad-hoc views over raw Parquet
+    excepted: no metric reads them)."""
     con = db.connect()
     try:
         derive.attach(con, tiny[0].data_dir, TINY_VIEW, refresh=False)

@@ -225,7 +225,7 @@ def _epoch(node: exp.Expression) -> exp.Expression | None:
 
 
 # Columns of DATE type are named so in every relation (tests/test_spark_engine.py checks it on Spark's schemas).
-DATE_COLUMN = re.compile(r"^(day|month|released|published|.*_day|.*_seen|.*_date)$")
+DATE_COLUMN = re.compile(r"^(day|week|month|released|published|.*_day|.*_seen|.*_date)$")
 
 
 def _is_date(node: exp.Expression) -> bool:
@@ -238,6 +238,12 @@ def _date_minus_date(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.Sub) and _is_date(node.this) and _is_date(node.expression):
         return exp.Anonymous(this="datediff", expressions=[node.this, node.expression])
     return None
+
+
+def _computed_index(node: exp.Expression) -> exp.Expression | None:
+    if not isinstance(node, exp.Bracket) or len(node.expressions) != 1 or isinstance(node.expressions[0], exp.Literal):
+        return None
+    return exp.Anonymous(this="element_at", expressions=[node.this.copy(), node.expressions[0].copy()])
 
 
 def _zip_unnests(node: exp.Expression) -> exp.Expression | None:
@@ -310,6 +316,8 @@ REWRITES: tuple[Rewrite, ...] = (
     Rewrite("date_minus_date", "DuckDB's date - date is a number of days; Spark's is an INTERVAL DAY: datediff. "
             "Spark SQL keeps no types in the text, so a date is recognised by its column name (DATE_COLUMN)",
             _date_minus_date),
+    Rewrite("computed_list_index", "DuckDB's l[i] counts from 1, Spark's from 0: SQLGlot shifts a literal index but "
+            "writes a computed one unchanged (one element off); element_at counts from 1 in both", _computed_index),
     Rewrite("zip_unnests", "DuckDB unnests several lists of one SELECT side by side; Spark allows one generator "
             "per SELECT: the lists are zipped and expanded once (LATERAL VIEW inline(arrays_zip(...)))", _zip_unnests),
 )  # fmt: skip

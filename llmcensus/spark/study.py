@@ -11,9 +11,9 @@ writer is shared. The relations are computed in full from every observation file
    ingest is written so that no relation depends on how files are batched (``tests/test_store_incremental.py``).
 3. The store's derived relations (``relations.DERIVED``) and ``events`` (``events._EVENTS``) over everything: the
    store's ``s.`` (persisted) and ``main.`` (delta) schemas are the same views here.
-4. ``store/derive.py``'s analysis relations, in ``derive.attach``'s order, its helpers run on ``engine.SparkSQL``
-   unchanged (``tests/test_spark_engine.py`` checks that every relation ``attach`` makes exists here too; the ad-hoc
-   ``observations`` view over raw Parquet is left out: no metric reads it).
+4. ``store/derive.py``'s analysis relations: ``derive.create_analysis_relations``, the steps ``derive.attach`` runs,
+   on ``engine.SparkSQL`` (``tests/test_spark_engine.py`` checks that every relation ``attach`` makes exists here
+   too; the ad-hoc ``observations`` view over raw Parquet is left out: no metric reads it).
 5. Every query of the registry, with its parameters bound as literals.
 """
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
@@ -36,7 +35,7 @@ from llmcensus.errors import DataError
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 from llmcensus.spark import dialect
 from llmcensus.spark.engine import SparkSQL
-from llmcensus.store import derive, events, ingest, lineage
+from llmcensus.store import derive, events, ingest
 from llmcensus.store.derive import ViewParams
 from llmcensus.store.layout import Layout
 from llmcensus.store.relations import DERIVED, HOST_KEYS, MERGES
@@ -131,19 +130,7 @@ def build_relations(spark: SparkSession, data_dir: str | Path, params: ViewParam
     _enrichment(sql, "geo", layout.enrich_geo, GEO_SCHEMA, "ip")
     _enrichment(sql, "models_enriched", layout.enrich_models, MODELS_SCHEMA, "name, digest")
     _enrichment(sql, "prompts", layout.enrich_prompts, PROMPTS_SCHEMA, "prompt_sha")
-    con: Any = sql  # the store's helpers take a DuckDB connection; SparkSQL offers what they call
-    sql.execute(derive._DERIVED_SQL)
-    lineage.create_lineage_relations(con)
-    derive._create_capabilities(con)
-    sql.execute(derive._HOST_STATS_SQL)
-    sql.execute(derive._LINEAGE_EXPOSURE_SQL)
-    derive._advisories(con)
-    sql.execute(derive._HOST_CAPABILITIES_SQL)
-    sql.execute(derive._HOST_REPORTED_SQL)
-    sql.execute(derive._FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,
-                                         shared_stamp_min_hosts=p.shared_stamp_min_hosts,
-                                         fake_min_score=p.fake_min_score,
-                                         multi_port_min_ports=p.multi_port_min_ports))  # fmt: skip
+    derive.create_analysis_relations(sql, p)  # the store's helpers take a DuckDB connection; SparkSQL offers it
     return sql
 
 

@@ -78,6 +78,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -376,6 +377,27 @@ def _create_capabilities(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def create_analysis_relations(con: Any, p: ViewParams, *, security: bool = True) -> None:
+    """The analysis relations, in order, over the store's relations, ``_STORE_VIEWS`` and the enrichment tables.
+
+    Both engines run exactly these steps: ``con`` is a DuckDB connection (``attach``) or ``spark.engine.SparkSQL``,
+    which offers the few connection methods the helpers call."""
+    con.execute(_DERIVED_SQL)
+    create_lineage_relations(con)
+    _create_capabilities(con)
+    con.execute(_HOST_STATS_SQL)
+    con.execute(_LINEAGE_EXPOSURE_SQL)
+    if not security:
+        return
+    _advisories(con)
+    con.execute(_HOST_CAPABILITIES_SQL)
+    con.execute(_HOST_REPORTED_SQL)
+    con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,
+                                  shared_stamp_min_hosts=p.shared_stamp_min_hosts,
+                                  fake_min_score=p.fake_min_score,
+                                  multi_port_min_ports=p.multi_port_min_ports))  # fmt: skip
+
+
 def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewParams | None = None,
            *, refresh: bool = True, security: bool = True) -> None:
     """Create every relation of this module on ``con`` from the store of ``data_dir``.
@@ -415,19 +437,6 @@ def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewPar
         _parquet_or_empty(con, "prompts", layout.enrich_prompts, PROMPTS_SCHEMA, "prompt_sha")
         listed = "[" + ", ".join(db.quote(f) for f in files) + "]"
         con.execute(_PARQUET_VIEWS.format(host_expr=host_expr, files=listed))
-        con.execute(_DERIVED_SQL)
-        create_lineage_relations(con)
-        _create_capabilities(con)
-        con.execute(_HOST_STATS_SQL)
-        con.execute(_LINEAGE_EXPOSURE_SQL)
-        if not security:
-            return
-        _advisories(con)
-        con.execute(_HOST_CAPABILITIES_SQL)
-        con.execute(_HOST_REPORTED_SQL)
-        con.execute(_FLAGS_SQL.format(clone_farm_min_hosts=p.clone_farm_min_hosts,
-                                      shared_stamp_min_hosts=p.shared_stamp_min_hosts,
-                                      fake_min_score=p.fake_min_score,
-                                      multi_port_min_ports=p.multi_port_min_ports))  # fmt: skip
+        create_analysis_relations(con, p, security=security)
     except duckdb.Error as exc:
         raise DataError(f"{layout.root}: cannot build the analysis relations: {exc}") from exc
