@@ -111,13 +111,30 @@ class Pseudonymizer:
 
     def in_text(self, text: str) -> str:
         """``text`` with every IP address literal in it replaced by its pseudonym."""
-        return IP_LITERAL.sub(self._literal, text)
+        return replace_addresses(text, self.pseudonym)
 
-    def _literal(self, match: re.Match[str]) -> str:
+
+def replace_addresses(text: str, replace: Callable[[str], str]) -> str:
+    """``text`` with every IP address literal replaced by ``replace(literal)``; ``replace`` raises ``ValueError``
+    for what is not an address after all (a time, a MAC-like string, ...), which then stays as it is."""
+
+    def one(match: re.Match[str]) -> str:
         try:
-            return self.pseudonym(match.group(0))
+            return replace(match.group(0))
         except ValueError:
-            return match.group(0)  # a time, a MAC-like string, ...: not an address
+            return match.group(0)
+
+    return IP_LITERAL.sub(one, text)
+
+
+def redact_addresses(text: str) -> str:
+    """``text`` with every IP address literal replaced by ``[address]`` (where no pseudonym key may be created)."""
+
+    def redact(literal: str) -> str:
+        ipaddress.ip_address(literal)  # ValueError: not an address
+        return "[address]"
+
+    return replace_addresses(text, redact)
 
 
 LeafFn = Callable[[str, Any], Any]  # (path of a string leaf, e.g. "models.name"; its Arrow array) -> the new array

@@ -10,7 +10,6 @@ template prints (then Jinja2 autoescaping for HTML, ``md_escape`` for Markdown),
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import math
 import re
@@ -31,7 +30,7 @@ from llmcensus.analyze.registry import ParamValue
 from llmcensus.analyze.run import StudyResults, headline, run_study
 from llmcensus.errors import DataError
 from llmcensus.inert import DISPLAY_LIMIT, csv_table, inert, inert_json
-from llmcensus.pseudonym import IP_LITERAL, Pseudonymizer, scrub_table
+from llmcensus.pseudonym import Pseudonymizer, redact_addresses, scrub_table
 from llmcensus.report import charts
 from llmcensus.report.published import PUBLISHED, Published, lookup
 from llmcensus.store.derive import ViewParams
@@ -52,7 +51,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Configuration", ("system_prompt_visibility", "guardrail_removal_clusters", "misuse_categories",
                        "uncensored_models", "cloud_models")),
     ("Quality", ("quality_flags", "headline")),
-    ("Lineages", ("lineage_adoption_by_month", "lineage_milestones", "lineage_rank_by_month", "lineage_rank_volatility",
+    ("Lineages", ("lineage_adoption_by_month", "lineage_adoption_by_week", "lineage_adoption_by_day",
+                  "lineage_milestones", "lineage_rank_by_month", "lineage_rank_volatility",
                   "lineage_adoption_by_dimension", "lineage_derivatives", "lineage_risk_by_month",
                   "lineage_concentration_by_month", "lineage_concentration_commodity_by_month")),
     ("Runtimes", ("runtime_mix_by_month", "auth_by_runtime_month", "lineage_ranking_all_runtimes",
@@ -196,20 +196,8 @@ class AddressText:
             try:
                 self._fn = Pseudonymizer.for_data(self._data_dir).in_text
             except DataError:
-                self._fn = _redact
+                self._fn = redact_addresses
         return self._fn(value)
-
-
-def _redact(value: str) -> str:
-    return IP_LITERAL.sub(_redact_literal, value)
-
-
-def _redact_literal(match: re.Match[str]) -> str:
-    try:
-        ipaddress.ip_address(match.group(0))
-    except ValueError:
-        return match.group(0)
-    return "[address]"
 
 
 def _scrub_value(value: Any, text: Callable[[str], str]) -> Any:
