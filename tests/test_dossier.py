@@ -78,6 +78,7 @@ def test_hostile_lineage_and_names_are_inert_in_the_dossier(hostile: Path, tmp_p
 def test_dossier_default_path_and_unknown_lineage(hostile: Path) -> None:
     summary = dossier("llama3", hostile)
     assert summary.path == hostile / "report" / "dossiers" / "llama3.html"
+    assert "per ISO week" in summary.path.read_text()  # listed in two months: the curve is drawn per week
     assert "huihui_ai" not in summary.path.read_text()  # llama3.2's derivative is not llama3's
     assert "huihui_ai/llama3.2-abliterate:3b" in dossier("llama3.2", hostile).path.read_text()
     with pytest.raises(UsageError):

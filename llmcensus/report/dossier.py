@@ -1,10 +1,11 @@
 """Lineage dossiers: one self-contained HTML page per model lineage, from the metric results (issue #18).
 
 A dossier gathers what the lineage metrics say about one lineage: the catalogue's facts (lab, country, upstream,
-first public release), its milestones, an adoption curve (hosts per month, hand-written SVG), rank per month, its
-derivatives, where it runs (country, tier, runtime: the last month of ``lineage_adoption_by_dimension``), its risk
-profile per month (``lineage_risk_by_month``) and the monitor's alerts about it (``<data>/monitor/alerts.jsonl``
-when present). The report writes one for each of its top lineages into ``<report>/dossiers/<safe name>.html``;
+first public release), its milestones, an adoption curve (hosts per month, or per ISO week when the lineage was
+listed in fewer than ``WEEKLY_BELOW_MONTHS`` months; hand-written SVG), rank per month, its derivatives, where it runs
+(country, tier, runtime: the last month of ``lineage_adoption_by_dimension``), its risk profile per month
+(``lineage_risk_by_month``) and the monitor's alerts about it (``<data>/monitor/alerts.jsonl`` when present). The
+report writes one for each of its top lineages into ``<report>/dossiers/<safe name>.html``;
 ``llmcensus.api_dossier.dossier`` writes one on demand.
 
 Every string on the page may come from a probed host (model names, runtime verdicts, alert subjects) or from a
@@ -30,8 +31,10 @@ from llmcensus.report.charts import line_chart
 from llmcensus.store.layout import Layout
 
 # The metrics a dossier reads (a report runs them all; ``api_dossier`` runs only these).
-DOSSIER_METRICS = ("lineage_adoption_by_month", "lineage_milestones", "lineage_derivatives",
-                   "lineage_adoption_by_dimension", "lineage_rank_by_month", "lineage_risk_by_month")  # fmt: skip
+DOSSIER_METRICS = ("lineage_adoption_by_month", "lineage_adoption_by_week", "lineage_milestones",
+                   "lineage_derivatives", "lineage_adoption_by_dimension", "lineage_rank_by_month",
+                   "lineage_risk_by_month")  # fmt: skip
+WEEKLY_BELOW_MONTHS = 4  # a lineage listed in fewer months is charted per week: 1-3 monthly points show no curve
 TOP_LINEAGES = 10  # dossiers the report writes (by hosts ever, 'unknown' left out)
 DERIVATIVE_ROWS = 50  # derivatives shown on a page (all of them are in tables/lineage_derivatives.csv)
 PLACE_ROWS = 15  # countries, tiers or runtimes shown per dimension
@@ -101,6 +104,7 @@ class Pages:
 
     def __init__(self, metrics: Mapping[str, Rows], alerts: Iterable[dict[str, Any]] = ()) -> None:
         self.adoption = _by_lineage(metrics.get("lineage_adoption_by_month", []))
+        self.weekly = _by_lineage(metrics.get("lineage_adoption_by_week", []))
         self.milestones = {r["lineage"]: r for r in metrics.get("lineage_milestones", [])}
         self.derivatives = _by_lineage(metrics.get("lineage_derivatives", []), "upstream")
         self.places = _by_lineage(metrics.get("lineage_adoption_by_dimension", []))
@@ -123,7 +127,8 @@ def _facts(lineage: str, pages: Pages) -> str:
     items: list[tuple[str, Any, str]] = []
     if cat is not None:
         items += [("lab", f"{cat.lab} ({cat.country})", ""), ("upstream", list(cat.upstream) or None, ""),
-                  ("first public release", cat.released, ""), ("release source", cat.release_source or None, "")]
+                  ("first public release", cat.released_text or None, ""),  # "2023-09" when only the month is known
+                  ("release source", cat.release_source or None, "")]  # fmt: skip
     else:
         items.append(("catalogue", "not in the lineage catalogue", ""))
     items += [("first seen", ms.get("first_seen"), ""), ("hosts ever", ms.get("hosts_ever"), ""),
@@ -137,9 +142,13 @@ def _facts(lineage: str, pages: Pages) -> str:
 def _adoption(lineage: str, pages: Pages) -> str:
     rows = sorted(pages.adoption.get(lineage, []), key=lambda r: r["month"])
     rank = {r["month"]: r for r in pages.ranks.get(lineage, [])}
-    periods = [str(r["month"])[:7] for r in rows]
-    chart = line_chart("adoption", f"Hosts listing {lineage}, per month", periods,
-                       {"hosts": [float(r["hosts"]) for r in rows]})  # fmt: skip
+    weeks = sorted(pages.weekly.get(lineage, []), key=lambda r: r["week"])
+    if len(rows) < WEEKLY_BELOW_MONTHS and weeks:
+        chart = line_chart("adoption", f"Hosts listing {lineage}, per ISO week (from its Monday)",
+                           [str(r["week"])[:10] for r in weeks], {"hosts": [float(r["hosts"]) for r in weeks]})
+    else:
+        chart = line_chart("adoption", f"Hosts listing {lineage}, per month", [str(r["month"])[:7] for r in rows],
+                           {"hosts": [float(r["hosts"]) for r in rows]})
     table = [{**r, "rank": rank.get(r["month"], {}).get("rank"),
               "rank_change": rank.get(r["month"], {}).get("rank_change")} for r in rows]  # fmt: skip
     cols = ["month", "hosts", "host_share", "host_days", "days_since_release", "rank", "rank_change"]

@@ -137,6 +137,7 @@ CREATE OR REPLACE TABLE sig_members_acc (sig UBIGINT, name VARCHAR, digest VARCH
   stamp VARCHAR, frac VARCHAR);
 CREATE OR REPLACE TABLE endpoint_ids_acc (endpoint UBIGINT, host UBIGINT, ip VARCHAR, port INTEGER);
 CREATE OR REPLACE TABLE host_inv_months_acc (host UBIGINT, month DATE, runtime VARCHAR, inv UBIGINT, days UINTEGER);
+CREATE OR REPLACE TABLE host_inv_weeks_acc (host UBIGINT, week DATE, runtime VARCHAR, inv UBIGINT, days UTINYINT);
 CREATE OR REPLACE TABLE inventory_names_acc (inv UBIGINT, name VARCHAR, digest VARCHAR);
 CREATE OR REPLACE TABLE capability_input_acc AS
   SELECT 0::UBIGINT AS cap_key, 0::BIGINT AS ord, NULL::VARCHAR AS version, struct_pack({cap_struct}) AS mp
@@ -256,6 +257,13 @@ INSERT INTO endpoint_ids_acc
 INSERT INTO host_inv_months_acc
   SELECT {host_expr}, CAST(date_trunc('month', o.day) AS DATE), o.runtime, v.inv, {day_bit}
   FROM obs o JOIN binv v USING (parent) WHERE o.status = 'success' GROUP BY ALL;
+-- the same per ISO week (its Monday; Monday = bit 0), for adoption per week. The day's bit is its distance from the
+-- Monday, not isodow(day) - 1: SQLGlot writes isodow for Spark as a Sunday-first weekday (every day one off).
+INSERT INTO host_inv_weeks_acc
+  SELECT {host_expr}, CAST(date_trunc('week', o.day) AS DATE), o.runtime, v.inv,
+         bit_or(CAST(1 AS UTINYINT)
+                << CAST(date_diff('day', CAST(date_trunc('week', o.day) AS DATE), o.day) AS INTEGER))
+  FROM obs o JOIN binv v USING (parent) WHERE o.status = 'success' GROUP BY ALL;
 -- the members of each distinct inventory the worker has not met yet, read from one visit that listed it
 CREATE OR REPLACE TEMP TABLE new_inv AS
   SELECT inv, min(parent) AS parent FROM binv WHERE inv NOT IN (SELECT inv FROM seen_inv) GROUP BY inv;
@@ -357,6 +365,8 @@ CREATE OR REPLACE TABLE endpoint_days AS
 CREATE OR REPLACE TABLE endpoint_ids AS SELECT DISTINCT * FROM endpoint_ids_acc;
 CREATE OR REPLACE TABLE host_inv_months AS
   SELECT host, month, runtime, inv, bit_or(days) AS days FROM host_inv_months_acc GROUP BY ALL;
+CREATE OR REPLACE TABLE host_inv_weeks AS
+  SELECT host, week, runtime, inv, bit_or(days) AS days FROM host_inv_weeks_acc GROUP BY ALL;
 CREATE OR REPLACE TABLE host_markers AS
   SELECT host, ip, marker, CAST(sum(visits) AS BIGINT) AS visits FROM host_markers_acc GROUP BY ALL;
 CREATE OR REPLACE TABLE host_sig_visits AS
@@ -364,7 +374,8 @@ CREATE OR REPLACE TABLE host_sig_visits AS
 CREATE OR REPLACE TABLE sig_members AS SELECT DISTINCT * FROM sig_members_acc;
 CREATE OR REPLACE TABLE inventory_names AS SELECT DISTINCT * FROM inventory_names_acc;
 DROP TABLE endpoint_days_acc; DROP TABLE endpoint_ids_acc; DROP TABLE inventory_names_acc;
-DROP TABLE host_inv_months_acc; DROP TABLE host_markers_acc; DROP TABLE host_sig_visits_acc;
+DROP TABLE host_inv_months_acc; DROP TABLE host_inv_weeks_acc; DROP TABLE host_markers_acc;
+DROP TABLE host_sig_visits_acc;
 DROP TABLE sig_members_acc;
 DROP TABLE sweep_days_acc; DROP TABLE endpoints_acc; DROP TABLE model_catalog_acc; DROP TABLE capability_input_acc;
 DROP TABLE hmc_acc; DROP TABLE fam_acc; DROP TABLE host_months_acc; DROP TABLE host_versions_acc;

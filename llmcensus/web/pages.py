@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 
 from llmcensus import __version__
 from llmcensus.inert import DISPLAY_LIMIT, inert
+from llmcensus.reference.catalog import lineages
 from llmcensus.report.build import SECTIONS, fmt
 from llmcensus.report.dossier import DOSSIER_METRICS, Pages
 from llmcensus.web import charts
@@ -150,10 +151,13 @@ def add_pages(app: FastAPI, model: ReadModel) -> None:
 
     @app.get("/lineages", include_in_schema=False)
     def lineage_index() -> HTMLResponse:
-        rows = model.rows("lineage_milestones")
+        cat = lineages()
+        # the metric keeps the 1st of the month for a month-precision release; show only what the source states
+        rows = [{**r, "released": cat[r["lineage"]].released_text or None} if r["lineage"] in cat else r
+                for r in model.rows("lineage_milestones")[:200]]  # fmt: skip
         cols = ["lineage", "hosts_ever", "first_seen", "released"]
         return render("lineages.html.j2", title="Lineages", columns=cols,
-                      items=[(r["lineage"], cells([r], cols)[0]) for r in rows[:200]])  # fmt: skip
+                      items=[(r["lineage"], cells([r], cols)[0]) for r in rows])  # fmt: skip
 
     @app.get("/lineages/{lineage:path}", include_in_schema=False)
     def lineage_page(lineage: str) -> HTMLResponse:
