@@ -7,8 +7,9 @@ checklist for adding a lineage):
   (``;`` between alternatives, ``+`` for a projector, e.g. ``llama+clip``), library badges,
   upstream lineage(s) for fine-tunes, source (``library`` = in the bundled scrape, ``extra`` = seen
   on hosts but not in the scrape), a note, and the first public weights release: ``released``
-  (ISO date), ``release_source`` (one URL backing that date) and ``release_note`` (why there is
-  no date, or what the date means when it needs saying).
+  (ISO date), ``release_precision`` (``day``, or ``month`` when the best source names only the
+  month: ``released`` is then the first of that month), ``release_source`` (one URL backing that
+  date) and ``release_note`` (why there is no date, or what the date means when it needs saying).
 * ``data/labs.csv``          lab -> ISO 3166-1 alpha-2 country of its seat (``unknown`` on purpose
   for individuals without a known seat).
 * ``data/families.csv``      GGUF architecture family -> the lineage it implies when unambiguous,
@@ -50,6 +51,14 @@ class Lineage:
     released: date | None = None
     release_source: str = ""  # one http(s) URL backing ``released`` (model card, announcement, paper)
     release_note: str = ""
+    # How much of ``released`` a source states: "day", or "month" when the best source names only the
+    # month (``released`` is then the 1st, so day arithmetic still works); "" when undated.
+    release_precision: str = ""
+
+    @property
+    def released_text(self) -> str:
+        """``released`` as it should be shown: ``2023-09-20``, ``2023-09`` at month precision, ``""`` if undated."""
+        return release_text(self.released, self.release_precision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +79,17 @@ def _rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+# Values of the ``release_precision`` column; an empty cell on a dated row means "day".
+RELEASE_PRECISIONS = ("day", "month")
+
+
+def release_text(released: date | None, precision: str) -> str:
+    """A release date as shown to people: never a day the source did not state (``2023-09``, not ``2023-09-01``)."""
+    if released is None:
+        return ""
+    return released.strftime("%Y-%m") if precision == "month" else released.isoformat()
+
+
 def _split(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in text.split(";") if p.strip())
 
@@ -80,23 +100,30 @@ def labs() -> dict[str, str]:
     return {r["lab"]: r["country"] for r in _rows("labs.csv")}
 
 
-def _release(rows: list[dict[str, str]]) -> dict[str, tuple[date | None, str, str]]:
-    """Validate the release columns of lineages.csv: lineage -> (released, release_source, release_note).
+def _release(rows: list[dict[str, str]]) -> dict[str, tuple[date | None, str, str, str]]:
+    """Validate the release columns of lineages.csv: lineage -> (released, precision, release_source, release_note).
 
     A date must be ISO (YYYY-MM-DD), must not lie in the future (a release that has not happened
     is a typo: 2052 for 2025) and must come with an http(s) URL; a row without a date must say why
-    in ``release_note``.
+    in ``release_note``. ``release_precision`` is empty or ``day`` (both mean day) or ``month``, and
+    a month-precision date is stored as the first of its month, so that nobody mistakes it for a
+    stated day.
     """
     today = date.today()
-    out: dict[str, tuple[date | None, str, str]] = {}
+    out: dict[str, tuple[date | None, str, str, str]] = {}
     for n, r in enumerate(rows, start=2):  # line 1 is the header
         name = r.get("lineage", "")
         where = f"lineages.csv line {n} (lineage {name!r})"
-        text, url, note = ((r.get(k) or "").strip() for k in ("released", "release_source", "release_note"))
+        keys = ("released", "release_precision", "release_source", "release_note")
+        text, precision, url, note = ((r.get(k) or "").strip() for k in keys)
+        if precision and precision not in RELEASE_PRECISIONS:
+            raise DataError(f"{where}: release_precision {precision!r} is not one of {', '.join(RELEASE_PRECISIONS)}")
         if not text:
             if not note:
                 raise DataError(f"{where}: no released date and no release_note saying why")
-            out[name] = (None, url, note)
+            if precision:
+                raise DataError(f"{where}: release_precision {precision!r} without a released date")
+            out[name] = (None, "", url, note)
             continue
         try:
             day = date.fromisoformat(text)
@@ -108,7 +135,9 @@ def _release(rows: list[dict[str, str]]) -> dict[str, tuple[date | None, str, st
             raise DataError(f"{where}: released {text} is in the future (today is {today})")
         if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
             raise DataError(f"{where}: released {text} needs one http(s) URL in release_source, got {url!r}")
-        out[name] = (day, url, note)
+        if precision == "month" and day.day != 1:
+            raise DataError(f"{where}: released {text} has month precision, so it must be the first of the month")
+        out[name] = (day, precision or "day", url, note)
     return out
 
 
@@ -117,7 +146,7 @@ def lineages() -> dict[str, Lineage]:
     """Every catalogued lineage by its Ollama library name."""
     countries = labs()
     rows = _rows("lineages.csv")
-    for column in ("released", "release_source", "release_note"):
+    for column in ("released", "release_precision", "release_source", "release_note"):
         if rows and column not in rows[0]:
             raise DataError(f"lineages.csv: column {column!r} is missing")
     release = _release(rows)
@@ -126,7 +155,7 @@ def lineages() -> dict[str, Lineage]:
         lab = r["lab"]
         if lab not in countries:
             raise DataError(f"lineages.csv: lineage {r['lineage']!r} names lab {lab!r} missing from labs.csv")
-        released, release_source, release_note = release[r["lineage"]]
+        released, release_precision, release_source, release_note = release[r["lineage"]]
         out[r["lineage"]] = Lineage(
             name=r["lineage"],
             lab=lab,
@@ -139,6 +168,7 @@ def lineages() -> dict[str, Lineage]:
             released=released,
             release_source=release_source,
             release_note=release_note,
+            release_precision=release_precision,
         )
     return out
 
