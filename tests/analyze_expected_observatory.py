@@ -11,7 +11,12 @@ from typing import Any
 
 from analyze_data import D1, D2, D3, D4
 
+from llmcensus.reference.catalog import lineages
+
 M1, M2 = dt.date(2025, 3, 1), dt.date(2025, 4, 1)
+W1, W2 = dt.date(2025, 3, 24), dt.date(2025, 3, 31)  # ISO weeks (Mondays): D1 is a Sunday, D2 a Monday
+# the catalogue's date, read rather than copied (the catalogue is edited by hand; the arithmetic is what is tested)
+RELEASED_LLAMA3 = getattr(lineages()["llama3"], "released", None)
 
 OBSERVATORY_EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
     # Runtime metrics count every runtime: the LocalAI success at 1.0.0.6 on D2 is a host too (the refused visit has
@@ -99,6 +104,47 @@ OBSERVATORY_EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
             {"month": M2, "lineage": "nomic-embed-text", "hosts": 1, "host_days": 2},
             {"month": M2, "lineage": "qwen2.5", "hosts": 1, "host_days": 1},
             {"month": M2, "lineage": "smollm2", "hosts": 1, "host_days": 1},
+        ],
+        True,
+    ),
+    # The same per ISO week: W1 (Monday 2025-03-24) holds D1 only, W2 (Monday 2025-03-31) D2 D3 D4, so a week
+    # boundary falls inside M1. W1: A (llama3, nomic) and B (qwen2.5, llama3): 2 hosts. W2: A (llama3 and nomic
+    # D2 D3 D4), B (D3), C (unknown D2), LocalAI (llama3 D2), E F (llama3.2 D3), G (smollm2 D4): 7 hosts.
+    "lineage_adoption_by_week": (
+        [
+            {"week": W1, "lineage": "llama3", "hosts": 2, "host_share": 1.0, "host_days": 2, "week_hosts": 2,
+             "days_since_release": None if RELEASED_LLAMA3 is None else (W1 - RELEASED_LLAMA3).days},
+            {"week": W1, "lineage": "nomic-embed-text", "hosts": 1, "host_share": 1 / 2, "host_days": 1},
+            {"week": W1, "lineage": "qwen2.5", "hosts": 1, "host_days": 1},
+            {"week": W2, "lineage": "llama3", "hosts": 3, "host_share": 3 / 7, "host_days": 5, "week_hosts": 7},
+            {"week": W2, "lineage": "llama3.2", "hosts": 2, "host_share": 2 / 7, "host_days": 2},
+            {"week": W2, "lineage": "gemma2", "hosts": 1, "host_days": 1},
+            {"week": W2, "lineage": "nomic-embed-text", "hosts": 1, "host_days": 3},
+            {"week": W2, "lineage": "qwen2.5", "hosts": 1, "host_days": 1},
+            {"week": W2, "lineage": "smollm2", "hosts": 1, "host_days": 1},
+            {"week": W2, "lineage": "unknown", "hosts": 1, "host_days": 1, "released": None},
+        ],
+        True,
+    ),
+    # Per day (hosts with a local model): D1 A B; D2 A C LocalAI; D3 A B E F; D4 A G (D lists nothing, G's cloud
+    # stub is out).
+    "lineage_adoption_by_day": (
+        [
+            {"day": D1, "lineage": "llama3", "hosts": 2, "host_share": 1.0, "day_hosts": 2},
+            {"day": D1, "lineage": "nomic-embed-text", "hosts": 1, "host_share": 1 / 2},
+            {"day": D1, "lineage": "qwen2.5", "hosts": 1},
+            {"day": D2, "lineage": "llama3", "hosts": 2, "host_share": 2 / 3, "day_hosts": 3},
+            {"day": D2, "lineage": "nomic-embed-text", "hosts": 1},
+            {"day": D2, "lineage": "unknown", "hosts": 1, "days_since_release": None},
+            {"day": D3, "lineage": "llama3", "hosts": 2, "host_share": 2 / 4, "day_hosts": 4},
+            {"day": D3, "lineage": "llama3.2", "hosts": 2},
+            {"day": D3, "lineage": "gemma2", "hosts": 1},
+            {"day": D3, "lineage": "nomic-embed-text", "hosts": 1},
+            {"day": D3, "lineage": "qwen2.5", "hosts": 1, "host_share": 1 / 4},
+            {"day": D4, "lineage": "llama3", "hosts": 1, "host_share": 1 / 2, "day_hosts": 2,
+             "days_since_release": None if RELEASED_LLAMA3 is None else (D4 - RELEASED_LLAMA3).days},
+            {"day": D4, "lineage": "nomic-embed-text", "hosts": 1},
+            {"day": D4, "lineage": "smollm2", "hosts": 1},
         ],
         True,
     ),

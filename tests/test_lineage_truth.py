@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,48 @@ def test_adoption_per_lineage_and_month_equals_the_ground_truth(planted: tuple[P
     # the plan's lineage exists nowhere else: every row of it is a planted one
     assert {k for k in got if k[1] in {t["lineage"] for t in truth["adoption"]}} == {
         (t["month"], t["lineage"]) for t in truth["adoption"]}  # fmt: skip
+
+
+@pytest.mark.parametrize(("metric", "unit"), [("lineage_adoption_by_week", "week"), ("lineage_adoption_by_day", "day")])
+def test_adoption_per_lineage_and_week_and_day_equals_the_ground_truth(planted: tuple[Path, Any, dict[str, Any]],
+                                                                       metric: str, unit: str) -> None:
+    data, _, truth = planted
+    want_rows = truth[f"adoption_by_{unit}"]
+    con = connect_relations(data)
+    try:
+        rows = run_query(con, load_registry()[metric]).rows()
+    finally:
+        con.close()
+    got = {(r[unit].isoformat(), r["lineage"]): r for r in rows}
+    lineages = {t["lineage"] for t in want_rows}
+    # the plan's lineage exists nowhere else: every row of it is a planted one, and the truth has one per period
+    assert {k for k in got if k[1] in lineages} == {(t[unit], t["lineage"]) for t in want_rows}
+    # adoption starts on day 1 (a Sunday: 16 days from Saturday 2026-01-24 span three ISO weeks, the first partial)
+    days = [PLANTED.start + timedelta(days=d) for d in range(1, PLANTED.days)]
+    periods = {(d - timedelta(days=d.weekday()) if unit == "week" else d).isoformat() for d in days}
+    assert {t[unit] for t in want_rows} == periods
+    counts = ["hosts", f"{unit}_hosts"] + (["host_days"] if unit == "week" else [])
+    for want in want_rows:
+        row = got[(want[unit], want["lineage"])]
+        assert [row[c] for c in counts] == [want[c] for c in counts], want
+        assert abs(row["host_share"] - want["host_share"]) <= 0.01
+
+
+def test_adoption_per_day_keeps_the_last_days_asked_for(planted: tuple[Path, Any, dict[str, Any]]) -> None:
+    data, _, truth = planted
+    query = load_registry()["lineage_adoption_by_day"]
+    con = connect_relations(data)
+    try:
+        every = run_query(con, query, {"adoption_last_days": 0}).rows()
+        last = run_query(con, query, {"adoption_last_days": 5}).rows()
+    finally:
+        con.close()
+    days = sorted({r["day"] for r in every})
+    assert days[-1] == PLANTED.start + timedelta(days=PLANTED.days - 1)
+    assert len(days) == PLANTED.days  # 0: every day of the window
+    assert last == [r for r in every if r["day"] in days[-5:]]
+    assert {(r["day"].isoformat(), r["lineage"]) for r in last} >= {
+        (t["day"], t["lineage"]) for t in truth["adoption_by_day"] if date.fromisoformat(t["day"]) in days[-5:]}
 
 
 def test_every_planted_event_raises_its_alerts_once_on_its_day(planted: tuple[Path, Any, dict[str, Any]]) -> None:

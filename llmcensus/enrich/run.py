@@ -143,12 +143,14 @@ def _model_row(r: dict[str, Any], template_lineage: dict[str, str]) -> dict[str,
     }
 
 
-def _template_lineages(keys: list[dict[str, Any]]) -> dict[str, str]:
-    """template sha -> lineage, from official builds (digest match) whose template is unique to one lineage."""
+def _template_lineages(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """template sha -> lineage, from official builds (digest match) whose template is unique to one lineage.
+
+    ``pairs`` are every distinct (digest, template sha) any host listed: a build whose copies carry several templates
+    (a clone farm's canned one beside the real one) contributes each, so no copy hides the real template."""
     index = digest_index()
     seen: dict[str, set[str]] = {}
-    for k in keys:
-        sha, digest = k["template_sha"], k["digest"]
+    for digest, sha in pairs:
         hit = index.get(str(digest).lower()[:12]) if sha and digest else None
         if hit is not None:
             seen.setdefault(sha, set()).add(hit[0])
@@ -196,24 +198,61 @@ SELECT name, digest,
        any_value(quantization_level) AS quantization_level, max(parameter_count) AS parameter_count,
        any_value(license_head) AS license_head, any_value(modelfile_from) AS modelfile_from,
        any_value(remote_model) AS remote_model, any_value(remote_host) AS remote_host,
-       any_value(template_sha) AS template_sha
+       min(template_sha) AS template_sha
 FROM instances
 GROUP BY ALL
 """
 
 
+_TEMPLATE_PAIRS = ("SELECT DISTINCT digest, template_sha FROM instances "
+                   "WHERE digest IS NOT NULL AND template_sha IS NOT NULL")
+
+
 def _models(con: Any, layout: Layout) -> tuple[int, int]:
+    """Resolve each new (name, digest) once; returns (rows written, rows in the dataset).
+
+    One attribution depends on the whole dataset: a custom model's template names a lineage when the official builds
+    that carry it are all of one lineage (``_template_lineages``), and a later day can add an official build of
+    another lineage with the same template (or the first official build with it). The rows that step decided (or
+    left unknown with a template) are resolved again with the current map; when any changes, the dataset is
+    rewritten whole, so its rows equal a one-shot enrichment of the same observations, whatever the order days came.
+    """
     folder = layout.enrich_models
-    have = _existing(con, folder, "name, digest")
-    done = {(n, d) for n, d in con.execute(f"SELECT * FROM {have}").fetchall()} if have is not None else set()
+    by_template = "len(list_filter(lineage_evidence, lambda e: starts_with(e, 'template:'))) > 0"
+    have = _existing(con, folder, f"name, digest, lineage, {by_template}")
+    done: dict[tuple[str, str | None], tuple[str, bool]] = {}
+    if have is not None:
+        done = {(n, d): (lin, t) for n, d, lin, t in con.execute(f"SELECT * FROM {have}").fetchall()}
     cur = con.execute(_MODEL_KEYS + " ORDER BY name, digest")
     cols = [d[0] for d in cur.description]
     every = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
     keys = [k for k in every if (k["name"], k["digest"]) not in done]
-    template_lineage = _template_lineages(every) if keys else {}
+    template_lineage = _template_lineages(con.execute(_TEMPLATE_PAIRS).fetchall())
+    changed = []
+    for k in every:
+        lineage, templated = done.get((k["name"], k["digest"]), ("", False))
+        recheck = k["template_sha"] and (templated or lineage == "unknown")
+        if recheck and _model_row(k, template_lineage)["lineage"] != lineage:
+            changed.append(k)
+    if changed:
+        table = pa.Table.from_pylist([_model_row(k, template_lineage) for k in every], schema=MODELS_SCHEMA)
+        _replace_dataset(table, folder)
+        return len(keys) + len(changed), table.num_rows
     rows = [_model_row(k, template_lineage) for k in keys]
     _write_part(pa.Table.from_pylist(rows, schema=MODELS_SCHEMA), folder)
     return len(rows), len(done) + len(rows)
+
+
+def _replace_dataset(table: pa.Table, folder: Path) -> None:
+    """``folder`` replaced by one part holding ``table``: built aside, then swapped in (a crash leaves the old one)."""
+    staging = folder.with_name(f".{folder.name}-{uuid.uuid4().hex[:8]}")
+    staging.mkdir(parents=True)
+    _write_part(table, staging)
+    old = folder.with_name(f".{folder.name}-old-{uuid.uuid4().hex[:8]}")
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(staging, folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _prompts(con: Any, layout: Layout) -> tuple[int, int]:
@@ -246,15 +285,7 @@ def _prompts(con: Any, layout: Layout) -> tuple[int, int]:
                 "cluster_hosts": cluster_hosts[cid],
             }
         )
-    folder = layout.enrich_prompts
-    staging = folder.with_name(f".{folder.name}-{uuid.uuid4().hex[:8]}")
-    staging.mkdir(parents=True)
-    _write_part(pa.Table.from_pylist(rows, schema=PROMPTS_SCHEMA), staging)
-    old = folder.with_name(f".{folder.name}-old-{uuid.uuid4().hex[:8]}")
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(staging, folder)
-    shutil.rmtree(old, ignore_errors=True)
+    _replace_dataset(pa.Table.from_pylist(rows, schema=PROMPTS_SCHEMA), layout.enrich_prompts)
     return len(rows), len({c for c, _ in clusters.values()})
 
 

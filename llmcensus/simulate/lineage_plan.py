@@ -182,7 +182,9 @@ def truth(world: World) -> dict[str, Any]:
 
     ``adoption``: per month and planted lineage, the hosts (addresses) that listed it on a day they answered, their
     host-days, and ``month_hosts``, the addresses of any runtime whose successful visit listed a local (not cloud)
-    model that month (``world.expected``: the denominator of ``lineage_adoption_by_month``). ``expected_alerts``:
+    model that month (``world.expected``: the denominator of ``lineage_adoption_by_month``); ``adoption_by_week``
+    the same per ISO week (``week`` = its Monday, ``week_hosts``) and ``adoption_by_day`` per day (hosts,
+    ``day_hosts``; no host-days): what ``lineage_adoption_by_week`` and ``_by_day`` report. ``expected_alerts``:
     the alerts ``watchlist`` raises, each dated to its day, with the counts as of that day (what a daily run writes).
     """
     p = world.params
@@ -202,17 +204,13 @@ def truth(world: World) -> dict[str, Any]:
         key = (f"{s.name}@{s.digest}", host)
         first_name[key] = min(add, first_name.get(key, add))
     day_date = [p.start + timedelta(days=d) for d in range(p.days)]
-    months = sorted({_month(d) for d in day_date})
-    month_hosts = _month_hosts(world, day_date)
-    adoption = []
-    for lin in sorted(lineages):
-        for m in months:
-            days_in = [d for d in range(p.days) if _month(day_date[d]) == m]
-            per = [sum(1 for d in days_in if d >= f) for (ln, _), f in first.items() if ln == lin]
-            per = [x for x in per if x]
-            if per:
-                adoption.append({"month": m, "lineage": lin, "hosts": len(per), "host_days": sum(per),
-                                 "month_hosts": month_hosts[m], "host_share": len(per) / month_hosts[m]})  # fmt: skip
+    day_hosts = _day_hosts(world, day_date)
+    adoption = _adoption(lineages, first, day_date, day_hosts, "month", _month)
+    by_week = _adoption(lineages, first, day_date, day_hosts, "week", _week)
+    by_day = [{"day": when.isoformat(), "lineage": lin, "hosts": n, "day_hosts": len(day_hosts[d]),
+               "host_share": n / len(day_hosts[d])}
+              for d, when in enumerate(day_date) for lin in sorted(lineages)
+              if (n := sum(1 for (ln, _), f in first.items() if ln == lin and f <= d))]  # fmt: skip
     w = watchlist(p)
     alerts = _expected_alerts(p, plan, w, first, first_name, day_date, h)
     numbered = iter(range(len(plan)))  # the draws again, with each event's number in place of its spec's
@@ -221,8 +219,10 @@ def truth(world: World) -> dict[str, Any]:
                  "lineage": release_spec(e.model).lineage, "day": day_date[e.day].isoformat(),
                  "hosts": sorted(ip[int(x)] for x in by_host[by_event == k])}
                 for k, e in enumerate(plan)]  # fmt: skip
-    return {"events": resolved, "adoption": adoption, "watchlist": w, "expected_alerts": alerts,
+    return {"events": resolved, "adoption": adoption, "adoption_by_week": by_week, "adoption_by_day": by_day,
+            "watchlist": w, "expected_alerts": alerts,
             "definitions": {"hosts": "addresses listing a model of the lineage on a day they answered",
+                            "week": "an ISO week, named by its Monday (the window's first and last may be partial)",
                             "counts": "alert counts are as of the alert's day (first_seen)"}}  # fmt: skip
 
 
@@ -230,14 +230,39 @@ def _build(spec: ModelSpec) -> str:
     return f"{spec.name}@{spec.digest}"
 
 
-def _month_hosts(world: World, day_date: list[date]) -> dict[str, int]:
-    seen: dict[str, set[str]] = defaultdict(set)
-    for d, when in enumerate(day_date):
+def _week(d: date) -> str:
+    return (d - timedelta(days=d.weekday())).isoformat()
+
+
+def _day_hosts(world: World, day_date: list[date]) -> list[set[str]]:
+    """Per day of the window, the addresses of any runtime whose successful visit listed a local (not cloud) model:
+    the denominators of the adoption metrics (a period's hosts are the union of its days')."""
+    out: list[set[str]] = []
+    for d in range(len(day_date)):
+        seen: set[str] = set()
         for row in world.expected(d).to_pylist():
             names = row["model_names"] or []
             if row["status"] == "success" and any(not (n.endswith(":cloud") or n.endswith("-cloud")) for n in names):
-                seen[_month(when)].add(row["ip"])
-    return {m: len(v) for m, v in seen.items()}
+                seen.add(row["ip"])
+        out.append(seen)
+    return out
+
+
+def _adoption(lineages: set[str], first: dict[tuple[str, int], int], day_date: list[date],
+              day_hosts: list[set[str]], unit: str, period: Callable[[date], str]) -> list[dict[str, Any]]:
+    """Per period (``unit``: month or week, named by ``period``) and planted lineage: hosts, host-days, the
+    period's hosts with a local model and the share (every planted host answers every day from its first)."""
+    out = []
+    for lin in sorted(lineages):
+        for key in sorted({period(d) for d in day_date}):
+            days_in = [d for d, when in enumerate(day_date) if period(when) == key]
+            per = [sum(1 for d in days_in if d >= f) for (ln, _), f in first.items() if ln == lin]
+            per = [x for x in per if x]
+            total = len(set().union(*(day_hosts[d] for d in days_in)))
+            if per:
+                out.append({unit: key, "lineage": lin, "hosts": len(per), "host_days": sum(per),
+                            f"{unit}_hosts": total, "host_share": len(per) / total})  # fmt: skip
+    return out
 
 
 def _expected_alerts(p: Params, plan: list[Event], w: dict[str, Any], first: dict[tuple[str, int], int],

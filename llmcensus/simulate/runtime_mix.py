@@ -190,6 +190,49 @@ OLLAMA_MODELS: tuple[_Spec, ...] = (
     ("deepseek-r1:8b", "qwen3", "8.2B", "Q4_K_M", 131072, ("completion", "thinking")),
 )
 
+# The lineage behind each name the pools serve (catalogue names, reference/data/lineages.csv) and the part of the
+# name that spells it, or None where the name does not (an alias of an unnamed local model, a proprietary API behind
+# LiteLLM: lineage None). A name absent from this table (a LoRA adapter such as "sql-lora") names no lineage. What a
+# reader can attribute from these: ``simulate/adoption_truth.py``.
+POOL_LINEAGE: dict[str, tuple[str | None, str | None]] = {
+    "meta-llama/Llama-3.1-8B-Instruct": ("llama3.1", "Llama-3.1"),
+    "Qwen/Qwen2.5-7B-Instruct-AWQ": ("qwen2.5", "Qwen2.5"), "Qwen/Qwen3-32B": ("qwen3", "Qwen3"),
+    "mistralai/Mistral-7B-Instruct-v0.3": ("mistral", "Mistral"),
+    "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B": ("deepseek-r1", "DeepSeek-R1"),
+    "google/gemma-3-27b-it": ("gemma3", "gemma-3"), "meta-llama/Meta-Llama-3-8B-Instruct": ("llama3", "Llama-3"),
+    "microsoft/Phi-3-mini-4k-instruct": ("phi3", "Phi-3"),
+    # T5 and BLOOM have no lineage in the catalogue (no Ollama library model): nothing to attribute
+    "google/flan-t5-large": (None, None), "tiiuae/falcon-7b-instruct": ("falcon", "falcon"),
+    "bigscience/bloom-560m": (None, None),
+    "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf": ("llama3.1", "Llama-3.1"),
+    "Qwen2.5-7B-Instruct-Q4_K_M.gguf": ("qwen2.5", "Qwen2.5"), "gemma-3-12b-it-Q4_K_M.gguf": ("gemma3", "gemma-3"),
+    "Mistral-Nemo-Instruct-2407-Q5_K_M.gguf": ("mistral-nemo", "Mistral-Nemo"),
+    "DeepSeek-R1-Distill-Llama-8B-Q4_K_M.gguf": ("deepseek-r1", "DeepSeek-R1"),
+    "Phi-3.5-mini-instruct-Q4_K_M.gguf": ("phi3.5", "Phi-3.5"),
+    "qwen/qwen3-8b": ("qwen3", "qwen3"), "google/gemma-3-12b": ("gemma3", "gemma-3"),
+    "openai/gpt-oss-20b": ("gpt-oss", "gpt-oss"), "meta-llama-3.1-8b-instruct": ("llama3.1", "llama-3.1"),
+    "text-embedding-nomic-embed-text-v1.5": ("nomic-embed-text", "nomic-embed-text"),
+    # LocalAI's OpenAI-style aliases stand for local models the alias does not name (its AIO images: an 8B Llama
+    # chat model behind "gpt-4", a 335M BERT embedder behind "text-embedding-ada-002"); Whisper is not catalogued
+    "gpt-4": ("llama3.1", None), "llama-3.2-1b-instruct": ("llama3.2", "llama-3.2"),
+    "qwen2.5-7b-instruct": ("qwen2.5", "qwen2.5"), "text-embedding-ada-002": ("mxbai-embed-large", None),
+    "whisper-1": (None, None),
+    # LiteLLM routes to APIs: OpenAI's and Anthropic's models have no open lineage, DeepSeek's API serves V3 under a
+    # name that does not say so
+    "gpt-4o": (None, None), "gpt-4o-mini": (None, None), "claude-3-5-sonnet": (None, None),
+    "llama-3.1-70b": ("llama3.1", "llama-3.1"), "text-embedding-3-small": (None, None),
+    "deepseek-chat": ("deepseek-v3", None), "meta-llama/Llama-3.1-70B-Instruct": ("llama3.1", "Llama-3.1"),
+    "Qwen/Qwen2.5-72B-Instruct": ("qwen2.5", "Qwen2.5"),
+    "TheBloke_Llama-2-13B-chat-GPTQ": ("llama2", "Llama-2"),
+    "turboderp_Mistral-7B-instruct-exl2_4.0bpw": ("mistral", "Mistral"),
+    "llama3.2:3b": ("llama3.2", "llama3.2"), "qwen2.5:7b": ("qwen2.5", "qwen2.5"),
+    "nomic-embed-text:latest": ("nomic-embed-text", "nomic-embed-text"), "gemma3:4b": ("gemma3", "gemma3"),
+    "deepseek-r1:8b": ("deepseek-r1", "deepseek-r1"),
+    "gpt-3.5-turbo": (None, None),  # a generic server's OpenAI-style name for whatever it serves
+    "mistral-7b-instruct-v0.1.Q4_0": ("mistral", "mistral"),
+    "nomic-embed-text-v1.5.f16": ("nomic-embed-text", "nomic-embed-text"),
+}  # fmt: skip
+
 
 def _digest(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
@@ -448,3 +491,4 @@ def expected(view: HostView) -> dict[str, object]:
         if b is not Behaviour.LLAMA_CPP:  # llama.cpp keeps /v1/models public with --api-key
             truth.update(status="auth_required", auth="auth_required", models=None)
     return truth
+

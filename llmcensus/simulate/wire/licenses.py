@@ -28,6 +28,12 @@ LLAMA32 = (
     "herein.\n\n“Documentation” means the specifications, manuals and documentation accompanying Llama 3.2 "
     "distributed by Meta at https://www.llama.com/docs/overview.\n"
 )
+LLAMA33 = (
+    "LLAMA 3.3 COMMUNITY LICENSE AGREEMENT\nLlama 3.3 Version Release Date: December 6, 2024\n\n“Agreement” means "
+    "the terms and conditions for use, reproduction, distribution and modification of the Llama Materials set forth "
+    "herein.\n\n“Documentation” means the specifications, manuals and documentation accompanying Llama 3.3 "
+    "distributed by Meta at https://www.llama.com/docs/overview.\n"
+)
 LLAMA2 = (
     "LLAMA 2 COMMUNITY LICENSE AGREEMENT\t\nLlama 2 Version Release Date: July 18, 2023\n\n\"Agreement\" means the "
     "terms and conditions for use, reproduction, distribution and modification of the Llama Materials set forth "

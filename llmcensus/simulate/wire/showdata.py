@@ -73,6 +73,8 @@ LINEAGES: dict[str, Lineage] = {
                    (("num_keep", 24), *_L3_STOPS), 8192, 500000.0),
     "llama31": _lin("llama31", _L3, ("gpt2", "llama-bpe", 128256, 128000, 128009), licenses.LLAMA31,
                     _L3_STOPS, 131072, 500000.0),
+    "llama33": _lin("llama33", _L3, ("gpt2", "llama-bpe", 128256, 128000, 128009), licenses.LLAMA33,
+                    _L3_STOPS, 131072, 500000.0),
     "llama32": _lin("llama32", _L3, ("gpt2", "llama-bpe", 128256, 128000, 128009), licenses.LLAMA32,
                     _L3_STOPS, 131072, 500000.0),
     "llama2": _lin("llama2", ("[INST] <<SYS>>", "<</SYS>>\n\n", "", " [/INST]", " ", "</s>"),
@@ -136,8 +138,10 @@ def lineage_for(name: str, family: str, lineage: str | None = None) -> Lineage:
     if fam.startswith("qwen") or base.startswith("qwen"):
         return LINEAGES["qwen"]
     if fam == "llama":
-        if base.startswith(("llama3.1", "llama3.3", "llama-3.1", "llama-3.3")):
+        if base.startswith(("llama3.1", "llama-3.1")):
             return LINEAGES["llama31"]
+        if base.startswith(("llama3.3", "llama-3.3")):  # same dialect as 3.1, its own licence
+            return LINEAGES["llama33"]
         if base.startswith(("llama3.2", "llama-3.2")):
             return LINEAGES["llama32"]
         if base.startswith(("llama3", "llama-3")):
