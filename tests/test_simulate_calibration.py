@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from llmcensus.errors import ConfigError
-from llmcensus.simulate.calibration import check_headline
+from llmcensus.simulate.calibration import check_headline, check_reported_capabilities
 from llmcensus.simulate.catalog import base_specs
 from llmcensus.simulate.params import Params, params_from_json, with_overrides
 from llmcensus.simulate.portfolio import portfolio_sizes
@@ -31,15 +31,28 @@ SCALE_HOSTS = 20_000
 
 
 @pytest.fixture(scope="module")
-def metrics_20k() -> dict[str, Any]:
-    world = build_world(Params(hosts=SCALE_HOSTS, days=293))
-    return dict(expected_metrics(world)["all"])
+def world_20k() -> World:
+    return build_world(Params(hosts=SCALE_HOSTS, days=293))
+
+
+@pytest.fixture(scope="module")
+def metrics_20k(world_20k: World) -> dict[str, Any]:
+    return dict(expected_metrics(world_20k)["all"])
 
 
 def test_headline_figures_within_one_point_at_20k_hosts(metrics_20k: dict[str, Any]) -> None:
     checks = check_headline(metrics_20k, hosts=SCALE_HOSTS)
     failed = [f"{c.name}: {c.observed} (target {c.target})" for c in checks if not c.ok]
     assert len(checks) >= 25
+    assert not failed, "\n".join(failed)
+
+
+def test_reported_capabilities_within_two_points_at_20k_hosts(world_20k: World) -> None:
+    # issue 17: tools (§1 #28), vision (#30) and thinking (#31) as hosts report them (their own /api/show list); the
+    # catalog weights and the version mix are fitted to these, the report's SQL reads the same (share_reported)
+    checks = check_reported_capabilities(world_20k)
+    failed = [f"{c.name}: {c.observed} (target {c.target})" for c in checks if not c.ok]
+    assert [c.name.rsplit(".", 1)[1] for c in checks] == ["tools", "vision", "thinking"]
     assert not failed, "\n".join(failed)
 
 

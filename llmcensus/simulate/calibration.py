@@ -5,7 +5,8 @@ Issue 2, acceptance 4: the ground truth of a full-scale study (``truth.expected_
 figure of ``shared/reference/study.md`` §1 within ±1 percentage point; models per observation
 within ±0.15 models; rankings and "most common" statements exactly. ``check_headline`` is the one
 definition used by ``tests/test_simulate_calibration.py`` (smaller scale) and
-``bench/simulate_fullscale.py`` (full scale).
+``bench/simulate_fullscale.py`` (full scale). ``check_reported_capabilities`` guards tools, vision and thinking as
+hosts *report* them (issue 17), the reading the report's published rows use, within issue 17's ± 2 pp.
 
 How to read a smaller-scale run: every figure is a share (or a mean), so its expected value does
 not depend on scale, but its sampling error does. Observation-weighted figures (bit widths, models
@@ -19,6 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+
+from llmcensus.simulate.reported import versions_seen
+from llmcensus.simulate.versions import RELEASES, parse_version
+from llmcensus.simulate.world import World
 
 FULL_SCALE_HOSTS = 175_108
 FULL_SCALE_DAYS = 293
@@ -72,7 +79,9 @@ FAMILY_TOP5 = ("llama", "qwen2", "gemma2", "qwen3", "nomic-bert")  # §1 #18
 MPO_FIRST, MPO_LATER = 3.0, 4.0  # §1 #20: 3 models per observation in March -> 4 by September-December
 LATER_MONTHS = 4  # the study's "September-December": the last four months of its window
 GUARDRAIL_HOSTS = 201  # §1 #34, at full scale; scaled with the host count
-BONUS_CAPABILITIES = {"tools": 0.48, "vision": 0.22, "thinking": 0.26}  # §1 #28-31; reported, not required
+# §1 #28, #30, #31: shares of hosts whose own models *report* the capability (issue 17: the study counted what hosts
+# returned; "hosts on older versions return no capabilities, so the shares depend on the version mix")
+REPORTED_CAPABILITIES = {"tools": 0.48, "vision": 0.22, "thinking": 0.26}
 
 
 def _get(metrics: dict[str, Any], key: str) -> float:
@@ -141,17 +150,48 @@ def check_headline(metrics: dict[str, Any], *, hosts: int, mpo_tolerance: float 
     return out
 
 
-def bonus_capabilities(metrics: dict[str, Any]) -> list[Check]:
-    """Capability coverage (§1 #28-31): not required by issue 2, reported next to the study's figures."""
-    out = [
-        Check(
-            f"capability_host_share.{cap}",
-            _pct(metrics[f"capability_host_share.{cap}"]),
-            _pct(v),
-            abs(metrics[f"capability_host_share.{cap}"] - v) <= PP,
+def reported_capability_shares(world: World) -> dict[str, float]:
+    """Share of hosts (scope ``all``) with a local model whose *own* capability list names each capability on at
+    least one observed day: the reading of §1 #28-31 that the report's ``capability_coverage.share_reported``
+    computes from what the probe recorded (issue 17). No inference from templates or architectures: a genuine host
+    lists from v0.6.4 (``thinking`` from v0.9.0; before v0.6.8 a separate projector does not make ``vision``), a
+    clone-farm member only from v0.30 (its canned /api/show has no list, ``/api/tags`` has one from then on).
+    ``reported.py`` restates the same wire rules with Ollama's inference on top, for the on-disk truth."""
+    h, inv = world.hosts, world.inventory
+    versions = [parse_version(v) for v, _ in RELEASES]
+    at = {b: next(i for i, v in enumerate(versions) if v >= b) for b in ((0, 6, 4), (0, 6, 8), (0, 9, 0), (0, 30, 0))}
+    n_s, n_r = len(inv.specs), len(versions)
+    r = np.arange(n_r)
+    table = {c: np.zeros((2, n_s, n_r), dtype=bool) for c in REPORTED_CAPABILITIES}
+    for i, spec in enumerate(inv.specs):
+        if spec.kind == "cloud":
+            continue
+        show = world.show_for(i)
+        clip_only = "clip" in (spec.families or ()) and not any(
+            str(k).endswith(".vision.block_count") for k in show.model_info
         )
-        for cap, v in BONUS_CAPABILITIES.items()
-    ]
-    inc = metrics["completion_tools_including_share"]
-    out.append(Check("completion_tools_including_share", _pct(inc), _pct(0.38), abs(inc - 0.38) <= PP))
+        for c in REPORTED_CAPABILITIES:
+            since = (0, 9, 0) if c == "thinking" else (0, 6, 8) if c == "vision" and clip_only else (0, 6, 4)
+            first = at[since]
+            table[c][0, i] = (c in show.capabilities) & (r >= first)
+            table[c][1, i] = (c in spec.capabilities) & (r >= at[(0, 30, 0)])
+    before, after, v_before, v_after = versions_seen(world)
+    canned = (h.behaviour[inv.host] == "honeypot").astype(np.int64)
+    counted = np.isin(h.behaviour, ["ollama", "honeypot"]) & (np.bincount(h.up_host, minlength=h.n) > 0)
+    out = {}
+    for c, t in table.items():
+        seen = (before & t[canned, inv.spec, v_before]) | (after & t[canned, inv.spec, v_after])
+        hosts = np.zeros(h.n, dtype=bool)
+        hosts[inv.host[seen]] = True
+        out[c] = float(hosts[counted].mean()) if counted.any() else 0.0
     return out
+
+
+def check_reported_capabilities(world: World, tolerance: float = 2 * PP) -> list[Check]:
+    """§1 #28, #30, #31 as hosts report them, against the study (issue 17's tolerance: ± 2 pp)."""
+    shares = reported_capability_shares(world)
+    return [
+        Check(f"reported_capability_share.{c}", _pct(shares[c]), f"{_pct(v)} ± {100 * tolerance:g} pp",
+              abs(shares[c] - v) <= tolerance)
+        for c, v in REPORTED_CAPABILITIES.items()
+    ]  # fmt: skip

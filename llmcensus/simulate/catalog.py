@@ -16,6 +16,7 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
+from llmcensus.reference.catalog import lineages
 from llmcensus.reference.library import library, parse_size_text
 
 # Full 64-hex digests seen in real captures (protocols.md §15.1), keyed by display name.
@@ -169,6 +170,19 @@ def base_specs() -> tuple[ModelSpec, ...]:
     return tuple(out)
 
 
+def is_official(spec: ModelSpec) -> bool:
+    """The build's digest is an official library build's: the library tag's manifest hash (``digest_for`` keeps its
+    first 12 hex) or a real capture of one (``KNOWN_DIGESTS``). Older builds of a re-pushed tag, derivatives,
+    custom models and fakes have digests of their own."""
+    if spec.kind not in ("library", "variant") or ":" not in spec.name:
+        return False
+    if spec.digest in KNOWN_DIGESTS.values():
+        return True
+    lineage, tag = spec.name.split(":", 1)
+    lib_hash = _library_tag(lineage, tag)[0]
+    return lib_hash is not None and spec.digest.startswith(lib_hash)
+
+
 def variant(spec: ModelSpec, suffix: str, quant: str) -> ModelSpec | None:
     """The same model under an explicit quantization tag (e.g. ``8b-instruct-fp16``), if the library has one."""
     lineage, tag = spec.name.split(":", 1)
@@ -212,6 +226,10 @@ def derivative(spec: ModelSpec, index: int) -> ModelSpec:
     else:
         ns = DERIVATIVE_NAMESPACES[index % len(DERIVATIVE_NAMESPACES)]
         marker = "abliterated" if index % 2 == 0 else "uncensored"
+        if f"{lineage}-{marker}" in lineages():
+            # the name would spell another catalogued lineage (llama2 + uncensored = llama2-uncensored, George
+            # Sung's own fine-tune): a reader would rightly name that one, so this build takes the other marker
+            marker = "uncensored" if marker == "abliterated" else "abliterated"
         display = f"{ns}/{lineage}-{marker}:{size_label}"
         kind = "derivative_ns"
         psize = spec.parameter_size

@@ -34,8 +34,9 @@ from llmcensus.simulate.versions import RELEASES, parse_version
 
 DAY_NS = 86_400 * 10**9
 # fp16 share refitted (0.178 -> 0.235) with family_affinity: hosts that stay within one family carry fewer
-# (F16) embedding models, which cost ~2.5 pp of 16-bit instances (§1 #25: 4-bit 72 %, 16-bit 19 %)
-VARIANT_PROBS = (("fp16", "F16", 0.235), ("q8_0", "Q8_0", 0.14), ("q6_K", "Q6_K", 0.015), ("q5_K_M", "Q5_K_M", 0.015))
+# (F16) embedding models, which cost ~2.5 pp of 16-bit instances (§1 #25: 4-bit 72 %, 16-bit 19 %); 0.235 -> 0.22
+# with the tools refit (issue 17): fewer legacy (Q4_0) inventories left 16-bit instances ~1 pp high
+VARIANT_PROBS = (("fp16", "F16", 0.22), ("q8_0", "Q8_0", 0.14), ("q6_K", "Q6_K", 0.015), ("q5_K_M", "Q5_K_M", 0.015))
 
 
 @dataclass

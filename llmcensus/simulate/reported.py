@@ -114,3 +114,25 @@ def reported(world: World) -> Reported:
                 q4[canned, i, r] = (details and s.quantization == "Q4_K_M"
                                     and (s.kind != "derivative_hf" or v >= (0, 30, 0)))
     return Reported(caps, q4)
+
+
+K = 1 << 20  # key stride of (host, day) pairs: host * K + day (days < K)
+
+
+def versions_seen(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per model instance: (observed on a day before its host's upgrade, observed on a day from it, the version index
+    before, the version index after). A host runs ``version_idx`` before ``upgrade_day`` and ``upgrade_idx`` from it
+    on, so an instance's observed days (its host's up days within [add, remove)) fall in at most two versions."""
+    h, inv = world.hosts, world.inventory
+    up_keys = h.up_host.astype(np.int64) * K + h.up_day
+    host = inv.host.astype(np.int64)
+    base = host * K
+    upgrade = h.upgrade_day[host]
+    has_upgrade = upgrade >= 0
+    split = np.where(has_upgrade, np.clip(upgrade, inv.add_day, inv.remove_day), inv.remove_day)
+
+    def observed(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        return np.asarray(np.searchsorted(up_keys, base + end) - np.searchsorted(up_keys, base + start) > 0)
+
+    before, after = observed(inv.add_day, split), observed(split, inv.remove_day) & has_upgrade
+    return before, after, h.version_idx[host], np.where(has_upgrade, h.upgrade_idx[host], h.version_idx[host])

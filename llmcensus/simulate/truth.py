@@ -20,17 +20,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from llmcensus.simulate import lineage_plan
+from llmcensus.simulate import adoption_truth, lineage_plan
 from llmcensus.simulate.geopool import asns_of
 from llmcensus.simulate.population import hosts_table
-from llmcensus.simulate.reported import CAPABILITIES, reported
+from llmcensus.simulate.reported import CAPABILITIES, K, reported, versions_seen
 from llmcensus.simulate.runtime_world import runtime_hosts_table
 from llmcensus.simulate.world import World
 from llmcensus.store.layout import Layout
 
 PERSISTENT_MIN_OBS = 100
 PUBLIC_LIBRARY_MIN_MODELS = 20
-K = 1 << 20  # key stride: host * K + day (days < K)
 
 
 def _bits(quant: str) -> int | None:
@@ -77,13 +76,18 @@ def expected_metrics(world: World) -> dict[str, Any]:
     base = inv.host.astype(np.int64) * K
     obs_days = np.searchsorted(up_keys, base + inv.remove_day) - np.searchsorted(up_keys, base + inv.add_day)
     on_host = obs_days > 0
-    seen = _seen_as_reported(world, up_keys)
+    seen = _seen_as_reported(world)
+    counted = ollama_like & (np.bincount(h.up_host, minlength=h.n) > 0)
+    # the database's answer for each host's own address (geopool.asns_of: the pool labels a /24 by one address);
+    # ~0.4 ms an address, so once for both scopes (-1: none)
+    asn = np.full(h.n, -1, dtype=np.int64)
+    asn[counted] = [-1 if a is None else a for a in asns_of(int(x) for x in h.ip[counted])]
     out: dict[str, Any] = {}
     for scope in ("all", "unflagged"):
-        hosts_mask = ollama_like & (np.bincount(h.up_host, minlength=h.n) > 0)
+        hosts_mask = counted.copy()
         if scope == "unflagged":
             hosts_mask &= h.behaviour != "honeypot"
-        out[scope] = _scope_metrics(world, hosts_mask, on_host, obs_days, up_keys, seen)
+        out[scope] = _scope_metrics(world, hosts_mask, on_host, obs_days, up_keys, seen, asn)
     out["params"] = json.loads(world.params.to_json())
     out["definitions"] = {
         "host": "an address (ip) seen answering as Ollama at least once",
@@ -96,26 +100,14 @@ def expected_metrics(world: World) -> dict[str, Any]:
     return out
 
 
-def _seen_as_reported(world: World, up_keys: np.ndarray) -> dict[str, np.ndarray]:
+def _seen_as_reported(world: World) -> dict[str, np.ndarray]:
     """Per instance: whether a reader sees each capability as "yes" (and Q4_K_M, key ``q4``) on at least one of its
     observed days, from the version the host ran that day (``reported.py``). A host runs ``version_idx`` before
     ``upgrade_day`` and ``upgrade_idx`` from it on, so an instance's observed days fall in at most two versions."""
-    h = world.hosts
     inv = world.inventory
     table = reported(world)
-    host = inv.host.astype(np.int64)
-    base = host * K
-    upgrade = h.upgrade_day[host]
-    has_upgrade = upgrade >= 0
-    split = np.where(has_upgrade, np.clip(upgrade, inv.add_day, inv.remove_day), inv.remove_day)
-
-    def observed(start: np.ndarray, end: np.ndarray) -> np.ndarray:
-        n = np.searchsorted(up_keys, base + end) - np.searchsorted(up_keys, base + start)
-        return np.asarray(n > 0)
-
-    before, after = observed(inv.add_day, split), observed(split, inv.remove_day) & has_upgrade
-    canned = (h.behaviour[host] == "honeypot").astype(np.int64)
-    v_before, v_after = h.version_idx[host], np.where(has_upgrade, h.upgrade_idx[host], h.version_idx[host])
+    before, after, v_before, v_after = versions_seen(world)
+    canned = (world.hosts.behaviour[inv.host] == "honeypot").astype(np.int64)
     out: dict[str, np.ndarray] = {}
     for key, t in (*table.caps.items(), ("q4", table.q4)):
         out[key] = (before & t[canned, inv.spec, v_before]) | (after & t[canned, inv.spec, v_after])
@@ -124,7 +116,7 @@ def _seen_as_reported(world: World, up_keys: np.ndarray) -> dict[str, np.ndarray
 
 def _scope_metrics(
     world: World, hosts_mask: np.ndarray, on_host: np.ndarray, obs_days: np.ndarray, up_keys: np.ndarray,
-    seen: dict[str, np.ndarray],
+    seen: dict[str, np.ndarray], asn: np.ndarray,
 ) -> dict[str, Any]:
     h = world.hosts
     inv = world.inventory
@@ -143,8 +135,7 @@ def _scope_metrics(
     m["single_observation_share"] = float(obs[one].sum() / total_obs) if total_obs else 0.0
     countries = Counter(str(c) for c in h.country[hosts_idx])
     m["countries"] = len(countries)
-    # the database's answer for each host's own address (geopool.asns_of): the pool labels a /24 by one address
-    m["asns"] = len({a for a in asns_of(int(x) for x in h.ip[hosts_idx]) if a is not None})
+    m["asns"] = len(set(asn[hosts_idx].tolist()) - {-1})
     m["country_share"] = {c: v / n_hosts for c, v in countries.most_common(10)}
     for country, subs in (("CN", ("CN-BJ",)), ("CN", ("CN-SH", "CN-GD")), ("US", ("US-VA",))):
         in_c = h.country[hosts_idx] == country
@@ -272,9 +263,21 @@ def _models_per_obs_by_month(world: World, hosts_idx: np.ndarray, up_keys: np.nd
     return out
 
 
+def lineage_adoption(world: World) -> dict[str, Any]:
+    """Adoption of every lineage per month as a correct observatory reports it (``lineage_adoption_by_month``), by
+    attributable lineage (``adoption_truth.py``), with how many listed builds nothing on the wire attributes."""
+    listed = adoption_truth.listings(world)
+    return {"adoption": adoption_truth.adoption(world, lst=listed),
+            "attribution": adoption_truth.attribution_summary(world, listed),
+            "definitions": {"lineage": "the attributable lineage: what the name, licence, architecture family or "
+                                       f"template on the wire names ({adoption_truth.UNATTRIBUTED!r}: none)",
+                            "hosts": "addresses listing a local model of the lineage on a day they answered",
+                            "month_hosts": "addresses of any runtime whose successful visit listed a local model"}}
+
+
 def write_truth(world: World, out: Path) -> Path:
-    """Write ``<out>/truth/``: hosts, instances, specs, up-days (Parquet) and expected metrics (JSON); with planted
-    lineage events, ``lineage_events.json`` (``lineage_plan.truth``)."""
+    """Write ``<out>/truth/``: hosts, instances, specs, up-days (Parquet), expected metrics and adoption per lineage
+    (JSON); with planted lineage events, ``lineage_events.json`` (``lineage_plan.truth``)."""
     d = Layout(out).truth
     d.mkdir(parents=True, exist_ok=True)
     h = world.hosts
@@ -320,6 +323,7 @@ def write_truth(world: World, out: Path) -> Path:
     if world.runtimes is not None:  # the other runtimes' hosts (runtime_world.py), one row each
         pq.write_table(runtime_hosts_table(world.runtimes), d / "runtime_hosts.parquet", compression="zstd")
     (d / "metrics.json").write_text(json.dumps(expected_metrics(world), indent=1, sort_keys=True))
+    (d / "lineage_adoption.json").write_text(json.dumps(lineage_adoption(world), indent=1, sort_keys=True))
     if world.params.lineage_events:  # planted lineage events (lineage_plan.py) and what a monitor must report
         (d / "lineage_events.json").write_text(json.dumps(lineage_plan.truth(world), indent=1, sort_keys=True))
     return d
