@@ -116,8 +116,9 @@ def _judge(item: Published, ours: Any, scale: float, quick: bool) -> tuple[bool,
         return abs(float(ours) - want) <= SHARE_PP, "± 2 pp"
     if quick and item.key in NOT_SCALED_AT_QUICK:
         return True, "not judged at --quick"
-    got = float(ours) * (scale if item.key in SCALED else 1.0)
-    return abs(got - want) <= COUNT_REL * want, "± 5 %"
+    scaled = item.key in SCALED and scale != 1.0
+    got = float(ours) * (scale if scaled else 1.0)
+    return abs(got - want) <= COUNT_REL * want, f"± 5 %{f' (scaled: {got:,.0f})' if scaled else ''}"
 
 
 def _fmt(item: Published, value: Any) -> str:

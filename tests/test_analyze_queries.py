@@ -101,9 +101,11 @@ EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
         ],
         True,
     ),
-    # tools hosts A B E F; uptime >= 0.8: only A; A's running counts where /api/ps read: 1, 0, 2
+    # tools hosts A B E F (all four report it: v0.6.4+); uptime >= 0.8: only A; A's running counts where /api/ps
+    # read: 1, 0, 2
     "high_capability_availability": (
-        [{"hosts": 1, "host_share": 1 / 7, "mean_uptime": 1.0, "mean_running_models": 1.0}],
+        [{"hosts": 1, "host_share": 1 / 7, "mean_uptime": 1.0, "mean_running_models": 1.0, "hosts_reported": 1,
+          "host_share_reported": 1 / 7, "mean_uptime_reported": 1.0, "mean_running_models_reported": 1.0}],
         True,
     ),
     # first seen: A B D1, C D2, E F D3, D G D4; last seen: C D2, B E F D3, A D G D4

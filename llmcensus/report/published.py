@@ -110,12 +110,13 @@ PUBLISHED: tuple[Published, ...] = (
               "host_share", kind="share", approx=True, study_row="35"),
     Published("misuse_share", "Visible prompts with misuse potential", 0.075, "misuse_categories",
               "share_of_visible", {"category": "any"}, kind="share", approx=True, study_row="36"),
+    # tool-capable as #28 reads it: what hosts report (high_capability_availability's *_reported columns)
     Published("hcha_hosts", "High-capability, high-availability hosts", 5_000, "high_capability_availability",
-              "hosts", approx=True, study_row="38"),
-    Published("hcha_uptime", "... their mean uptime", 0.87, "high_capability_availability", "mean_uptime",
+              "hosts_reported", approx=True, study_row="38"),
+    Published("hcha_uptime", "... their mean uptime", 0.87, "high_capability_availability", "mean_uptime_reported",
               kind="share", study_row="38"),
     Published("hcha_running", "... their mean running models", 1.8, "high_capability_availability",
-              "mean_running_models", kind="number", study_row="38"),
+              "mean_running_models_reported", kind="number", study_row="38"),
 )  # fmt: skip
 
 
