@@ -151,12 +151,19 @@ def check_headline(metrics: dict[str, Any], *, hosts: int, mpo_tolerance: float 
 
 
 def reported_capability_shares(world: World) -> dict[str, float]:
-    """Share of hosts (scope ``all``) with a local model whose *own* capability list names each capability on at
-    least one observed day: the reading of §1 #28-31 that the report's ``capability_coverage.share_reported``
-    computes from what the probe recorded (issue 17). No inference from templates or architectures: a genuine host
-    lists from v0.6.4 (``thinking`` from v0.9.0; before v0.6.8 a separate projector does not make ``vision``), a
-    clone-farm member only from v0.30 (its canned /api/show has no list, ``/api/tags`` has one from then on).
-    ``reported.py`` restates the same wire rules with Ollama's inference on top, for the on-disk truth."""
+    """Share of hosts (scope ``all``) reporting each capability: ``reported_capability_hosts``."""
+    hosts, counted = reported_capability_hosts(world)
+    return {c: float(m[counted].mean()) if counted.any() else 0.0 for c, m in hosts.items()}
+
+
+def reported_capability_hosts(world: World) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per capability, the mask of hosts (scope ``all``) with a local model whose *own* capability list names it on
+    at least one observed day, and the mask of the hosts counted: the reading of §1 #28-31 that the report's
+    ``capability_coverage.share_reported`` computes from what the probe recorded (issue 17). No inference from
+    templates or architectures: a genuine host lists from v0.6.4 (``thinking`` from v0.9.0; before v0.6.8 a separate
+    projector does not make ``vision``), a clone-farm member only from v0.30 (its canned /api/show has no list,
+    ``/api/tags`` has one from then on). ``reported.py`` restates the same wire rules with Ollama's inference on top,
+    for the on-disk truth."""
     h, inv = world.hosts, world.inventory
     versions = [parse_version(v) for v, _ in RELEASES]
     at = {b: next(i for i, v in enumerate(versions) if v >= b) for b in ((0, 6, 4), (0, 6, 8), (0, 9, 0), (0, 30, 0))}
@@ -181,10 +188,34 @@ def reported_capability_shares(world: World) -> dict[str, float]:
     out = {}
     for c, t in table.items():
         seen = (before & t[canned, inv.spec, v_before]) | (after & t[canned, inv.spec, v_after])
-        hosts = np.zeros(h.n, dtype=bool)
-        hosts[inv.host[seen]] = True
-        out[c] = float(hosts[counted].mean()) if counted.any() else 0.0
-    return out
+        mask = np.zeros(h.n, dtype=bool)
+        mask[inv.host[seen]] = True
+        out[c] = mask
+    return out, counted
+
+
+def high_availability_tool_hosts(world: World, min_uptime: float = 0.8) -> tuple[int, float]:
+    """§1 #38 as the report reads it (``high_capability_availability.hosts_reported``): hosts reporting tools whose
+    uptime (up days / days from the first up day to the window's end: every simulated day is a sweep day) is at
+    least ``min_uptime``; their count and mean uptime."""
+    h = world.hosts
+    tools, counted = reported_capability_hosts(world)
+    days = np.bincount(h.up_host, minlength=h.n)
+    first = np.full(h.n, np.iinfo(np.int64).max)
+    np.minimum.at(first, h.up_host, h.up_day.astype(np.int64))
+    uptime = np.where(days > 0, days / np.maximum(1, world.params.days - first), 0.0)
+    subset = counted & tools["tools"] & (uptime >= min_uptime)
+    return int(subset.sum()), float(uptime[subset].mean()) if subset.any() else 0.0
+
+
+def check_high_availability(world: World, tolerance: float = 0.10) -> list[Check]:
+    """§1 #38: ≈ 5,000 high-capability, high-availability hosts (scaled to the study's hosts; ``tolerance`` of it:
+    a 20,000-host world holds ~570 of them) at 87 % mean uptime (± 2 pp)."""
+    count, mean = high_availability_tool_hosts(world)
+    scaled = count * FULL_SCALE_HOSTS / world.params.hosts
+    return [Check("high_availability_tool_hosts", f"{scaled:,.0f}", f"5,000 ± {100 * tolerance:g} %",
+                  abs(scaled - 5_000) <= tolerance * 5_000),
+            Check("high_availability_mean_uptime", _pct(mean), "87 % ± 2 pp", abs(mean - 0.87) <= 2 * PP)]  # fmt: skip
 
 
 def check_reported_capabilities(world: World, tolerance: float = 2 * PP) -> list[Check]:

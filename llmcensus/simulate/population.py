@@ -7,7 +7,8 @@ counts as a host); installations that reappear at a new residential address shar
 
 1. place hosts: country -> (subdivision, tier) cell -> /24 block of the bundled pool -> address;
 2. persistence: once / middle (2-100 observations) / persistent (> 100), tier-dependent odds;
-3. lifetimes: observation count n, daily availability a, span ceil(n / a), the n up-days inside it
+3. lifetimes: observation count n, daily availability a, span ceil(n / a) (the whole window for the persistent
+   backbone, steady or intermittent), the n up-days inside it
    (first and last day of the span always up, so first/last seen are the lifetime bounds);
 4. versions: a release before the install date with a lag, a long tail of old versions, rare
    in-place upgrades;
@@ -294,18 +295,30 @@ def _persistence(params: Params, tier: np.ndarray, rng: np.random.Generator) -> 
     return cls
 
 
-def _observation_counts(params: Params, cls: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _observation_counts(params: Params, cls: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Observation counts, and for persistent hosts a unit-mean gamma draw their gap (window - observations) scales."""
     d = params.days
     n = np.ones(cls.shape[0], dtype=np.int64)
     mid = cls == MIDDLE
     # 2 + a geometric tail, kept within 2..100 (a persistent-class count is > 100 by definition)
     m = 2 + rng.geometric(1.0 / max(1.0, params.middle_obs_mean - 1.5), size=int(mid.sum())) - 1
     n[mid] = np.clip(m, 2, 100)
-    per = cls == PERSISTENT
     k = params.persistent_gap_shape
-    gap = np.floor(rng.gamma(k, params.persistent_gap_mean / k, size=int(per.sum()))).astype(np.int64)
-    n[per] = np.clip(d - gap, min(101, d), d)
-    return np.minimum(n, d)
+    unit_gap = rng.gamma(k, 1.0 / k, size=int((cls == PERSISTENT).sum()))
+    return np.minimum(n, d), unit_gap
+
+
+def _persistent_counts(params: Params, unit_gap: np.ndarray, steady: np.ndarray) -> np.ndarray:
+    """Observations of persistent hosts: the window less a gamma gap whose mean is the steady hosts'
+    (``persistent_steady_gap_mean``) or the intermittent hosts', chosen so that the mean over all persistent hosts
+    stays ``persistent_gap_mean``."""
+    q = params.persistent_steady_share
+    g1 = params.persistent_steady_gap_mean
+    g2 = (params.persistent_gap_mean - q * g1) / (1.0 - q) if q < 1.0 else g1
+    gap = np.floor(unit_gap * np.where(steady, g1, g2)).astype(np.int64)
+    d = params.days
+    counts: np.ndarray = np.clip(d - gap, min(101, d), d)
+    return counts
 
 
 def _up_days(
@@ -337,14 +350,20 @@ def lifetimes(
     total = cls.shape[0]
     n_obs = np.full(total, d, dtype=np.int64)
     real = cls != DECOY  # decoys come after the classed hosts
-    n_obs[real] = _observation_counts(params, cls[real], rng)
+    n_obs[real], unit_gap = _observation_counts(params, cls[real], rng)
     avail = np.ones(total, dtype=np.float64)
     mid = cls == MIDDLE
     avail[mid] = rng.uniform(0.5, 1.0, size=int(mid.sum()))
     per = cls == PERSISTENT
-    avail[per] = rng.uniform(params.availability_min, 1.0, size=int(per.sum()))
+    rng.random(int(per.sum()))  # was the backbone's availability: still drawn, so other hosts' draws stay as they were
+    # steady or intermittent (a child stream: the parent's draws stay as they were)
+    steady = rng.spawn(1)[0].random(int(per.sum())) < params.persistent_steady_share
+    n_obs[per] = _persistent_counts(params, unit_gap, steady)
+    avail[per] = n_obs[per] / d
     span = np.minimum(d, np.ceil(n_obs / avail).astype(np.int64))
     span = np.maximum(span, n_obs)
+    # the persistent backbone is there from the window's first day to its last (n of its days, both ends kept)
+    span[per] = d
     first = (rng.random(total) * (d - span + 1)).astype(np.int64)
     first[cls == DECOY] = 0
     up_host, up_day = _up_days(first, span, n_obs, rng)
@@ -410,7 +429,7 @@ def build_hosts(params: Params, rng: np.random.Generator) -> Hosts:
     tz = np.array([placer.offset[r] for r in rows], dtype=np.int32)
     tz[rng.random(total) < 0.35] = 0  # Docker images run in UTC
 
-    version_idx, upgrade_day, upgrade_idx = _versions(params, first, span, rng)
+    version_idx, upgrade_day, upgrade_idx = _versions(params, first, span, cls == PERSISTENT, rng)
     install_id = np.arange(total, dtype=np.int32)
     _churn(params, tier, cls, first, span, install_id, col_country=[col["country"][r] for r in rows], rng=rng)
 
@@ -444,13 +463,16 @@ def build_hosts(params: Params, rng: np.random.Generator) -> Hosts:
 
 
 def _versions(
-    params: Params, first: np.ndarray, span: np.ndarray, rng: np.random.Generator
+    params: Params, first: np.ndarray, span: np.ndarray, backbone: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     total = first.shape[0]
     start = params.start.toordinal()
     install = start + first.astype(np.int64)
     existing = np.asarray(first == 0)
-    install[existing] = start - (np.asarray(rng.random(int(existing.sum()))) * 365).astype(np.int64)
+    # a host seen on the first day was installed before the window: within a year, or for the persistent backbone
+    # (all there on the first day) within backbone_install_days
+    before = np.where(backbone, params.backbone_install_days, 365.0)[existing]
+    install[existing] = start - (np.asarray(rng.random(int(existing.sum()))) * before).astype(np.int64)
     lag = np.asarray(rng.exponential(params.version_lag_days, size=total)).astype(np.int64)
     version_idx = np.array([release_index_at(int(o)) for o in install - lag], dtype=np.int32)
     # the long tail: a release more than a year older than the install, uniformly among those

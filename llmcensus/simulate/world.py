@@ -26,7 +26,9 @@ from llmcensus.simulate.runtime_world import RuntimeHosts, build_runtime_hosts
 from llmcensus.simulate.versions import parse_version
 from llmcensus.simulate.views import Behaviour, HostView, ModelView, RunningView, ShowData
 
-RUNNING_COUNTS = np.array([1, 1, 1, 1, 2, 2, 2, 2, 3, 3])  # 1-3 models loaded, mean 1.8 (§1 #38)
+# Models a host with something loaded wants in memory (Ollama loads up to 3 per GPU by default): mean 2.3, so that,
+# capped by the host's local chat models, the high-capability, high-availability hosts run 1.8 on average (§1 #38).
+RUNNING_COUNTS = np.array([1, 1, 2, 2, 2, 3, 3, 3, 3, 3])
 PINNED_SHARE = 0.06  # running models pinned with keep_alive -1 (expires_at in year 2318)
 
 
@@ -103,7 +105,7 @@ class World:
         return sel[(inv.add_day[sel] <= day) & (inv.remove_day[sel] > day)]
 
     def running_instances(self, host: int, day: int, present: np.ndarray) -> np.ndarray:
-        """Loaded models: a host-day draw against the tier's running share, then its first 1-3 models."""
+        """Loaded models: a host-day draw against the tier's running share, then its first 1-3 local chat models."""
         if present.shape[0] == 0:
             return present
         if uniform(self.params.seed, host, day, 1)[0] >= self.running_share[host]:
