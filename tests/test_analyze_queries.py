@@ -369,8 +369,10 @@ EXPECTED: dict[str, tuple[list[dict[str, Any]], bool]] = {
         [
             {"param_band": "<1B", "hosts": 2, "instances": 6},
             {"param_band": "1-3B", "hosts": 2, "instances": 2},
-            {"param_band": "4-7B", "hosts": 1, "instances": 2},
-            {"param_band": "8-14B", "hosts": 2, "host_share": 2 / 7, "instances": 7, "instance_share": 7 / 18},
+            {"param_band": "4-7B", "hosts": 1, "host_band_share": 1 / 8, "instances": 2},
+            # (host, band) pairs: 2 + 2 + 1 + 2 + 1 (unknown) = 8
+            {"param_band": "8-14B", "hosts": 2, "host_share": 2 / 7, "host_band_share": 2 / 8, "instances": 7,
+             "instance_share": 7 / 18},
             {"param_band": "unknown", "hosts": 1},
         ],
         True,
