@@ -64,8 +64,8 @@ SHARE_TARGETS: tuple[Target, ...] = (
     Target("tier_share.unknown", 0.16, "§1 #13"),
     Target("portfolio_share.2-3", 0.41, "§1 #21"),
     Target("public_library_host_share", 0.0146, "§1 #22"),
-    # issue 17: with family_affinity fitted to the multi-family count, the pair's share of multi-family hosts sits
-    # ~3 pp under 52 % (docs/simulation.md, "What remains off"); guarded at ± 3.5 pp until the catalog is refitted
+    # issue 17: 52.6 % at seed scale (bench/simulate_fullscale.py judges ± 2 pp there), ~50.7 % at 20,000 hosts,
+    # where the seed's draw of ~9,000 multi-family hosts moves it by about a point: guarded at ± 3.5 pp here
     Target("llama_qwen2_multi_family_share", 0.52, "§1 #23", tolerance=3.5 * PP),
     # 40,694 of 175,108 hosts: with the share above, this pins the number of multi-family hosts (issue 17)
     Target("llama_qwen2_host_share", 40_694 / 175_108, "§1 #23"),
@@ -126,6 +126,9 @@ def check_headline(metrics: dict[str, Any], *, hosts: int, mpo_tolerance: float 
     bands = metrics["parameter_band_host_share"]
     band = max(bands, key=bands.get) if bands else ""
     out.append(Check("parameter_band_mode", band, "8-14B", band == "8-14B"))
+    # §1 #27 read as the share of (host, band) pairs (docs/simulation.md; the issue's tolerance for shares, ± 2 pp)
+    pair = metrics["parameter_band_pair_share"].get("8-14B", 0.0)
+    out.append(Check("parameter_band_pair_share.8-14B", _pct(pair), "26 % ± 2 pp", abs(pair - 0.26) <= 2 * PP))
     first, later = mpo_first_later(metrics)
     tol = f"± {mpo_tolerance:g}"
     out.append(

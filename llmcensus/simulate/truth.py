@@ -192,6 +192,8 @@ def _scope_metrics(
     m["completion_tools_exact_share"] = sum(1 for c in host_caps.values() if c == {"completion", "tools"}) / n_hosts
     bands = Counter(b for bs in host_bands.values() for b in bs)
     m["parameter_band_host_share"] = {b: v / n_hosts for b, v in sorted(bands.items())}
+    pairs = sum(bands.values())  # (host, band) pairs: parameter_bands.host_band_share, the reading of §1 #27
+    m["parameter_band_pair_share"] = {b: v / pairs for b, v in sorted(bands.items())} if pairs else {}
 
     # models per observation by month (all models, cloud included, as /api/tags lists them)
     m["models_per_observation_by_month"] = _models_per_obs_by_month(world, hosts_idx, up_keys)
