@@ -39,7 +39,7 @@ test: lint typecheck unit
 
 demo: venv
 	rm -rf demo-out
-	$(VENV)/bin/llmcensus study --out demo-out
+	$(VENV)/bin/llmcensus study --out demo-out --param lineage_events=demo
 
 bench: dev
 	@for b in bench/*.py; do [ "$$b" = bench/synth.py ] && continue; echo "== $$b"; $(PY) $$b --quick || exit 1; done
