@@ -165,7 +165,8 @@ def test_calibration_parameters_round_trip() -> None:
     planted = with_overrides(Params(), ["lineage_events=demo"])
     assert json.loads(planted.to_json())["lineage_events"] and params_from_json(planted.to_json()) == planted
     assert all(f.metadata["help"] and f.metadata["source"] for f in dataclasses.fields(Params))
-    for bad in ("legacy_share=1.5", "persistent_portfolio_tilt=0", "initial_inventory_share=-0.1"):
+    for bad in ("legacy_share=1.5", "persistent_portfolio_tilt=0", "initial_inventory_share=-0.1",
+                "persistent_steady_gap_mean=200", "persistent_steady_gap_mean=-1"):
         with pytest.raises(ConfigError):
             with_overrides(Params(), [bad])
 

@@ -305,6 +305,10 @@ class Params:
             raise ConfigError(f"other_runtimes must not be negative, got {self.other_runtimes}")
         if self.persistent_gap_shape <= 0.0:
             raise ConfigError(f"persistent_gap_shape must be positive, got {self.persistent_gap_shape}")
+        if not 0.0 <= self.persistent_steady_share * self.persistent_steady_gap_mean <= self.persistent_gap_mean:
+            raise ConfigError("persistent_steady_share x persistent_steady_gap_mean must lie within [0, "
+                              f"persistent_gap_mean = {self.persistent_gap_mean:g}] (the intermittent hosts' gap "
+                              "makes up the rest of the mean)")
         if self.family_affinity <= 0.0:
             raise ConfigError(f"family_affinity must be positive, got {self.family_affinity}")
         if self.persistent_portfolio_tilt <= 0.0:
