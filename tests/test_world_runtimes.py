@@ -35,7 +35,8 @@ from llmcensus.simulate.world import World, build_world
 PARAMS = Params(hosts=120, days=3, seed=5)
 # what a fast path cannot know or does not synthesise (docs/simulation.md "The fast path")
 NOT_COMPARED = {"observation_id", "sweep_id", "source", "observed_at", "dial_ip", "dial_port", "error",
-                "runtime_evidence", "runtime_data", "requests", "elapsed_ms", "exchanges"}
+                "runtime_evidence", "runtime_data", "requests", "elapsed_ms", "exchanges",
+                "inventory_hash", "model_show_status"}  # how a model list is stored: both give it back in ``models``
 SHOW_FIELDS = {"capabilities", "system", "template_sha", "template_flags", "license_head", "parameters",
                "modelfile_from", "arch", "parameter_count", "train_context_length", "has_projector", "show_status",
                "show_keys"}

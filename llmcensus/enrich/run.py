@@ -36,6 +36,7 @@ from llmcensus.enrich.guardrails import cluster_prompts, label_prompt, name_mark
 from llmcensus.enrich.lineage import CONFIDENCE, resolve
 from llmcensus.enrich.schema import ENRICH_SCHEMA_VERSION, GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
 from llmcensus.errors import DataError
+from llmcensus.observations.inventories import create_view
 from llmcensus.observations.reader import check_parts
 from llmcensus.reference.catalog import catalog_fingerprint, digest_index, lineages
 from llmcensus.store.db import connect, quote
@@ -316,10 +317,8 @@ def _enrich(data_dir: str | Path, *, geo_mmdb: str | Path | None, asn_mmdb: str 
     check_parts(files)  # newer schema or a broken file: refused before anything is written
     con = _connect()
     try:
-        con.execute(
-            "CREATE VIEW observations AS SELECT * FROM "
-            f"read_parquet({quote(obs / '**' / '*.parquet')}, union_by_name = true, hive_partitioning = false)"
-        )
+        source = f"read_parquet({quote(obs / '**' / '*.parquet')}, union_by_name = true, hive_partitioning = false)"
+        create_view(con, "observations", source, layout.inventories)
         (n_obs,) = con.execute("SELECT count(*) FROM observations").fetchone()
     except Exception as exc:  # duckdb's own errors stop here, as DataError
         con.close()

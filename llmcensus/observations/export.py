@@ -1,10 +1,10 @@
 """A pseudonymised copy of the observations, for sharing with other researchers (``llmcensus export``, issue #21).
 
 The copy has the layout of a data folder's observations (``observations/YYYY-MM-DD/part-*.parquet``, whatever
-layout the source used, in the current schema) so pandas, pyarrow, DuckDB and Polars load it as they load the
-original, and ``llmcensus`` itself reads it as a data folder. Beside it: ``manifest.json`` and ``README.txt``
-(scheme, source, window, counts). Every part is written atomically (``writer.write_parquet_atomic``); the manifest
-is written last, so an export without one was interrupted.
+layout the source used, in the current schema, model lists inline rather than in an inventory store) so pandas,
+pyarrow, DuckDB and Polars load it as they load the original, and ``llmcensus`` itself reads it as a data folder.
+Beside it: ``manifest.json`` and ``README.txt`` (scheme, source, window, counts). Every part is written atomically
+(``writer.write_parquet_atomic``); the manifest is written last, so an export without one was interrupted.
 
 Where an address can be, and what is done there (``docs/dashboard.md``, "Sharing data"):
 
@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from llmcensus.errors import DataError, UsageError
+from llmcensus.observations.inventories import Inventories
 from llmcensus.observations.reader import check_parts
 from llmcensus.observations.schema import OBSERVATION_SCHEMA, SCHEMA_VERSION
 from llmcensus.observations.writer import _fsync_dir, write_parquet_atomic
@@ -119,6 +120,16 @@ def _without_bodies(table: pa.Table) -> pa.Table:
     return table.set_column(i, table.schema.field(i), pa.chunked_array(chunks, type=table.schema.field(i).type))
 
 
+def _inline_models(table: pa.Table, inventories: Inventories) -> pa.Table:
+    """Model lists inline, as v1 and v2 rows hold them: the export is self-contained (no inventory store) and its
+    model strings are pseudonymised like every other free text."""
+    table = inventories.resolve(table)
+    for name in ("inventory_hash", "model_show_status"):
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, table.schema.field(i), pa.nulls(table.num_rows, table.schema.field(i).type))
+    return table
+
+
 def check_destination(data_dir: Path, out: Path) -> None:
     """Refuse (``UsageError``, nothing written) an ``out`` that is the data folder, inside it, or not empty."""
     src, dst = data_dir.resolve(), out.resolve()
@@ -153,11 +164,13 @@ def export_observations(data_dir: str | Path, out: str | Path, *, since: dt.date
     addresses: set[str] = set()
     dest.mkdir(parents=True, exist_ok=True)
     layout = Layout(dest)
+    inventories = Inventories(Layout(data).inventories)
     for day, path in files:
         try:  # the current schema whatever the file's (a v1 part reads with runtime_data null)
             table = ds.dataset([str(path)], format="parquet", schema=OBSERVATION_SCHEMA).to_table()
         except (OSError, pa.ArrowException) as exc:
             raise DataError(f"{path}: unreadable observation file: {exc}") from None
+        table = _inline_models(table, inventories)
         table = _without_bodies(table) if mapper is None else _pseudonymise(table, mapper)
         write_parquet_atomic(table.replace_schema_metadata(_META), layout.day_dir(day) / path.name)
         result.observations += table.num_rows

@@ -1,10 +1,10 @@
 """``llmcensus merge``: the data folders of n machines (one shard each, ``observations/shard.py``) into one.
 
 What is copied from each source: every committed part of the observations (``observations/<day>/``, both day
-layouts), of the body store (``bodies/``) and of the show data (``show/``), and every sweep manifest
-(``sweeps/<sweep>/manifest.json`` or ``manifest-shard-<i>-of-<n>.json``), each to the same relative path. Nothing
-else: enrichment, the store and reports are derived, and are rebuilt in the destination (``enrich``,
-``store update``, ``report``); candidates and the opt-out list belong to the machine that used them.
+layouts), of the body store (``bodies/``), the inventory store (``inventories/``) and of the show data (``show/``),
+and every sweep manifest (``sweeps/<sweep>/manifest.json`` or ``manifest-shard-<i>-of-<n>.json``), each to the same
+relative path. Nothing else: enrichment, the store and reports are derived, and are rebuilt in the destination
+(``enrich``, ``store update``, ``report``); candidates and the opt-out list belong to the machine that used them.
 
 Invariants, as the writer's (``writer.py``):
 * everything is checked before the first byte is written: sources that are not data folders, a sweep folder
@@ -13,9 +13,9 @@ Invariants, as the writer's (``writer.py``):
   ``DataError`` naming the file, and nothing is copied;
 * each file is copied to a hidden temp name in its final folder, fsynced, then renamed, so a reader (or a crash)
   never sees half a file; an observation part is checked (``reader.check_parts``) before it becomes visible;
-* bodies are copied before the show data and the observations that refer to them, and manifests last, so a crash
-  mid-merge never leaves a dangling body hash or a manifest naming a part that is not there; running the merge
-  again completes it;
+* bodies and inventories are copied before the show data and the observations that refer to them, and manifests
+  last, so a crash mid-merge never leaves a dangling body or inventory hash or a manifest naming a part that is not
+  there; running the merge again completes it;
 * idempotent: a file already in the destination with the same bytes is skipped, so merging again copies nothing;
 * the destination's writer lock (``datalock.py``) is held throughout; sources are only read (readers take no lock).
   A source's manifests are read before its parts are listed, so a source still being written yields manifests
@@ -45,11 +45,11 @@ from llmcensus.store.layout import PART, SHARD_MANIFEST, Layout, is_day_dir
 CHUNK = 4 * 1024 * 1024  # bytes read at a time from a source: memory stays flat whatever a part weighs
 # The folder names, from the one module that knows the layout (relative to any data folder).
 _NAMES = Layout(".")
-BODIES, SHOW, OBSERVATIONS, SWEEPS = (_NAMES.bodies.name, _NAMES.show.name, _NAMES.observations.name,
-                                      _NAMES.sweeps.name)
+BODIES, INVENTORIES, SHOW, OBSERVATIONS, SWEEPS = (_NAMES.bodies.name, _NAMES.inventories.name, _NAMES.show.name,
+                                                   _NAMES.observations.name, _NAMES.sweeps.name)
 MANIFEST = _NAMES.manifest("s").name
 # Copy order (see the module docstring): what is referred to before what refers to it, manifests last.
-ORDER = (BODIES, SHOW, OBSERVATIONS, SWEEPS)
+ORDER = (BODIES, INVENTORIES, SHOW, OBSERVATIONS, SWEEPS)
 
 
 @dataclass

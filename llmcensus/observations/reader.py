@@ -110,13 +110,17 @@ def check_schema_version(table: pa.Table) -> None:
 def read_observations(
     data_dir: str | Path, *, sweep_id: str | None = None, columns: list[str] | None = None,
 ) -> pa.Table:
-    """All committed observations (optionally one sweep's) as one Arrow table with the v1 schema."""
+    """All committed observations (optionally one sweep's) as one Arrow table in the current schema, every model
+    list in ``models`` whether the row holds it inline or by ``inventory_hash`` (schema v3)."""
     root = observations_dir(data_dir)
     if not root.exists():
         return OBSERVATION_SCHEMA.empty_table().select(columns) if columns else OBSERVATION_SCHEMA.empty_table()
     cols = columns
     if cols is not None and "schema_version" not in cols:
         cols = [*cols, "schema_version"]
+    stored = ["inventory_hash", "model_show_status"]  # a v3 row's model list is in the inventory store
+    if cols is not None and "models" in cols:
+        cols = [*cols, *(c for c in stored if c not in cols)]
     parts = sweep_parts(data_dir, sweep_id) if sweep_id is not None else observation_files(data_dir)
     check_parts(parts)
     try:
@@ -125,8 +129,12 @@ def read_observations(
     except (OSError, pa.ArrowException) as exc:
         raise DataError(f"cannot read observations in {root}: {exc}") from None
     check_schema_version(table)
-    if columns is not None and "schema_version" not in columns:
-        table = table.drop_columns(["schema_version"])
+    if columns is None or "models" in columns:
+        from llmcensus.observations.inventories import Inventories  # it imports this module
+
+        table = Inventories(Layout(data_dir).inventories).resolve(table)
+    if columns is not None:
+        table = table.select(columns)
     return table
 
 

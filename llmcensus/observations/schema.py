@@ -1,4 +1,10 @@
-"""Observation schema v2: one record per (target, port) per sweep, whatever happened.
+"""Observation schema v3: one record per (target, port) per sweep, whatever happened.
+
+v3 (issue #15) stores a visit's model list once per distinct list, in the inventory store
+(``observations/inventories.py``): the row keeps ``inventory_hash`` and each model's ``show_status`` in
+``model_show_status``, and ``models`` is null. Readers put the list back (``Inventories.resolve``,
+``inventories.resolved_sql``); a row with a null ``inventory_hash`` keeps ``models`` inline, as every v1 and v2
+row does. Nothing is rewritten.
 
 v2 (issue #16) adds ``runtime_data``: what a runtime says that has no common field, as JSON text, one
 object per runtime (zgrab2's ``data[module]``). Everything else is as in v1, and the v1 fields mean the
@@ -28,7 +34,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Status(StrEnum):
@@ -195,7 +201,9 @@ _TOP: list[pa.Field[Any]] = [
     pa.field("proxied", pa.bool_()),  # a reverse proxy answered in front (Server: nginx, ...)
     pa.field("server_header", pa.string()),
     pa.field("runtime_data", pa.string()),  # v2: {"<runtime>": {...}} as JSON text; null when none (and in v1)
-    pa.field("models", pa.list_(MODEL)),  # null = not read; [] = empty inventory
+    pa.field("models", pa.list_(MODEL)),  # null = not read (or stored by inventory_hash); [] = empty inventory
+    pa.field("inventory_hash", pa.string()),  # v3: the model list is in the inventory store under this hash
+    pa.field("model_show_status", pa.list_(pa.string())),  # v3: each stored model's show_status, in list order
     pa.field("model_count", pa.int32()),
     pa.field("running", pa.list_(RUNNING)),  # null = /api/ps not read or not present (< v0.1.38)
     pa.field("running_count", pa.int32()),

@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from llmcensus.errors import ConfigError, DataError
 from llmcensus.observations.bodies import BodyStore
+from llmcensus.observations.inventories import InventoryStore
 from llmcensus.observations.manifest import Manifest, check_sweep_id, manifest_path, shard_manifests
 from llmcensus.observations.reader import committed_state
 from llmcensus.observations.schema import OBSERVATION_SCHEMA, SCHEMA_VERSION
@@ -83,6 +84,10 @@ def _row_bytes(row: Mapping[str, Any]) -> int:
     return size
 
 
+def _row_order(row: Mapping[str, Any]) -> tuple[str, str, str, int]:
+    return (row["status"], row.get("runtime") or "", row.get("version") or "", row.get("model_count") or 0)
+
+
 def round_ms(ms: float | None) -> float | None:
     """A duration as stored: 0.1 ms resolution. Finer digits are timer noise, and random float32 mantissas
     cost about 12 bytes per observation after compression (measured on the demo study); 0.1 ms values repeat
@@ -90,19 +95,56 @@ def round_ms(ms: float | None) -> float | None:
     return None if ms is None else round(float(ms), 1)
 
 
+def leaf_paths(schema: pa.Schema) -> list[str]:
+    """The Parquet column paths of ``schema``'s leaves (``exchanges.list.element.body_hash``), as pyarrow's
+    writer options name them."""
+    out: list[str] = []
+
+    def walk(prefix: str, kind: pa.DataType) -> None:
+        if pa.types.is_struct(kind):
+            for i in range(kind.num_fields):
+                walk(f"{prefix}.{kind.field(i).name}", kind.field(i).type)
+        elif pa.types.is_list(kind):
+            walk(f"{prefix}.list.element", kind.value_type)
+        else:
+            out.append(prefix)
+
+    for f in schema:
+        walk(f.name, f.type)
+    return out
+
+
+# zstd level of observation parts: 15 took the demo's observations from 114.7 to 107.6 bytes a row against
+# pyarrow's default (1), for about 40 us of CPU a row (bench/storage.py, bench/RESULTS.md).
+OBSERVATION_ZSTD_LEVEL = 15
+# Nearly unique per row in a part: a dictionary page beside them costs more than it saves (bench/storage.py).
+_PLAIN = frozenset({"observation_id", "inventory_hash", "ip", "dial_ip", "observed_at", "elapsed_ms",
+                    "exchanges.list.element.ms", "exchanges.list.element.bytes"})
+OBSERVATION_DICTIONARY = [c for c in leaf_paths(OBSERVATION_SCHEMA) if c not in _PLAIN]
+
+
 def write_parquet_atomic(
     table: pa.Table, path: Path, *, compression_level: int | None = None, use_dictionary: bool | list[str] = True,
+    data_page_size: int | None = None,
 ) -> None:
     """Write ``table`` to ``path`` so that the file appears complete or not at all; never overwrite.
 
-    Row groups hold at most ``ROW_GROUP_ROWS`` rows; zstd at ``compression_level`` (pyarrow's default when None)."""
+    Row groups hold at most ``ROW_GROUP_ROWS`` rows; zstd at ``compression_level`` (pyarrow's default when None).
+    The footer is kept small, since a part of a few rows is mostly footer: statistics for top-level columns only
+    (what readers filter on: ``day``, ``observed_at``, ``ip``), and no copy of the Arrow schema (the Parquet schema
+    gives back every type, the ``llmcensus.schema_version`` key-value metadata stays)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         raise DataError(f"refusing to overwrite existing part {path}")
     tmp = path.with_name(f".{path.name}.tmp")
+    flat = [f.name for f in table.schema if not pa.types.is_nested(f.type)]
     try:
-        pq.write_table(table, tmp, compression="zstd", compression_level=compression_level,
-                       row_group_size=ROW_GROUP_ROWS, use_dictionary=use_dictionary)  # type: ignore[arg-type]
+        with pq.ParquetWriter(tmp, table.schema, compression="zstd", compression_level=compression_level,
+                              use_dictionary=use_dictionary, write_statistics=flat,  # type: ignore[arg-type]
+                              data_page_size=data_page_size, store_schema=False) as out:
+            out.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            if table.schema.metadata:  # without the stored Arrow schema, the schema's metadata is added by hand
+                out.add_key_value_metadata({k.decode(): v.decode() for k, v in table.schema.metadata.items()})
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -140,6 +182,8 @@ class ObservationWriter:
         self.before_commit: list[Callable[[], object]] = []
         # Raw bodies by content hash, shared with the show cache of the same sweep (``probe/sweep.py``).
         self.bodies = BodyStore(self.layout.bodies)
+        # Model lists by content hash (schema v3): stored once, committed with the bodies before the rows.
+        self.inventories = InventoryStore(self.layout.inventories)
         self._last_flush = time.monotonic()
         self.duplicates_dropped = 0
         self._check_split()
@@ -200,6 +244,7 @@ class ObservationWriter:
         for tmp in self.layout.temp_parts(self.part_token):
             tmp.unlink(missing_ok=True)
         self.bodies.remove_temp_files(self.part_token)
+        self.inventories.remove_temp_files(self.part_token)
 
     def __contains__(self, obs_id: object) -> bool:
         return obs_id in self.committed or obs_id in self._buffered_ids
@@ -221,6 +266,11 @@ class ObservationWriter:
                 if body is not None:
                     ex["body_hash"], added = self.bodies.add(body)
                     held += added
+        models = row.get("models")
+        if models is not None:  # the list is stored once, by hash; the visit keeps each model's show_status
+            digest, statuses, added = self.inventories.add(models)
+            row = {**row, "models": None, "inventory_hash": digest, "model_show_status": statuses}  # caller's stays
+            held += added
         self._buffer.append(row)
         self._buffered_ids.add(obs_id)
         self._weight += _row_bytes(row) + held
@@ -238,19 +288,24 @@ class ObservationWriter:
         for hook in self.before_commit:
             hook()
         self.bodies.flush(self.part_token)  # every body the buffered rows refer to, before the rows
+        self.inventories.flush(self.part_token)  # likewise every model list
         if not self._buffer:
             return
         by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in self._buffer:
             by_day[row["day"].isoformat()].append(row)
         for day, rows in sorted(by_day.items()):
+            # Visits of a kind side by side (the order of rows in a part means nothing): their exchange lists,
+            # statuses and versions then compress together (-2.5 bytes a row on the demo, bench/storage.py).
+            rows.sort(key=_row_order)
             try:
                 table = pa.Table.from_pylist(rows, schema=OBSERVATION_SCHEMA.with_metadata(_META))
             except (pa.ArrowException, TypeError, ValueError) as exc:
                 raise DataError(f"observation rows do not match schema v{SCHEMA_VERSION}: {exc}") from None
             path = self.layout.part_path(day, self.part_token, self._seq)
             self._seq += 1
-            write_parquet_atomic(table, path)
+            write_parquet_atomic(table, path, compression_level=OBSERVATION_ZSTD_LEVEL,
+                                 use_dictionary=OBSERVATION_DICTIONARY)
             ids = [r["observation_id"] for r in rows]
             self.committed.update(ids)
             self._buffered_ids.difference_update(ids)

@@ -32,6 +32,7 @@ from llmcensus.analyze.registry import ParamValue
 from llmcensus.analyze.run import MetricResult, StudyResults, select_queries
 from llmcensus.enrich.schema import GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
 from llmcensus.errors import DataError
+from llmcensus.observations.contentstore import part_files
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 from llmcensus.spark import dialect
 from llmcensus.spark.engine import SparkSQL
@@ -59,9 +60,27 @@ def _spark_type(arrow: pa.DataType) -> str:
     return str(from_arrow_type(arrow).simpleString())
 
 
-def _observations(spark: SparkSession, files: list[Path]) -> tuple[DataFrame, DataFrame]:
+def _resolved(spark: SparkSession, raw: DataFrame, inventory_files: list[Path]) -> DataFrame:
+    """``raw`` with every model list stored in the inventory store (schema v3) put back in ``models``, each model's
+    ``show_status`` from ``model_show_status`` (as ``observations.inventories.Inventories.resolve``)."""
+    if "inventory_hash" not in raw.columns or not inventory_files:
+        return raw
+    stored = spark.read.option("mergeSchema", "true").parquet(*[f.as_posix() for f in inventory_files])
+    stored = stored.dropDuplicates(["hash"]).withColumnRenamed("models", "_stored")  # a list stored by two shards
+    status = "model_show_status[k]" if "model_show_status" in raw.columns else "CAST(NULL AS STRING)"
+    fields = ", ".join(f"'{f.name}', " + (status if f.name == "show_status" else f"m.{f.name}") for f in MODEL)
+    put_back = F.expr(f"transform(_stored, (m, k) -> named_struct({fields}))")
+    joined = raw.join(stored, raw["inventory_hash"] == stored["hash"], "left")
+    if "models" in raw.columns:
+        put_back = F.when(F.col("inventory_hash").isNull(), F.col("models")).otherwise(put_back)
+    return joined.withColumn("models", put_back).drop("_stored", "hash")
+
+
+def _observations(spark: SparkSession, files: list[Path], inventory_files: list[Path],
+                  ) -> tuple[DataFrame, DataFrame]:
     """``obs`` and ``inst`` (see the module docstring) from ``files``."""
     raw = spark.read.option("mergeSchema", "true").parquet(*[f.as_posix() for f in files])
+    raw = _resolved(spark, raw, inventory_files)
     have = set(raw.columns)
     cols = []
     for name in ingest.OBS_LEAVES:
@@ -107,7 +126,7 @@ def build_relations(spark: SparkSession, data_dir: str | Path, params: ViewParam
         if table.isTemporary:
             spark.catalog.dropTempView(table.name)
     sql = SparkSQL(spark, {"s": "", "main": ""})
-    obs, inst = _observations(spark, files)
+    obs, inst = _observations(spark, files, part_files(layout.inventories))
     obs.createOrReplaceTempView("obs")
     inst.createOrReplaceTempView("inst")
     spark.sql("SELECT * FROM inst WHERE false").createOrReplaceTempView("_empty_models")

@@ -87,6 +87,7 @@ from llmcensus.datalock import writer_lock
 from llmcensus.enrich.capabilities import capabilities_sql
 from llmcensus.enrich.schema import GEO_SCHEMA, MODELS_SCHEMA, PROMPTS_SCHEMA
 from llmcensus.errors import BusyError, ConfigError, DataError
+from llmcensus.observations.inventories import create_view
 from llmcensus.reference.advisories import advisory_table, verdict_table
 from llmcensus.store import db
 from llmcensus.store.layout import Layout
@@ -142,8 +143,6 @@ def _parquet_or_empty(con: duckdb.DuckDBPyConnection, name: str, folder: Path, s
 
 
 _PARQUET_VIEWS = """
-CREATE OR REPLACE VIEW obs_raw AS
-SELECT COLUMNS(lambda c: c <> 'exchanges') FROM read_parquet({files}, hive_partitioning = false, union_by_name = true);
 CREATE OR REPLACE VIEW observations AS
 SELECT *, {host_expr} AS host, CAST(date_trunc('month', day) AS DATE) AS month FROM obs_raw;
 """
@@ -436,7 +435,10 @@ def attach(con: duckdb.DuckDBPyConnection, data_dir: str | Path, params: ViewPar
         _parquet_or_empty(con, "models_enriched", layout.enrich_models, MODELS_SCHEMA, "name, digest")
         _parquet_or_empty(con, "prompts", layout.enrich_prompts, PROMPTS_SCHEMA, "prompt_sha")
         listed = "[" + ", ".join(db.quote(f) for f in files) + "]"
-        con.execute(_PARQUET_VIEWS.format(host_expr=host_expr, files=listed))
+        source = ("(SELECT COLUMNS(lambda c: c <> 'exchanges') FROM "
+                  f"read_parquet({listed}, hive_partitioning = false, union_by_name = true))")
+        create_view(con, "obs_raw", source, layout.inventories)
+        con.execute(_PARQUET_VIEWS.format(host_expr=host_expr))
         create_analysis_relations(con, p, security=security)
     except duckdb.Error as exc:
         raise DataError(f"{layout.root}: cannot build the analysis relations: {exc}") from exc

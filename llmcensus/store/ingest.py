@@ -58,6 +58,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from llmcensus.errors import DataError
+from llmcensus.observations.inventories import Inventories
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 
 OBS_LEAVES = ("observed_at", "ip", "port", "day", "status", "runtime", "auth", "version",
@@ -411,11 +412,13 @@ def _conform(table: pa.Table, path: Path) -> pa.Table:
     return pa.table(cols)
 
 
-def _read(path: Path) -> pa.Table:
+def _read(path: Path, inventories: Inventories | None = None) -> pa.Table:
     try:
         meta = pq.read_metadata(path)
         paths = {meta.schema.column(i).path for i in range(len(meta.schema))}
         want = [c for c in OBS_LEAVES if c in paths or any(p.startswith(f"{c}.") for p in paths)]  # lists too
+        stored = [c for c in ("inventory_hash", "model_show_status") if c in paths or f"{c}.list.element" in paths]
+        want += stored if inventories is not None else []
         # a list<struct> leaf path is models.<list>.<element>.<field>[...]; writers name the middle parts differently
         prefixes = sorted({".".join(p.split(".")[:3]) for p in paths if p.startswith("models.")})
         element = prefixes[0] if prefixes else "models.list.element"
@@ -426,10 +429,9 @@ def _read(path: Path) -> pa.Table:
         pf = pq.ParquetFile(path, metadata=meta, read_dictionary=dictionary)
         # Row group by row group: pyarrow cannot return a dictionary nested in a list as one array spanning
         # several row groups ("Nested data conversions not implemented for chunked array outputs").
-        parts = [_conform(pf.read_row_group(i, columns=want + running[:1], use_threads=False), path)
-                 for i in range(meta.num_row_groups)]  # fmt: skip
-        if not parts:  # a file with no row group at all
-            parts = [_conform(pf.read(columns=want + running[:1], use_threads=False), path)]
+        groups = [pf.read_row_group(i, columns=want + running[:1], use_threads=False)
+                  for i in range(meta.num_row_groups)] or [pf.read(columns=want + running[:1], use_threads=False)]
+        parts = [_conform(inventories.resolve(g) if inventories is not None else g, path) for g in groups]
     except (OSError, pa.ArrowException) as exc:
         raise DataError(f"{path}: unreadable observation file: {exc}") from exc
     return pa.concat_tables(parts) if len(parts) != 1 else parts[0]
@@ -519,7 +521,8 @@ def _month(value: Any) -> int:
 
 
 def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, batch_rows: int = 100_000,
-           max_held: int | None = None, progress: Callable[[str, int, int | None], None] | None = None) -> None:
+           max_held: int | None = None, progress: Callable[[str, int, int | None], None] | None = None,
+           inventories: Inventories | None = None) -> None:
     """Decode each file once and fill the tables above, with ``WORKERS`` workers taking files in turn.
 
     A worker gathers files until ``batch_rows`` visits, so that the fixed cost of the per-batch statements is paid
@@ -527,7 +530,10 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
     a batch starts a later month (or when they would outgrow their share of the memory budget, ``fold_rows``): the
     result does not depend on when this happens, only the memory held does. ``max_held`` overrides that share.
     ``progress("store", taken, len(files))`` is called as each file is taken (under the lock: counts never go back).
+    ``inventories``: the data folder's inventory store, for files whose model lists are stored there (schema v3).
     """
+    if inventories is not None:
+        inventories.load()  # once, before the workers share it
     con.register("_empty_models", _batch([(0, _empty())])[1])
     con.execute(_CREATE.format(cap_struct=_CAP_STRUCT, catalog_fields=", ".join(CATALOG_FIELDS)))
     con.unregister("_empty_models")
@@ -550,7 +556,7 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
                         progress("store", item[0] + 1, len(files))
                 if item is None:
                     break
-                table = _read(item[1])
+                table = _read(item[1], inventories)
                 gathered.append((item[0], table))
                 rows += table.num_rows
                 if rows >= batch_rows:

@@ -10,6 +10,8 @@ Every stage asks a ``Layout`` for its paths; none spells a folder name itself (a
       observations/day=YYYY-MM-DD/...                      the same, as written before 0.8 (still read, never
                                                            written: nothing is rewritten)
       bodies/part-<sweep>-<seq>.parquet                    raw reply bodies, once per content hash
+      inventories/part-<sweep>-<seq>.parquet               model inventories (the ``models`` of a visit), once per
+                                                           content hash (schema v3)
       show/part-<sweep>-<seq>.parquet                      what each host said on /api/show, per (ip, port, digest)
       sweeps/<sweep>/manifest.json                         one manifest per sweep, or one per shard of a
       sweeps/<sweep>/manifest-shard-<i>-of-<n>.json        sharded sweep (observations/shard.py)
@@ -118,6 +120,10 @@ class Layout:
     @property
     def bodies(self) -> Path:
         return self.root / "bodies"
+
+    @property
+    def inventories(self) -> Path:
+        return self.root / "inventories"
 
     @property
     def show(self) -> Path:

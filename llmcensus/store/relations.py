@@ -69,6 +69,7 @@ from pathlib import Path
 import duckdb
 
 from llmcensus.errors import DataError
+from llmcensus.observations.inventories import Inventories
 from llmcensus.observations.reader import check_parts
 from llmcensus.store import db
 from llmcensus.store.events import EVENTS_DDL, read_outbox, refresh_events
@@ -345,7 +346,7 @@ def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], hos
             con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('store_version', ?)", [str(STORE_VERSION)])
         return summary
     t0 = time.perf_counter()
-    ingest(con, files, _host_expr(host_key), progress=progress)
+    ingest(con, files, _host_expr(host_key), progress=progress, inventories=Inventories(layout.inventories))
     summary.phases["ingest"] = time.perf_counter() - t0
     with db.errors("store update"):
         summary.visits = int(con.execute("SELECT coalesce(sum(visits), 0) FROM sweep_days").fetchone()[0])  # type: ignore[index]
