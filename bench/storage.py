@@ -1,4 +1,4 @@
-"""Benchmark: bytes on disk per probed visit (observations + bodies + show, per observation row).
+"""Benchmark: bytes on disk per probed visit (observations + inventories + bodies + show, per observation row).
 
 Goal (issue #15): <= 250 bytes per probed visit on the demo-sized study (2,000 hosts x 14 days).
 
@@ -49,6 +49,7 @@ def measure(data: Path, *, top: int = 15) -> float:
         raise SystemExit(f"{data}: no observations")
     datasets = {
         "observations": (obs_bytes, obs_cols),
+        "inventories": _columns(body_files(layout.inventories))[1:],
         "bodies": _columns(body_files(layout.bodies))[1:],
         "show": _columns(sorted(layout.show.glob("part-*.parquet")) if layout.show.is_dir() else [])[1:],
     }

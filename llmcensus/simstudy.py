@@ -33,8 +33,11 @@ from llmcensus.store.layout import Layout
 # On loopback every reply is immediate, but the probe and the fleet share two cores: with too many
 # visits in flight a loaded machine starves the client's event loop and connects "time out" although
 # the fleet answered. 256 in flight keeps both busy; 5 s timeouts bound the days with silent hosts.
+# Parts are committed as a real sweep commits them (``flush_seconds`` 30): a simulated day's sweep takes a few
+# seconds, so it writes one part, not one every 5 s plus a tail, whose count (and footers: about 6 KB a part of
+# each dataset) depended on the machine's speed (bench/storage.py).
 STUDY_PROBE_SETTINGS = ProbeSettings(concurrency=256, connect_timeout=5.0, read_timeout=5.0, total_timeout=30.0,
-                                     loopback_only=True, flush_seconds=5.0)
+                                     loopback_only=True)
 
 
 @dataclass

@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from llmcensus.errors import DataError
 from llmcensus.observations.bodies import BodyStore
-from llmcensus.observations.writer import write_parquet_atomic
+from llmcensus.observations.writer import OBSERVATION_ZSTD_LEVEL, write_parquet_atomic
 from llmcensus.store.layout import Layout
 
 _SHOW_FIELDS: list[pa.Field[Any]] = [
@@ -192,7 +192,7 @@ class ShowCache:
             if not path.exists():
                 break
         try:
-            write_parquet_atomic(table, path)
+            write_parquet_atomic(table, path, compression_level=OBSERVATION_ZSTD_LEVEL)
         except DataError:
             self._new[:0] = new  # not written: keep them for the next attempt
             self._new_bytes += held
