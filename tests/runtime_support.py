@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from probe_support import JSON, Persona, fleet
+from probe_support import JSON, Persona, fleet, ollama_persona
 
 from llmcensus.observations.reader import read_observations
 from llmcensus.observations.writer import ObservationWriter
 from llmcensus.probe.engine import run_sweep
 from llmcensus.probe.runtimes import ALLOWLIST
 from llmcensus.probe.settings import ProbeSettings
+from llmcensus.probe.showcache import ShowCache
+from llmcensus.store.layout import Layout
 from llmcensus.targets.parse import Target
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runtimes"
@@ -35,6 +38,25 @@ def _sweep(personas: dict[tuple[str, int], Persona], data: Path, settings: Probe
             return list(f.log)
 
     return asyncio.run(main())
+
+
+def ollama_sweeps(data: Path, hosts: dict[tuple[str, int], bytes], sweeps: list[str], show: bytes,
+                  settings: ProbeSettings = FAST) -> None:
+    """One sweep per id in ``sweeps`` of Ollama hosts (``/api/tags`` body per (ip, port); every ``/api/show``
+    answers ``show``), each with its show cache sharing the writer's body store, as ``scan()`` wires them."""
+
+    async def go() -> None:
+        async with fleet() as f:
+            for public, tags in hosts.items():
+                await f.add(public, ollama_persona(tags, version="0.12.6", show=lambda _: (200, JSON, show)))
+            for sweep_id in sweeps:
+                w = ObservationWriter(data, sweep_id)
+                cache = ShowCache(Layout(data).show, raw_body_cap=settings.raw_body_cap, bodies=w.bodies)
+                await run_sweep([Target(*h) for h in hosts], settings, w, dial_map=f.dial_map, show_cache=cache,
+                                clock=lambda: datetime(2026, 3, 1, 12, tzinfo=UTC))
+                w.close(complete=True)
+
+    asyncio.run(go())
 
 
 def sweep(servers: dict[tuple[str, int], Persona], data: Path,

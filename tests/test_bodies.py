@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import zstandard
-from probe_support import ollama_persona
-from runtime_support import FAST
+from runtime_support import FAST, ollama_sweeps
 
 from llmcensus.observations.bodies import BODY_SCHEMA, BodyStore, body_files, body_hash, read_bodies, resolve_exchanges
 from llmcensus.observations.reader import read_observations
-from llmcensus.observations.writer import ObservationWriter
-from llmcensus.probe.engine import run_sweep
-from llmcensus.probe.showcache import SHOW_SCHEMA, ShowCache
+from llmcensus.probe.showcache import SHOW_SCHEMA
 from llmcensus.store.layout import Layout
-from llmcensus.targets.parse import Target
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v1_study"
 JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -42,21 +36,7 @@ EXPECTED = {"/api/version": b'{"version": "0.12.6"}', "/api/ps": b'{"models":[]}
 
 
 def _sweeps(data: Path, sweeps: list[str], raw_body_cap: int = FAST.raw_body_cap) -> None:
-    from probe_support import fleet
-
-    async def go() -> None:
-        async with fleet() as f:
-            for public, tags in HOSTS.items():
-                await f.add(public, ollama_persona(tags, version="0.12.6", show=lambda _: (200, JSON, SHOW)))
-            for sweep in sweeps:
-                w = ObservationWriter(data, sweep)
-                cache = ShowCache(Layout(data).show, raw_body_cap=raw_body_cap, bodies=w.bodies)  # as scan() does
-                await run_sweep([Target(*h) for h in HOSTS], FAST.with_(raw_body_cap=raw_body_cap), w,
-                                dial_map=f.dial_map, show_cache=cache,
-                                clock=lambda: datetime(2026, 3, 1, 12, tzinfo=UTC))
-                w.close(complete=True)
-
-    asyncio.run(go())
+    ollama_sweeps(data, HOSTS, sweeps, SHOW, FAST.with_(raw_body_cap=raw_body_cap))
 
 
 def _stored(data: Path) -> list[str]:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
-from probe_support import ollama_persona
-from runtime_support import FAST
+from runtime_support import ollama_sweeps
 
 from llmcensus.errors import DataError
 from llmcensus.observations import writer as writer_module
@@ -20,12 +17,8 @@ from llmcensus.observations.contentstore import part_files
 from llmcensus.observations.inventories import Inventories, InventoryStore, resolved_sql, split
 from llmcensus.observations.reader import read_observations
 from llmcensus.observations.schema import OBSERVATION_SCHEMA
-from llmcensus.observations.writer import ObservationWriter
-from llmcensus.probe.engine import run_sweep
-from llmcensus.probe.showcache import ShowCache
 from llmcensus.store import db
 from llmcensus.store.layout import Layout
-from llmcensus.targets.parse import Target
 
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 SHOW = json.dumps({"system": "be brief", "capabilities": ["completion", "tools"], "template": "{{ .Prompt }}",
@@ -46,20 +39,7 @@ HOSTS = {("192.0.2.1", 11434): LIST, ("192.0.2.2", 11434): LIST,
 
 
 def _sweeps(data: Path, sweeps: list[str]) -> None:
-    from probe_support import fleet
-
-    async def go() -> None:
-        async with fleet() as f:
-            for public, tags in HOSTS.items():
-                await f.add(public, ollama_persona(tags, version="0.12.6", show=lambda _: (200, JSON, SHOW)))
-            for sweep in sweeps:
-                w = ObservationWriter(data, sweep)
-                cache = ShowCache(Layout(data).show, raw_body_cap=FAST.raw_body_cap, bodies=w.bodies)
-                await run_sweep([Target(*h) for h in HOSTS], FAST, w, dial_map=f.dial_map, show_cache=cache,
-                                clock=lambda: datetime(2026, 3, 1, 12, tzinfo=UTC))
-                w.close(complete=True)
-
-    asyncio.run(go())
+    ollama_sweeps(data, HOSTS, sweeps, SHOW)
 
 
 def _by_id(rows: list[dict[str, Any]]) -> dict[str, Any]:
