@@ -136,10 +136,10 @@ def scan(targets: str | Path | None = None, *, data_dir: str | Path, candidates:
 
 
 def merge(sources: Sequence[str | Path], data_dir: str | Path) -> MergeSummary:
-    """Copy the committed observations, bodies, inventories, show data and sweep manifests of each source data folder (a local
-    path, or a URI pyarrow's filesystems open: ``s3://``, ``gs://``, ``hdfs://``, ``file://``) into ``data_dir``:
-    the shards of a sweep run on n machines become one sweep (``docs/sharding.md``). Idempotent; a file already
-    in ``data_dir`` with other bytes is a ``DataError`` naming it, and nothing is copied."""
+    """Copy the committed observations, bodies, inventories, show data and sweep manifests of each source data folder
+    (a local path, or a URI pyarrow's filesystems open: ``s3://``, ``gs://``, ``hdfs://``, ``file://``) into
+    ``data_dir``: the shards of a sweep run on n machines become one sweep (``docs/sharding.md``). Idempotent; a file
+    already in ``data_dir`` with other bytes is a ``DataError`` naming it, and nothing is copied."""
     from llmcensus.observations.merge import merge as merge_folders
 
     return merge_folders([str(s) for s in sources], data_dir)

@@ -26,9 +26,9 @@ def merge_cmd(
         "data"),
     json_: JsonOpt = False,
 ) -> None:
-    """Copy the committed observations, bodies, inventories, show data and sweep manifests of each SOURCE into --data, so that
-    the shards of one sweep swept on n machines are one sweep there. Running it again copies nothing twice; a file
-    already there with other bytes is an error, and then nothing is copied."""
+    """Copy the committed observations, bodies, inventories, show data and sweep manifests of each SOURCE into
+    --data, so that the shards of one sweep swept on n machines are one sweep there. Running it again copies nothing
+    twice; a file already there with other bytes is an error, and then nothing is copied."""
     result = api.merge(sources, data)
     if json_:
         emit_json(result.as_dict())
