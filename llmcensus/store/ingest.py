@@ -236,8 +236,11 @@ INSERT INTO host_markers_acc
     WHERE status = 'success' AND runtime = 'ollama' AND server_header IS NOT NULL AND NOT coalesce(proxied, false)
   ) GROUP BY ALL;
 INSERT INTO host_sig_visits_acc SELECT o.host, o.ip, p.sig, count(*) FROM bo o JOIN bp p USING (parent) GROUP BY ALL;
+-- (an ANTI JOIN, not NOT IN: NOT IN's null semantics make DuckDB hash the whole seen set on every batch, which grows
+-- with the data, so the ingest grew quadratically; the anti join hashes the batch and scans the set; keys are hashes,
+-- never null)
 CREATE OR REPLACE TEMP TABLE new_sig AS
-  SELECT sig, min(parent) AS parent FROM bp WHERE sig NOT IN (SELECT sig FROM seen_sig) GROUP BY sig;
+  SELECT sig, min(parent) AS parent FROM bp ANTI JOIN seen_sig USING (sig) WHERE sig IS NOT NULL GROUP BY sig;
 INSERT INTO seen_sig SELECT sig FROM new_sig;
 -- stamp: modified_at as UTC epoch seconds and a 9-digit fraction (the same file time rendered in two time zones
 -- compares equal; null when unparsable); frac: the fraction as sent
@@ -267,7 +270,7 @@ INSERT INTO host_inv_weeks_acc
   FROM obs o JOIN binv v USING (parent) WHERE o.status = 'success' GROUP BY ALL;
 -- the members of each distinct inventory the worker has not met yet, read from one visit that listed it
 CREATE OR REPLACE TEMP TABLE new_inv AS
-  SELECT inv, min(parent) AS parent FROM binv WHERE inv NOT IN (SELECT inv FROM seen_inv) GROUP BY inv;
+  SELECT inv, min(parent) AS parent FROM binv ANTI JOIN seen_inv USING (inv) WHERE inv IS NOT NULL GROUP BY inv;
 INSERT INTO seen_inv SELECT inv FROM new_inv;
 INSERT INTO inventory_names_acc SELECT DISTINCT k.inv, i.name, i.digest FROM inst i JOIN new_inv k USING (parent);
 """
