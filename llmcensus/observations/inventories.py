@@ -36,6 +36,7 @@ import pyarrow.dataset as ds
 from llmcensus.errors import DataError
 from llmcensus.observations.contentstore import ContentStore, part_files
 from llmcensus.observations.schema import MODEL
+from llmcensus.store.db import quote
 
 INVENTORY_ZSTD_LEVEL = 15  # lists are written once each: the level costs little (bench/storage.py)
 STATUS = "show_status"
@@ -149,14 +150,19 @@ class Inventories:
             return table.append_column("models", stored)
         inline: Any = table.column("models").combine_chunks()
         if inline.null_count < len(inline):  # inline lists beside stored ones (v3 allows both in one file)
-            values = inline.values
-            have_fields = {values.type.field(i).name for i in range(values.type.num_fields)}
-            children = [values.field(f.name).cast(f.type) if f.name in have_fields else pa.nulls(len(values), f.type)
-                        for f in MODEL]
-            struct = pa.StructArray.from_arrays(children, fields=list(MODEL), mask=values.is_null())
-            inline = pa.ListArray.from_arrays(inline.offsets, struct, mask=inline.is_null())
-            stored = pc.if_else(have, stored, inline)
+            stored = pc.if_else(have, stored, conform_list(inline, stored.type))
         return table.set_column(table.column_names.index("models"), "models", stored)
+
+
+def conform_list(col: Any, want: Any) -> Any:
+    """A list<struct> array in the list<struct> type ``want``: each field of ``want`` taken by name and cast, a field
+    the array lacks (an older schema's) null, fields ``want`` does not name dropped."""
+    values = col.values
+    have = {values.type.field(i).name for i in range(values.type.num_fields)}
+    children = [values.field(f.name).cast(f.type) if f.name in have else pa.nulls(len(values), f.type)
+                for f in want.value_type]
+    struct = pa.StructArray.from_arrays(children, fields=list(want.value_type), mask=values.is_null())
+    return pa.ListArray.from_arrays(col.offsets, struct, mask=col.is_null())
 
 
 def resolved_sql(source: str, columns: Collection[str], inventory_files: Sequence[Path]) -> str:
@@ -164,7 +170,7 @@ def resolved_sql(source: str, columns: Collection[str], inventory_files: Sequenc
     are ``columns``), with ``models`` resolved from the inventory store as ``Inventories.resolve`` does."""
     if "inventory_hash" not in columns or not inventory_files:
         return f"SELECT * FROM {source}"
-    files = "[" + ", ".join("'" + p.as_posix().replace("'", "''") + "'" for p in inventory_files) + "]"
+    files = "[" + ", ".join(quote(p) for p in inventory_files) + "]"
     status = "o.model_show_status[k]" if "model_show_status" in columns else "NULL::VARCHAR"
     fields = ", ".join(f"{f.name} := {status if f.name == STATUS else 'm.' + f.name}" for f in MODEL)
     stored = f"list_transform(i.models, lambda m, k: struct_pack({fields}))"

@@ -58,7 +58,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from llmcensus.errors import DataError
-from llmcensus.observations.inventories import Inventories
+from llmcensus.observations.inventories import Inventories, conform_list
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 
 OBS_LEAVES = ("observed_at", "ip", "port", "day", "status", "runtime", "auth", "version",
@@ -401,15 +401,8 @@ def _conform(table: pa.Table, path: Path) -> pa.Table:
         if col.type == want:
             cols[name] = col
             continue
-        values: Any = col.values
-        have = {values.type.field(i).name for i in range(values.type.num_fields)}
-        children = [
-            values.field(f.name).cast(f.type) if f.name in have else pa.nulls(len(values), f.type)
-            for f in want.value_type
-        ]
         try:
-            struct = pa.StructArray.from_arrays(children, fields=list(want.value_type), mask=values.is_null())
-            cols[name] = pa.ListArray.from_arrays(col.offsets, struct, mask=col.is_null())
+            cols[name] = conform_list(col, want)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise DataError(f"{path}: cannot read {name}: {exc}") from exc
     return pa.table(cols)
