@@ -7,7 +7,10 @@ filled from that one in-memory batch by set-based SQL. Model instances do not ou
 observation keeps the key of its inventory, and each distinct inventory its members, once. Observations do not
 outlive their month: a worker folds them into per-(host, month, ...) partials as it goes, expanding inventories
 into models and families only then, so no table grows with the number of observations (at 10x the seed data a
-per-observation table alone took about 4 GB, and the per-instance rows of a month more than that).
+per-observation table alone took about 4 GB, and the per-instance rows of a month more than that). What a batch
+groups by host (endpoint ids, visits per signature, inventories by month and week, markers, other runtimes' months)
+is grouped again at the fold: a batch of 100,000 visits spans days at seed scale but hours at 10x, so per-batch rows
+alone were one per visit there (four tables of 66 million rows, about 10 GB, past the memory budget).
 
 Two workers run side by side, each on its own DuckDB cursor: one reads a file while the other runs its batch's
 SQL. Batches therefore hold files in any order, and nothing below depends on that order or on where batches
@@ -103,7 +106,8 @@ WORKERS = 2  # the study's reference machine has two cores; a third worker would
 # more than a quarter of DuckDB's memory budget across workers (``fold_rows``). Folding once a month keeps the work
 # linear in the data: with a fixed cap, ten times the data meant four or five folds a month per worker, each
 # reducing less, and the fold grew 17x (bench/RESULTS.md).
-HELD_ROW_BYTES = 96  # one held observation: its obs_cur row, plus its share of the endpoint and inventory rows
+HELD_ROW_BYTES = 240  # one held observation: its obs_cur row, its share of the endpoint and inventory rows, and
+# its rows in the per-batch tables grouped again at the fold (endpoint ids, signatures, inventories by month and week)
 FOLD_MEMORY_SHARE = 4
 MIN_FOLD_ROWS = 1_000_000
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50, "E": 2**60}
@@ -154,6 +158,14 @@ CREATE OR REPLACE TEMP TABLE obs_cur (host UBIGINT, day DATE, version VARCHAR, m
 CREATE OR REPLACE TEMP TABLE inv_cur (inv_key UBIGINT, model_key UBIGINT, cap_key UBIGINT, family VARCHAR,
   local BOOLEAN, mult BIGINT);
 CREATE OR REPLACE TEMP TABLE prev_keys (inv_key UBIGINT);
+CREATE OR REPLACE TEMP TABLE runtime_months_cur (host UBIGINT, month DATE, runtime VARCHAR, auth VARCHAR,
+  status VARCHAR, observations BIGINT, days BIGINT);
+CREATE OR REPLACE TEMP TABLE host_markers_cur (host UBIGINT, ip VARCHAR, marker VARCHAR, visits BIGINT);
+CREATE OR REPLACE TEMP TABLE host_sig_visits_cur (host UBIGINT, ip VARCHAR, sig UBIGINT, visits BIGINT);
+CREATE OR REPLACE TEMP TABLE endpoint_ids_cur (endpoint UBIGINT, host UBIGINT, ip VARCHAR, port INTEGER);
+CREATE OR REPLACE TEMP TABLE host_inv_months_cur (host UBIGINT, month DATE, runtime VARCHAR, inv UBIGINT,
+  days UINTEGER);
+CREATE OR REPLACE TEMP TABLE host_inv_weeks_cur (host UBIGINT, week DATE, runtime VARCHAR, inv UBIGINT, days UTINYINT);
 CREATE TEMP TABLE IF NOT EXISTS seen_inv (inv UBIGINT);
 CREATE TEMP TABLE IF NOT EXISTS seen_sig (sig UBIGINT);
 """
@@ -168,7 +180,7 @@ CREATE TEMP TABLE IF NOT EXISTS seen_sig (sig UBIGINT);
 _PER_BATCH = """
 INSERT INTO sweep_days_acc SELECT day, count(*) FROM obs GROUP BY day;
 -- the visits with a runtime verdict that host_months does not hold (successful open Ollama ones are there)
-INSERT INTO runtime_months_acc
+INSERT INTO runtime_months_cur
   SELECT {host_expr}, CAST(date_trunc('month', day) AS DATE), coalesce(runtime, 'unknown'),
          coalesce(auth, 'unknown'), status, count(*), {day_bit}
   FROM obs
@@ -227,7 +239,7 @@ INSERT INTO endpoint_days_acc
   FROM obs o LEFT JOIN binv v USING (parent) WHERE o.status IN ('success', 'auth_required');
 -- honeypot evidence (store/derive.py _FLAGS_SQL): the markers the probe recorded on successful Ollama visits (and a
 -- Server header no proxy explains), and each host's (digest, modified_at) inventories with their members
-INSERT INTO host_markers_acc
+INSERT INTO host_markers_cur
   SELECT host, ip, marker, count(*) FROM (
     SELECT {host_expr} AS host, ip, unnest(coalesce(runtime_evidence, [])) AS marker FROM obs
     WHERE status = 'success' AND runtime = 'ollama'
@@ -235,7 +247,7 @@ INSERT INTO host_markers_acc
     SELECT {host_expr}, ip, 'server_header' FROM obs
     WHERE status = 'success' AND runtime = 'ollama' AND server_header IS NOT NULL AND NOT coalesce(proxied, false)
   ) GROUP BY ALL;
-INSERT INTO host_sig_visits_acc SELECT o.host, o.ip, p.sig, count(*) FROM bo o JOIN bp p USING (parent) GROUP BY ALL;
+INSERT INTO host_sig_visits_cur SELECT o.host, o.ip, p.sig, count(*) FROM bo o JOIN bp p USING (parent) GROUP BY ALL;
 -- (an ANTI JOIN, not NOT IN: NOT IN's null semantics make DuckDB hash the whole seen set on every batch, which grows
 -- with the data, so the ingest grew quadratically; the anti join hashes the batch and scans the set; keys are hashes,
 -- never null)
@@ -255,15 +267,15 @@ INSERT INTO sig_members_acc
   FROM (SELECT DISTINCT k.sig, i.name, i.digest, i.modified_at,
                regexp_extract(i.modified_at, '{stamp_re}', ['base', 'frac', 'tz']) AS p
         FROM inst i JOIN new_sig k USING (parent));
-INSERT INTO endpoint_ids_acc
+INSERT INTO endpoint_ids_cur
   SELECT DISTINCT hash(ip, port), {host_expr}, ip, port FROM obs WHERE status IN ('success', 'auth_required');
 -- every runtime: the days of each month a host listed an inventory (any successful visit that day)
-INSERT INTO host_inv_months_acc
+INSERT INTO host_inv_months_cur
   SELECT {host_expr}, CAST(date_trunc('month', o.day) AS DATE), o.runtime, v.inv, {day_bit}
   FROM obs o JOIN binv v USING (parent) WHERE o.status = 'success' GROUP BY ALL;
 -- the same per ISO week (its Monday; Monday = bit 0), for adoption per week. The day's bit is its distance from the
 -- Monday, not isodow(day) - 1: SQLGlot writes isodow for Spark as a Sunday-first weekday (every day one off).
-INSERT INTO host_inv_weeks_acc
+INSERT INTO host_inv_weeks_cur
   SELECT {host_expr}, CAST(date_trunc('week', o.day) AS DATE), o.runtime, v.inv,
          bit_or(CAST(1 AS UTINYINT)
                 << CAST(date_diff('day', CAST(date_trunc('week', o.day) AS DATE), o.day) AS INTEGER))
@@ -307,6 +319,15 @@ INSERT INTO fam_acc
   GROUP BY ALL;
 DROP TABLE inv_obs; DROP TABLE inv_members;
 INSERT INTO endpoints_acc SELECT DISTINCT ip, port, host FROM ep_cur;
+-- what batches grouped per batch, grouped again per fold: a batch of 100,000 visits holds a few days at seed scale
+-- but hours at 10x, so per-batch rows alone grew with the data and the finish's GROUP BYs grew 20-90x for 10x
+INSERT INTO runtime_months_acc
+  SELECT host, month, runtime, auth, status, sum(observations), bit_or(days) FROM runtime_months_cur GROUP BY ALL;
+INSERT INTO host_markers_acc SELECT host, ip, marker, sum(visits) FROM host_markers_cur GROUP BY ALL;
+INSERT INTO host_sig_visits_acc SELECT host, ip, sig, sum(visits) FROM host_sig_visits_cur GROUP BY ALL;
+INSERT INTO endpoint_ids_acc SELECT DISTINCT * FROM endpoint_ids_cur;
+INSERT INTO host_inv_months_acc SELECT host, month, runtime, inv, bit_or(days) FROM host_inv_months_cur GROUP BY ALL;
+INSERT INTO host_inv_weeks_acc SELECT host, week, runtime, inv, bit_or(days) FROM host_inv_weeks_cur GROUP BY ALL;
 INSERT INTO host_months_acc
   SELECT host, CAST(date_trunc('month', day) AS DATE) AS month, count(*), {DAY_BIT}, min(day), max(day),
          max(model_count), sum(model_count), count(model_count), sum(running_count), count(running_count),
@@ -518,7 +539,7 @@ def _month(value: Any) -> int:
 
 def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, batch_rows: int = 100_000,
            max_held: int | None = None, progress: Callable[[str, int, int | None], None] | None = None,
-           inventories: Inventories | None = None) -> None:
+           inventories: Inventories | None = None, into: str | None = None) -> None:
     """Decode each file once and fill the tables above, with ``WORKERS`` workers taking files in turn.
 
     A worker gathers files until ``batch_rows`` visits, so that the fixed cost of the per-batch statements is paid
@@ -527,6 +548,7 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
     result does not depend on when this happens, only the memory held does. ``max_held`` overrides that share.
     ``progress("store", taken, len(files))`` is called as each file is taken (under the lock: counts never go back).
     ``inventories``: the data folder's inventory store, for files whose model lists are stored there (schema v3).
+    ``into``: the attached database the relations are created in (default: the connection's own, in memory).
     """
     if inventories is not None:
         inventories.load()  # once, before the workers share it
@@ -570,7 +592,12 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for future in [pool.submit(work) for _ in range(WORKERS)]:
             future.result()
-    con.execute(_FINISH)
+    con.execute(finish_sql(into))
+
+
+def finish_sql(into: str | None = None) -> str:
+    """``_FINISH``, creating the relations in database ``into`` (every table it creates is a relation)."""
+    return _FINISH if into is None else _FINISH.replace("CREATE OR REPLACE TABLE ", f"CREATE OR REPLACE TABLE {into}.")
 
 
 def _empty() -> pa.Table:

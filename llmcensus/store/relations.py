@@ -3,10 +3,11 @@
 ``update`` folds only the observation files the store has not seen into its relations, in one DuckDB transaction
 with the list of folded files (``folded_parts``) and the events they cause (``events.py``). A ``kill -9`` during an
 update leaves the store as it was before it (DuckDB discards an uncommitted transaction when the file is opened
-again); the next update folds the same files again, once. ``rebuild`` folds every file into a new database and
-swaps it in. The two give the same relations: every relation below merges by sums, bit-ors, minima, maxima,
-set union or "the latest visit of the day", none of which depends on the order or grouping of files (tested by
-``tests/test_store_incremental.py`` after fourteen steps with a late sweep, a resumed sweep and an empty day).
+again); the next update folds the same files again, once. ``rebuild`` folds every file straight into a new database
+file (no copy in memory) and swaps it in. The two give the same relations: every relation below merges by sums,
+bit-ors, minima, maxima, set union or "the latest visit of the day", none of which depends on the order or grouping
+of files (tested by ``tests/test_store_incremental.py`` after fourteen steps with a late sweep, a resumed sweep and
+an empty day).
 
 Relations (keys are 64-bit hashes: ``host`` of ip or ip:port by ``host_key``, ``endpoint`` of ip:port; see
 ``ingest.py`` for how each is computed from the observations):
@@ -346,13 +347,20 @@ def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], hos
             con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('store_version', ?)", [str(STORE_VERSION)])
         return summary
     t0 = time.perf_counter()
-    ingest(con, files, _host_expr(host_key), progress=progress, inventories=Inventories(layout.inventories))
+    # A rebuild's relations go straight into the new store: no copy in memory to merge, which at 10x the data
+    # was as large as the accumulators it came from (the two together spilled). What reads the update's delta
+    # (``main.<name>``: the derived relations, the events) then reads the whole store, through views.
+    ingest(con, files, _host_expr(host_key), progress=progress, inventories=Inventories(layout.inventories),
+           into="s" if fresh else None)
     summary.phases["ingest"] = time.perf_counter() - t0
     with db.errors("store update"):
-        summary.visits = int(con.execute("SELECT coalesce(sum(visits), 0) FROM sweep_days").fetchone()[0])  # type: ignore[index]
         statements: list[str] = []
         for name, merge in MERGES.items():
-            statements += _merge_statements(con, name, merge, fresh)
+            if fresh:
+                con.execute(f"CREATE OR REPLACE VIEW main.{name} AS SELECT * FROM s.{name}")
+            else:
+                statements += _merge_statements(con, name, merge)
+        summary.visits = int(con.execute("SELECT coalesce(sum(visits), 0) FROM main.sweep_days").fetchone()[0])  # type: ignore[index]
         folded = [(_relative(layout, f), f.stat().st_size) for f in files]
         t1 = time.perf_counter()
         con.execute("BEGIN TRANSACTION")
@@ -374,7 +382,7 @@ def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], hos
             con.execute("ROLLBACK")
             raise
         for name in MERGES:
-            con.execute(f"DROP TABLE IF EXISTS main.{name}")
+            con.execute(f"DROP {'VIEW' if fresh else 'TABLE'} IF EXISTS main.{name}")
             con.execute(f"DROP TABLE IF EXISTS main.merged_{name}")
     return summary
 
@@ -389,13 +397,11 @@ def _failpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _merge_statements(con: duckdb.DuckDBPyConnection, name: str, merge: Merge, fresh: bool) -> list[str]:
+def _merge_statements(con: duckdb.DuckDBPyConnection, name: str, merge: Merge) -> list[str]:
     """Create the store's table ``name`` if new; compute what it becomes (reading only); return the statements
     that write it, run later inside the update's transaction (which may write one database only)."""
     con.execute(f"CREATE TABLE IF NOT EXISTS s.{name} AS SELECT * FROM main.{name} LIMIT 0")
-    if fresh or merge.kind == "distinct":
-        if fresh:
-            return [f"INSERT INTO s.{name} SELECT * FROM main.{name}"]
+    if merge.kind == "distinct":
         return [f"INSERT INTO s.{name} SELECT * FROM main.{name} EXCEPT SELECT * FROM s.{name}"]
     keys = ", ".join(merge.keys)
     on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM d.{k}" for k in merge.keys)
