@@ -9,7 +9,7 @@ writer is shared. The relations are computed in full from every observation file
 2. The ingest's SQL runs once, as one batch: ``_CREATE``, ``_PER_BATCH``, the choice of each model's and capability
    class's row (``_PICK`` below, what ``ingest._Worker.run`` does with pyarrow), ``_FOLD`` and ``_FINISH``. The
    ingest is written so that no relation depends on how files are batched (``tests/test_store_incremental.py``).
-3. The store's derived relations (``relations.DERIVED``) and ``events`` (``events._EVENTS``) over everything: the
+3. The store's derived relations (``relations.DERIVED``) and ``events`` (``events.events_sql``) over everything: the
    store's ``s.`` (persisted) and ``main.`` (delta) schemas are the same views here.
 4. ``store/derive.py``'s analysis relations: ``derive.create_analysis_relations``, the steps ``derive.attach`` runs,
    on ``engine.SparkSQL`` (``tests/test_spark_engine.py`` checks that every relation ``attach`` makes exists here
@@ -52,7 +52,7 @@ CREATE OR REPLACE TABLE capability_input_acc AS
   FROM (SELECT cap_key, min(rid) AS rid FROM bi GROUP BY cap_key) k JOIN inst i ON i.rid = k.rid
   JOIN bo o ON o.parent = i.parent;
 """
-_EVENTS = f"CREATE OR REPLACE TABLE events AS {events._EVENTS}"
+_EVENTS = f"CREATE OR REPLACE TABLE events AS {events.events_sql(rebuild=True)}"
 _STORE_RELATIONS = (*MERGES, *DERIVED, "events")
 
 

@@ -42,8 +42,10 @@ _VERSION_PARTS = """CASE WHEN regexp_matches(coalesce({v}, ''), '^v?[0-9]+(\\.[0
                       lambda x: TRY_CAST(x AS BIGINT)) END"""
 
 # Rows of ``s.endpoint_days`` for the endpoints in the update (``main.endpoint_days``, the delta), from the last
-# day before each one's first new day; then each row beside the previous one.
-_SEQ = """
+# day before each one's first new day; then each row beside the previous one. A rebuild reads every row
+# (``_SPAN_ALL``): finding the affected endpoints and their prior days would join every endpoint-day twice.
+_SPAN_ALL = "span AS (SELECT *, DATE '0001-01-01' AS lo FROM s.endpoint_days),"
+_SPAN_UPDATE = """
 affected AS (SELECT endpoint, min(day) AS lo FROM main.endpoint_days GROUP BY endpoint),
 prior AS (
   SELECT d.endpoint, max(d.day) AS pday FROM s.endpoint_days d JOIN affected a USING (endpoint)
@@ -52,7 +54,8 @@ prior AS (
 span AS (
   SELECT d.*, a.lo FROM s.endpoint_days d JOIN affected a USING (endpoint) LEFT JOIN prior p USING (endpoint)
   WHERE d.day >= coalesce(p.pday, a.lo)
-),
+),"""
+_SEQ = """
 seq AS (
   SELECT *, lag(day) OVER w AS p_day, lag(runtime) OVER w AS p_runtime, lag(version) OVER w AS p_version,
          lag(auth) OVER w AS p_auth, lag(status) OVER w AS p_status, lag(inv) OVER w AS p_inv
@@ -67,8 +70,7 @@ now_names AS (SELECT c.endpoint, c.day, n.name, n.digest FROM changed c JOIN s.i
 was_names AS (SELECT c.endpoint, c.day, n.name, n.digest FROM changed c JOIN s.inventory_names n ON n.inv = c.p_inv)
 """
 
-_EVENTS = f"""
-WITH {_SEQ}
+_EVENTS_OF = """
 SELECT endpoint, host, day, 'first_seen' AS kind, runtime, NULL AS subject, NULL AS previous
 FROM cur WHERE p_day IS NULL
 UNION ALL
@@ -82,7 +84,7 @@ SELECT endpoint, host, day,
        runtime, version, p_version
 FROM (
   -- versions are parsed only where they changed (a regex on every endpoint-day was most of a rebuild's events)
-  SELECT *, {_VERSION_PARTS.format(v="version")} AS vparts, {_VERSION_PARTS.format(v="p_version")} AS p_vparts
+  SELECT *, {vparts} AS vparts, {p_vparts} AS p_vparts
   FROM cur WHERE p_day IS NOT NULL AND runtime IS NOT DISTINCT FROM p_runtime AND version IS NOT NULL
     AND p_version IS NOT NULL AND version <> p_version
 )
@@ -107,22 +109,33 @@ FROM changed c JOIN (
 """
 
 
+def events_sql(rebuild: bool = False) -> str:
+    """The events of the endpoints in the update (``rebuild``: of every endpoint), as one query."""
+    parts = {"vparts": _VERSION_PARTS.format(v="version"), "p_vparts": _VERSION_PARTS.format(v="p_version")}
+    return f"WITH {_SPAN_ALL if rebuild else _SPAN_UPDATE}{_SEQ}{_EVENTS_OF.format(**parts)}"
+
+
+_EVENTS = events_sql()
 _AFFECTED = "(SELECT endpoint, min(day) AS lo FROM main.endpoint_days GROUP BY endpoint)"
 
 
-def refresh_events(con: duckdb.DuckDBPyConnection) -> int:
+def refresh_events(con: duckdb.DuckDBPyConnection, rebuild: bool = False) -> int:
     """Replace the events of the endpoints in this update (``main.endpoint_days``) from their first new day on;
     runs inside the update's transaction, after ``s.endpoint_days`` and ``s.inventory_names`` took the delta.
+    ``rebuild``: the store was empty before this update, which holds every endpoint-day.
 
     Events that were not there before (a late sweep re-derives some that were) also go to ``events_outbox`` with
     increasing ``seq``, in the same transaction: whoever consumes events (``llmcensus run`` hands them on) reads
     the outbox past its own cursor, so an event committed just before a crash is still handed on after it.
     Returns the number of new events."""
     cols = ", ".join(EVENT_COLUMNS)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE events_before AS SELECT {cols} FROM s.events e "
-                f"SEMI JOIN {_AFFECTED} a ON e.endpoint = a.endpoint AND e.day >= a.lo")  # fmt: skip
-    con.execute(f"DELETE FROM s.events e USING {_AFFECTED} a WHERE e.endpoint = a.endpoint AND e.day >= a.lo")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE events_after AS {_EVENTS}")
+    if rebuild:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE events_before AS SELECT {cols} FROM s.events LIMIT 0")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE events_before AS SELECT {cols} FROM s.events e "
+                    f"SEMI JOIN {_AFFECTED} a ON e.endpoint = a.endpoint AND e.day >= a.lo")  # fmt: skip
+        con.execute(f"DELETE FROM s.events e USING {_AFFECTED} a WHERE e.endpoint = a.endpoint AND e.day >= a.lo")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE events_after AS {events_sql(rebuild)}")
     con.execute("INSERT INTO s.events SELECT * FROM events_after")
     row = con.execute(
         f"INSERT INTO s.events_outbox SELECT (SELECT coalesce(max(seq), 0) FROM s.events_outbox) "

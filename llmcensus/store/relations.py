@@ -373,7 +373,7 @@ def _fold(con: duckdb.DuckDBPyConnection, layout: Layout, files: list[Path], hos
             con.executemany("INSERT INTO s.folded_parts VALUES (?, ?, NULL, now())", folded)
             con.execute("INSERT OR REPLACE INTO s.store_meta VALUES ('store_version', ?)", [str(STORE_VERSION)])
             t2 = time.perf_counter()
-            summary.events = refresh_events(con)
+            summary.events = refresh_events(con, rebuild=fresh)
             _failpoint("store.before_commit")
             t3 = time.perf_counter()
             con.execute("COMMIT")
