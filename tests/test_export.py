@@ -76,6 +76,16 @@ def _addresses(data: Path) -> set[str]:
     return {a for col in ("ip", "dial_ip") for a in t.column(col).to_pylist() if a}
 
 
+def _telling(data: Path) -> set[str]:
+    """The source addresses a leak scan can tell from pseudonyms: those that are no address's pseudonym. Crypto-PAn
+    flips bit i by a function of the address's first i bits padded with the key's pad, so the inputs for successive
+    bits often coincide and flips come in runs: a pseudonym equal to its own address is far likelier than 2**-32
+    (one key of a CI run mapped 34.4.178.167 to itself), and such a pseudonym is no leak."""
+    addresses = _addresses(data)
+    pan = Pseudonymizer.for_data(data)
+    return addresses - {pan.pseudonym(a) for a in addresses}
+
+
 def _leaks(out: Path, addresses: set[str]) -> list[str]:
     """Every source address found in a string of the export (any column, any depth) or in the bytes of its files."""
     pattern = re.compile(r"(?<![\d.])(?:" + "|".join(re.escape(a) for a in addresses) + r")(?![\d])")
@@ -113,7 +123,7 @@ def test_the_export_loads_like_the_original(probed: Path, tmp_path: Path) -> Non
 
 def test_no_source_address_is_left_anywhere(probed: Path, tmp_path: Path) -> None:
     export(probed, tmp_path / "share")
-    addresses = _addresses(probed)
+    addresses = _telling(probed)
     assert any(a.startswith("127.") for a in addresses)  # dial addresses too
     assert _leaks(tmp_path / "share", addresses) == []
 
@@ -152,7 +162,7 @@ def test_a_v1_source_exports_without_bodies_or_addresses(v1: Path, tmp_path: Pat
     assert any(e["body_zstd"] for r in want for e in r["exchanges"] or ())
     assert any("Cannot connect to host 127." in (r["error"] or "") for r in want)  # error text names the address
     assert [r["status"] for r in got.to_pylist()] == [r["status"] for r in want]
-    assert _leaks(out, _addresses(v1)) == []
+    assert _leaks(out, _telling(v1)) == []
     pan = Pseudonymizer.for_data(v1)
     refused = [r for r in want if (r["error"] or "").startswith("ClientConnectorError: Cannot connect to host")]
     assert refused and {f"Cannot connect to host {pan.pseudonym(r['dial_ip'])}:" in (r2["error"] or "")

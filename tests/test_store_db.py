@@ -46,10 +46,10 @@ def test_malformed_budget_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> 
         connect()
 
 
-@pytest.mark.parametrize(("budget", "expected"), [("2560MB", 3_215_633), ("16070MB", 20_831_709), ("100MB", 1_000_000)])
+@pytest.mark.parametrize(("budget", "expected"), [("2560MB", 1_286_253), ("16070MB", 8_332_683), ("100MB", 1_000_000)])
 def test_rows_held_before_a_mid_month_fold_follow_the_budget(budget: str, expected: int) -> None:
-    # a quarter of the budget over two workers at 96 bytes a held observation: 2560 MB shows as "2.3 GiB",
-    # 2.3 * 2**30 / (4 * 2 * 96) = 3,215,633; 100 MB would give 130,000 rows, below the floor of a million
+    # a quarter of the budget over two workers at 240 bytes a held observation: 2560 MB shows as "2.3 GiB",
+    # 2.3 * 2**30 / (4 * 2 * 240) = 1,286,253; 100 MB would give 52,000 rows, below the floor of a million
     assert fold_rows(connect(memory_limit=budget)) == expected
 
 
