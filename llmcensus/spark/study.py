@@ -36,7 +36,7 @@ from llmcensus.observations.contentstore import part_files
 from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
 from llmcensus.spark import dialect
 from llmcensus.spark.engine import SparkSQL
-from llmcensus.store import derive, events, ingest
+from llmcensus.store import decode, derive, events, ingest
 from llmcensus.store.derive import ViewParams
 from llmcensus.store.layout import Layout
 from llmcensus.store.relations import DERIVED, HOST_KEYS, MERGES
@@ -83,18 +83,18 @@ def _observations(spark: SparkSession, files: list[Path], inventory_files: list[
     raw = _resolved(spark, raw, inventory_files)
     have = set(raw.columns)
     cols = []
-    for name in ingest.OBS_LEAVES:
+    for name in decode.OBS_LEAVES:
         kind = _spark_type(OBSERVATION_SCHEMA.field(name).type)
         cols.append((F.col(name) if name in have else F.lit(None)).cast(kind).alias(name))
     fields: set[str] = set()
     if "models" in have:
         fields = set(raw.schema["models"].dataType.elementType.fieldNames())  # type: ignore[attr-defined]
     model_cols = []
-    for name in ingest.MODEL_LEAVES:
+    for name in decode.MODEL_LEAVES:
         kind = _spark_type(MODEL.field(name).type)
         model_cols.append(f"'{name}', " + (f"CAST(m.{name} AS {kind})" if name in fields else f"CAST(NULL AS {kind})"))
     models = (F.expr(f"transform(models, m -> named_struct({', '.join(model_cols)}))") if "models" in have
-              else F.lit(None).cast(f"array<struct<{', '.join(f'{n}: string' for n in ingest.MODEL_LEAVES)}>>"))
+              else F.lit(None).cast(f"array<struct<{', '.join(f'{n}: string' for n in decode.MODEL_LEAVES)}>>"))
     running = F.size("running") if "running" in have else F.lit(None).cast("int")
     obs = raw.select(*cols, models.alias("models"), running.alias("running_len"))
     obs = obs.withColumn("models_len", F.size("models")).withColumn("parent", F.monotonically_increasing_id())

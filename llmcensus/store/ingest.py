@@ -2,8 +2,8 @@
 
 Why file by file: decoding the nested ``models`` column is by far the dominant cost of the whole study (DuckDB
 does not push a projection into a list of structs, so every one of ~30 model fields would be decoded on every
-scan). Here pyarrow decodes only the leaves the metrics need, each file exactly once, and every table below is
-filled from that one in-memory batch by set-based SQL. Model instances do not outlive their batch: each
+scan). Here pyarrow decodes only the leaves the metrics need, each file exactly once (``decode.py``), and every
+table below is filled from that one in-memory batch by set-based SQL. Model instances do not outlive their batch: each
 observation keeps the key of its inventory, and each distinct inventory its members, once. Observations do not
 outlive their month: a worker folds them into per-(host, month, ...) partials as it goes, expanding inventories
 into models and families only then, so no table grows with the number of observations (at 10x the seed data a
@@ -55,39 +55,15 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from llmcensus.errors import DataError
-from llmcensus.observations.inventories import Inventories, conform_list
-from llmcensus.observations.schema import MODEL, OBSERVATION_SCHEMA
+from llmcensus.observations.inventories import Inventories
+from llmcensus.store.decode import OBS_TYPES, ORD_SHIFT, batch, empty, read_file
 
-OBS_LEAVES = ("observed_at", "ip", "port", "day", "status", "runtime", "auth", "version",
-              "model_count", "running_count", "runtime_evidence", "server_header", "proxied")  # fmt: skip
-MODEL_LEAVES = ("name", "digest", "modified_at", "family", "families", "parameter_size", "quantization_level",
-                "remote_host", "capabilities", "tags_capabilities", "template_flags", "has_projector", "system",
-                "show_status")  # fmt: skip
 # What enrichment's capability SQL reads from a model (equal values and version give equal labels).
 CAP_FIELDS = ("name", "digest", "family", "families", "capabilities", "tags_capabilities", "template_flags",
               "has_projector", "parameter_size")  # fmt: skip
-# Strings with few distinct values per file are read as dictionaries: cheaper to decode and to hand to DuckDB
-# (which sees plain VARCHAR, hashes included). ``modified_at`` and ``ip`` are nearly unique per row: plain. Lists
-# of strings stay plain: DuckDB 2.0 refuses an Arrow batch whose list<dictionary> column holds only empty lists.
-DICTIONARY_LEAVES = ("status", "runtime", "auth", "version", "name", "digest", "family", "parameter_size",
-                     "quantization_level", "remote_host", "system", "show_status")  # fmt: skip
-_DICT = pa.dictionary(pa.int32(), pa.string())
-
-
-def _read_type(field: pa.Field[Any]) -> pa.Field[Any]:
-    """``field`` as read: a string in ``DICTIONARY_LEAVES`` becomes a dictionary."""
-    return field.with_type(_DICT) if field.name in DICTIONARY_LEAVES and field.type == pa.string() else field
-
-
-_OBS_TYPES = {n: _read_type(OBSERVATION_SCHEMA.field(n)).type for n in OBS_LEAVES}
-_MODEL_TYPE = pa.list_(pa.struct([_read_type(MODEL.field(n)) for n in MODEL_LEAVES]))
-_RUNNING_TYPE = pa.list_(pa.struct([pa.field("name", pa.string())]))
 # Every field the metrics read joins name and digest in the key: what /api/show gave depends on the visit
 # (fetched, skipped, failed), and what /api/tags says of one digest depends on the host's version (no
 # details before v0.1.15; hf.co pulls report quantization "unknown" before v0.30). A narrower key let
@@ -111,7 +87,6 @@ HELD_ROW_BYTES = 240  # one held observation: its obs_cur row, its share of the 
 FOLD_MEMORY_SHARE = 4
 MIN_FOLD_ROWS = 1_000_000
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50, "E": 2**60}
-_ORD_SHIFT = 32  # ord = file number << 32 | position of the model in the file's flattened models
 # an RFC 3339 stamp as Ollama sends it: seconds, an optional 1-9 digit fraction, Z or an offset
 STAMP_RE = r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$"
 
@@ -408,73 +383,6 @@ DROP TABLE host_inventories_acc; DROP TABLE month_model_counts_acc; DROP TABLE r
 """
 
 
-def _conform(table: pa.Table, path: Path) -> pa.Table:
-    """The batch with every column the SQL reads; fields a file's (older) schema lacks become nulls."""
-    n = table.num_rows
-    cols: dict[str, Any] = {}
-    for name, want in _OBS_TYPES.items():
-        cols[name] = table.column(name).cast(want) if name in table.column_names else pa.nulls(n, want)
-    for name, want in (("models", _MODEL_TYPE), ("running", _RUNNING_TYPE)):
-        if name not in table.column_names:
-            cols[name] = pa.nulls(n, want)
-            continue
-        col: Any = table.column(name).combine_chunks()
-        if col.type == want:
-            cols[name] = col
-            continue
-        try:
-            cols[name] = conform_list(col, want)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise DataError(f"{path}: cannot read {name}: {exc}") from exc
-    return pa.table(cols)
-
-
-def _read(path: Path, inventories: Inventories | None = None) -> pa.Table:
-    try:
-        meta = pq.read_metadata(path)
-        paths = {meta.schema.column(i).path for i in range(len(meta.schema))}
-        want = [c for c in OBS_LEAVES if c in paths or any(p.startswith(f"{c}.") for p in paths)]  # lists too
-        stored = [c for c in ("inventory_hash", "model_show_status") if c in paths or f"{c}.list.element" in paths]
-        want += stored if inventories is not None else []
-        # a list<struct> leaf path is models.<list>.<element>.<field>[...]; writers name the middle parts differently
-        prefixes = sorted({".".join(p.split(".")[:3]) for p in paths if p.startswith("models.")})
-        element = prefixes[0] if prefixes else "models.list.element"
-        want += [f"{element}.{leaf}" for leaf in MODEL_LEAVES if any(p.startswith(f"{element}.{leaf}") for p in paths)]
-        running = sorted(p for p in paths if p.startswith("running.") and p.count(".") == 3 and p.endswith(".name"))
-        leaves = [*DICTIONARY_LEAVES, *(f"{element}.{leaf}" for leaf in DICTIONARY_LEAVES)]
-        dictionary = [p for p in leaves if p in paths]
-        pf = pq.ParquetFile(path, metadata=meta, read_dictionary=dictionary)
-        # Row group by row group: pyarrow cannot return a dictionary nested in a list as one array spanning
-        # several row groups ("Nested data conversions not implemented for chunked array outputs").
-        groups = [pf.read_row_group(i, columns=want + running[:1], use_threads=False)
-                  for i in range(meta.num_row_groups)] or [pf.read(columns=want + running[:1], use_threads=False)]
-        parts = [_conform(inventories.resolve(g) if inventories is not None else g, path) for g in groups]
-    except (OSError, pa.ArrowException) as exc:
-        raise DataError(f"{path}: unreadable observation file: {exc}") from exc
-    return pa.concat_tables(parts) if len(parts) != 1 else parts[0]
-
-
-def _batch(files: list[tuple[int, pa.Table]]) -> tuple[pa.Table, pa.Table]:
-    """(every visit, the flattened models of every visit) of a batch of (file number, table), in file order.
-
-    Nothing is filtered here: the SQL keeps successful Ollama observations, and their models by joining
-    ``parent``. (Filtering the nested column in pyarrow would copy every model string once more.)
-    """
-    table = pa.concat_tables([t for _, t in files]) if len(files) > 1 else files[0][1]
-    models: Any = table.column("models")
-    obs_cols: dict[str, Any] = {n: table.column(n) for n in OBS_LEAVES}
-    obs_cols["parent"] = pa.array(np.arange(table.num_rows, dtype=np.int64))  # joins ``inst.parent``
-    obs_cols["models_len"] = pc.list_value_length(models)
-    obs_cols["running_len"] = pc.list_value_length(table.column("running"))
-    inst = pa.Table.from_struct_array(pc.list_flatten(models))
-    ords = [(n << _ORD_SHIFT) + np.arange(pc.sum(pc.list_value_length(t.column("models"))).as_py() or 0, dtype=np.int64)
-            for n, t in files]  # fmt: skip
-    inst = inst.add_column(0, "parent", pc.list_parent_indices(models))  # row of its visit in ``obs``
-    inst = inst.add_column(0, "ord", pa.array(np.concatenate(ords)))
-    inst = inst.add_column(0, "rid", pa.array(np.arange(inst.num_rows, dtype=np.int64)))
-    return pa.table(obs_cols), inst
-
-
 class _Worker:
     """One cursor's share of the work: its batches, and its held rows (observations, inventories, endpoints) until
     it folds them."""
@@ -488,18 +396,18 @@ class _Worker:
         con.execute(_WORKER_TABLES)
 
     def run(self, files: list[tuple[int, pa.Table]]) -> None:
-        days: Any = pa.chunked_array([c for _, t in files for c in t.column("day").chunks], type=_OBS_TYPES["day"])
+        days: Any = pa.chunked_array([c for _, t in files for c in t.column("day").chunks], type=OBS_TYPES["day"])
         lo, hi = (_month(v) for v in pc.min_max(days).values())
         if self.held and (lo > self.month or self.held >= self.max_held):
             self.fold()
         self.month = max(self.month, hi)
-        obs, inst = _batch(files)
+        obs, inst = batch(files)
         con = self.con
         con.register("obs", obs)
         con.register("inst", inst)
         con.execute(self.per_batch)
         self.held += obs.num_rows
-        first = {"lo": files[0][0] << _ORD_SHIFT}
+        first = {"lo": files[0][0] << ORD_SHIFT}
         new = con.execute(_NEW_MODELS, first).fetchnumpy()
         if len(new["rid"]):
             picked = inst.take(new["rid"]).select(["ord", *CATALOG_FIELDS])
@@ -552,7 +460,7 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
     """
     if inventories is not None:
         inventories.load()  # once, before the workers share it
-    con.register("_empty_models", _batch([(0, _empty())])[1])
+    con.register("_empty_models", batch([(0, empty())])[1])
     con.execute(_CREATE.format(cap_struct=_CAP_STRUCT, catalog_fields=", ".join(CATALOG_FIELDS)))
     con.unregister("_empty_models")
     per_batch = _PER_BATCH.format(host_expr=host_expr, model_key=_MODEL_KEY, cap_key=_CAP_KEY, day_bit=DAY_BIT,
@@ -574,7 +482,7 @@ def ingest(con: duckdb.DuckDBPyConnection, files: list[Path], host_expr: str, ba
                         progress("store", item[0] + 1, len(files))
                 if item is None:
                     break
-                table = _read(item[1], inventories)
+                table = read_file(item[1], inventories)
                 gathered.append((item[0], table))
                 rows += table.num_rows
                 if rows >= batch_rows:
@@ -599,9 +507,3 @@ def finish_sql(into: str | None = None) -> str:
     """``_FINISH``, creating the relations in database ``into`` (every table it creates is a relation)."""
     return _FINISH if into is None else _FINISH.replace("CREATE OR REPLACE TABLE ", f"CREATE OR REPLACE TABLE {into}.")
 
-
-def _empty() -> pa.Table:
-    cols = {n: pa.nulls(0, t) for n, t in _OBS_TYPES.items()}
-    cols["models"] = pa.nulls(0, _MODEL_TYPE)
-    cols["running"] = pa.nulls(0, _RUNNING_TYPE)
-    return pa.table(cols)
